@@ -1,0 +1,3 @@
+export * from './states.js';
+export * from './runner.js';
+export * from './refs.js';
