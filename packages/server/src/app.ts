@@ -1,0 +1,99 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from './context.js';
+import type { App } from './http/types.js';
+import { errorHandler } from './http/errors.js';
+import { validatorCompiler } from './http/validator.js';
+import { authenticate } from './auth/hook.js';
+import { authRoutes } from './auth/routes.js';
+import { userRoutes } from './users/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { runnerRoutes } from './runners/routes.js';
+import { projectRoutes } from './projects/routes.js';
+import { branchRoutes } from './branches/routes.js';
+import { buildRoutes } from './builds/routes.js';
+import { deploymentRoutes } from './deployments/routes.js';
+import { logRoutes } from './logs/routes.js';
+import { legacyIntakeRoutes } from './intake/legacy/routes.js';
+import { genericIntakeRoutes } from './intake/generic/routes.js';
+import { gitlabIntakeRoutes } from './intake/gitlab/routes.js';
+import { gitlabRoutes } from './gitlab/routes.js';
+import { runnerProtocolRoutes } from './runner-protocol/routes.js';
+import { eventRoutes } from './events/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { registerTasks } from './jobs/tasks.js';
+import { webRoutes } from './http/web.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the whole HTTP app without listening: tests call `inject()`, main.ts calls `listen()`. */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: ctx.config.maxBodyBytes,
+    trustProxy: ctx.config.trustProxy,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('ctx', ctx);
+  app.decorateRequest('principal', null);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Polytene API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  app.addHook('onRequest', authenticate(ctx));
+
+  app.get('/api/v1/health', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
+
+  for (const routes of [
+    authRoutes,
+    userRoutes,
+    auditRoutes,
+    runnerRoutes,
+    projectRoutes,
+    branchRoutes,
+    buildRoutes,
+    deploymentRoutes,
+    logRoutes,
+    legacyIntakeRoutes,
+    genericIntakeRoutes,
+    gitlabIntakeRoutes,
+    gitlabRoutes,
+    runnerProtocolRoutes,
+    eventRoutes,
+    dashboardRoutes,
+  ]) {
+    await app.register(routes);
+  }
+  await webRoutes(app);
+  registerTasks(ctx);
+  return app;
+}

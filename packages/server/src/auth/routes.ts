@@ -1,0 +1,259 @@
+import { Type } from 'typebox';
+import type { App } from '../http/types.js';
+import { recordAudit } from '../audit/service.js';
+import { actorOf, requireUser } from './guard.js';
+import { AppError, notFound, validationFailed } from '../errors.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashToken, newToken } from '../secrets.js';
+import { csrfTokenFor } from './hook.js';
+import {
+  API_TOKEN_PREFIX,
+  CSRF_COOKIE,
+  SESSION_COOKIE,
+  checkCredentials,
+  createSession,
+  deleteSession,
+} from './service.js';
+import { UserView, toUserView } from '../users/view.js';
+import { ErrorResponse, IdParam } from '../http/schemas.js';
+
+const LoginBody = Type.Object(
+  {
+    login: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 1, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+const SessionView = Type.Object({
+  user: UserView,
+  must_change_password: Type.Boolean(),
+  csrf_token: Type.String(),
+});
+const PasswordBody = Type.Object(
+  { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }) },
+  { additionalProperties: false },
+);
+const TokenView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export async function authRoutes(app: App): Promise<void> {
+  const { db, config } = app.ctx;
+
+  app.post(
+    '/api/v1/session',
+    {
+      schema: { tags: ['session'], body: LoginBody, response: { 200: SessionView, 401: ErrorResponse } },
+      config: { rateLimit: { max: config.loginRateLimitPerMinute, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const { login, password } = request.body;
+      const user = await checkCredentials(db, login, password);
+      if (!user || user.disabled) {
+        await recordAudit(db, {
+          actor: { id: null, login, ip: request.ip },
+          action: 'login_failed',
+          entityType: 'session',
+        });
+        throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong login or password');
+      }
+      const session = await createSession(db, user.id, config.sessionHours, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      await recordAudit(db, {
+        actor: { id: user.id, login: user.login, ip: request.ip },
+        action: 'login',
+        entityType: 'session',
+        entityId: session.id,
+      });
+      const secure = app.ctx.publicUrl.startsWith('https://');
+      const maxAge = config.sessionHours * 3600;
+      const csrf = csrfTokenFor(app.ctx, session.token);
+      void reply.setCookie(SESSION_COOKIE, session.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        maxAge,
+      });
+      void reply.setCookie(CSRF_COOKIE, csrf, {
+        path: '/',
+        httpOnly: false,
+        sameSite: 'strict',
+        secure,
+        maxAge,
+      });
+      return { user: toUserView(user), must_change_password: user.must_change_password, csrf_token: csrf };
+    },
+  );
+
+  app.delete(
+    '/api/v1/session',
+    { schema: { tags: ['session'], response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const principal = request.principal;
+      if (principal?.sessionId) {
+        await deleteSession(db, principal.sessionId);
+        await recordAudit(db, {
+          actor: actorOf(request),
+          action: 'logout',
+          entityType: 'session',
+          entityId: principal.sessionId,
+        });
+      }
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get('/api/v1/user', { schema: { tags: ['user'], response: { 200: SessionView } } }, async (request) => {
+    const user = requireUser(request, { allowPending: true });
+    const sessionToken = request.cookies[SESSION_COOKIE];
+    return {
+      user: toUserView(user),
+      must_change_password: user.must_change_password,
+      csrf_token: sessionToken ? csrfTokenFor(app.ctx, sessionToken) : '',
+    };
+  });
+
+  app.post(
+    '/api/v1/user/password',
+    { schema: { tags: ['user'], body: PasswordBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const user = requireUser(request, { allowPending: true });
+      const { current_password, new_password } = request.body;
+      if (!(await verifyPassword(user.password_hash, current_password))) {
+        throw validationFailed('current_password is wrong', [
+          { field: 'current_password', message: 'is wrong' },
+        ]);
+      }
+      const problem = passwordProblem(new_password, user.login);
+      if (problem)
+        throw validationFailed(`new_password ${problem}`, [{ field: 'new_password', message: problem }]);
+      if (new_password === current_password) {
+        throw validationFailed('new_password must differ from the current one', [
+          { field: 'new_password', message: 'must differ from the current one' },
+        ]);
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({
+            password_hash: await hashPassword(new_password),
+            must_change_password: false,
+            updated_at: new Date(),
+          })
+          .where('id', '=', user.id)
+          .execute();
+        // Other sessions of this user end; the current one stays.
+        let others = trx.deleteFrom('sessions').where('user_id', '=', user.id);
+        if (request.principal?.sessionId) others = others.where('id', '!=', request.principal.sessionId);
+        await others.execute();
+        await recordAudit(trx, {
+          actor: actorOf(request),
+          action: 'password_change',
+          entityType: 'user',
+          entityId: user.id,
+        });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/user/tokens',
+    { schema: { tags: ['user'], response: { 200: Type.Object({ tokens: Type.Array(TokenView) }) } } },
+    async (request) => {
+      const user = requireUser(request);
+      const rows = await db
+        .selectFrom('api_tokens')
+        .select(['id', 'name', 'token_prefix', 'created_at', 'last_used_at'])
+        .where('user_id', '=', user.id)
+        .where('revoked_at', 'is', null)
+        .orderBy('id', 'desc')
+        .execute();
+      return {
+        tokens: rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          prefix: r.token_prefix,
+          created_at: r.created_at.toISOString(),
+          last_used_at: r.last_used_at?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/user/tokens',
+    {
+      schema: {
+        tags: ['user'],
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), token: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const token = newToken(API_TOKEN_PREFIX);
+      const row = await db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('api_tokens')
+          .values({
+            user_id: user.id,
+            name: request.body.name,
+            token_hash: hashToken(token),
+            token_prefix: token.slice(0, 7),
+          })
+          .returning(['id', 'name'])
+          .executeTakeFirstOrThrow();
+        await recordAudit(trx, {
+          actor: actorOf(request),
+          action: 'create',
+          entityType: 'api_token',
+          entityId: inserted.id,
+          after: inserted,
+        });
+        return inserted;
+      });
+      return reply.status(201).send({ id: row.id, name: row.name, token });
+    },
+  );
+
+  app.delete(
+    '/api/v1/user/tokens/:id',
+    { schema: { tags: ['user'], params: IdParam, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const revoked = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('api_tokens')
+          .set({ revoked_at: new Date() })
+          .where('id', '=', request.params.id)
+          .where('user_id', '=', user.id)
+          .where('revoked_at', 'is', null)
+          .returning(['id', 'name'])
+          .executeTakeFirst();
+        if (row)
+          await recordAudit(trx, {
+            actor: actorOf(request),
+            action: 'revoke',
+            entityType: 'api_token',
+            entityId: row.id,
+            before: row,
+          });
+        return row;
+      });
+      if (!revoked) throw notFound('token');
+      return reply.status(204).send(null);
+    },
+  );
+}

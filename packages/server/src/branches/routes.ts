@@ -1,0 +1,191 @@
+import { Type, type Static } from 'typebox';
+import type { App } from '../http/types.js';
+import type { BranchConfig } from '../db/schema.js';
+import { actorOf, requireUser } from '../auth/guard.js';
+import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import {
+  createBranchConfig,
+  deleteBranchConfig,
+  getBranchConfig,
+  listBranchConfigs,
+  updateBranchConfig,
+  variableViews,
+} from './service.js';
+
+const Variable = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 255, description: 'an environment variable name' }),
+    value: Type.Optional(
+      Type.Union([Type.String({ maxLength: 65_536 }), Type.Null()], {
+        description: 'null or omitted on a secret variable keeps its stored value',
+      }),
+    ),
+    secret: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+
+const fields = {
+  branch_name: Type.String({ minLength: 1, maxLength: 255 }),
+  deployment_type: Type.Union([Type.Literal('manual'), Type.Literal('auto')]),
+  deployment_script: Type.String({ maxLength: 1_000_000 }),
+  environment: Type.String({ minLength: 1, maxLength: 64, description: 'default production' }),
+  artifacts_dir: Type.String({ minLength: 1, maxLength: 255, description: 'default polytene' }),
+  notification_emails: Type.Array(Type.String({ format: 'email', maxLength: 254 }), { maxItems: 100 }),
+  failed_build_can_be_auto_deployed: Type.Boolean(),
+  timeout_seconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'default 7200' }),
+  variables: Type.Array(Variable, { maxItems: 500 }),
+};
+
+const CreateBody = Type.Object(
+  {
+    branch_name: fields.branch_name,
+    deployment_type: Type.Optional(fields.deployment_type),
+    deployment_script: Type.Optional(fields.deployment_script),
+    environment: Type.Optional(fields.environment),
+    artifacts_dir: Type.Optional(fields.artifacts_dir),
+    notification_emails: Type.Optional(fields.notification_emails),
+    failed_build_can_be_auto_deployed: Type.Optional(fields.failed_build_can_be_auto_deployed),
+    timeout_seconds: Type.Optional(fields.timeout_seconds),
+    variables: Type.Optional(fields.variables),
+  },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Object(
+  {
+    branch_name: Type.Optional(fields.branch_name),
+    deployment_type: Type.Optional(fields.deployment_type),
+    deployment_script: Type.Optional(fields.deployment_script),
+    environment: Type.Optional(fields.environment),
+    artifacts_dir: Type.Optional(fields.artifacts_dir),
+    notification_emails: Type.Optional(fields.notification_emails),
+    failed_build_can_be_auto_deployed: Type.Optional(fields.failed_build_can_be_auto_deployed),
+    timeout_seconds: Type.Optional(fields.timeout_seconds),
+    variables: Type.Optional(fields.variables),
+  },
+  { additionalProperties: false },
+);
+
+const BranchConfigView = Type.Object({
+  id: Type.Integer(),
+  project_id: Type.Integer(),
+  branch_name: Type.String(),
+  deployment_type: fields.deployment_type,
+  deployment_script: Type.String(),
+  environment: Type.String(),
+  artifacts_dir: Type.String(),
+  notification_emails: Type.Array(Type.String()),
+  failed_build_can_be_auto_deployed: Type.Boolean(),
+  timeout_seconds: Type.Integer(),
+  variables: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      value: Type.Union([Type.String(), Type.Null()], { description: 'null for a secret variable' }),
+      secret: Type.Boolean(),
+    }),
+  ),
+  created_at: DateTime,
+  updated_at: DateTime,
+});
+
+function toView(config: BranchConfig): Static<typeof BranchConfigView> {
+  return {
+    id: config.id,
+    project_id: config.project_id,
+    branch_name: config.branch_name,
+    deployment_type: config.deployment_type,
+    deployment_script: config.deployment_script,
+    environment: config.environment,
+    artifacts_dir: config.artifacts_dir,
+    notification_emails: config.notification_emails,
+    failed_build_can_be_auto_deployed: config.failed_build_can_be_auto_deployed,
+    timeout_seconds: config.timeout_seconds,
+    variables: variableViews(config),
+    created_at: config.created_at.toISOString(),
+    updated_at: config.updated_at.toISOString(),
+  };
+}
+
+const BranchParams = Type.Object({ id: IdParam.properties.id, branch_id: IdParam.properties.id });
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  422: ErrorResponse,
+};
+
+/** Branch configs: how each branch of a project deploys. Reading needs view, changing manage. */
+export async function branchRoutes(app: App): Promise<void> {
+  const { ctx } = app;
+  const base = '/api/v1/projects/:id/branches';
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags: ['branches'],
+        params: IdParam,
+        response: { 200: Type.Object({ branches: Type.Array(BranchConfigView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      return { branches: (await listBranchConfigs(ctx.db, user, request.params.id)).map(toView) };
+    },
+  );
+
+  app.post(
+    base,
+    {
+      schema: {
+        tags: ['branches'],
+        params: IdParam,
+        body: CreateBody,
+        response: { 201: BranchConfigView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const config = await createBranchConfig(ctx, actorOf(request), user, request.params.id, request.body);
+      return reply.status(201).send(toView(config));
+    },
+  );
+
+  app.get(
+    `${base}/:branch_id`,
+    { schema: { tags: ['branches'], params: BranchParams, response: { 200: BranchConfigView, ...errors } } },
+    async (request) => {
+      const user = requireUser(request);
+      return toView(await getBranchConfig(ctx.db, user, request.params.id, request.params.branch_id));
+    },
+  );
+
+  app.patch(
+    `${base}/:branch_id`,
+    {
+      schema: {
+        tags: ['branches'],
+        params: BranchParams,
+        body: UpdateBody,
+        response: { 200: BranchConfigView, ...errors },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { id, branch_id } = request.params;
+      return toView(await updateBranchConfig(ctx, actorOf(request), user, id, branch_id, request.body));
+    },
+  );
+
+  app.delete(
+    `${base}/:branch_id`,
+    { schema: { tags: ['branches'], params: BranchParams, response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await deleteBranchConfig(ctx.db, actorOf(request), user, request.params.id, request.params.branch_id);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import { refNameProblem } from '@polytene/protocol';
+import { invalidField } from '../projects/validation.js';
+
+export const ENV_VAR_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED_PREFIX = 'POLYTENE_';
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** Why `name` is not a simple environment name (letters, digits, ".", "_", "-"), or null. */
+export function environmentProblem(name: string): string | null {
+  if (name.length === 0 || name.length > 64) return 'must be 1 to 64 characters';
+  if (!ENVIRONMENT_NAME.test(name))
+    return 'may hold only letters, digits, ".", "_" and "-", starting with a letter or digit';
+  return null;
+}
+
+/** Why `dir` is not a safe relative directory inside the work tree, or null. */
+export function artifactsDirProblem(dir: string): string | null {
+  if (dir.length === 0 || dir.length > 255) return 'must be 1 to 255 characters';
+  if (dir.startsWith('/')) return 'must be a relative path';
+  const segments = dir.replace(/\/$/, '').split('/');
+  if (segments.some((s) => s === '..')) return 'must not contain ".."';
+  if (!segments.every((s) => PATH_SEGMENT.test(s)))
+    return 'may hold only letters, digits, ".", "_", "-" and "/" between names';
+  return null;
+}
+
+/** Why `key` cannot name a variable of a deployment, or null. */
+export function variableKeyProblem(key: string): string | null {
+  if (!ENV_VAR_KEY.test(key)) return 'must be an environment variable name (letters, digits, "_")';
+  if (key.toUpperCase().startsWith(RESERVED_PREFIX)) return `must not start with ${RESERVED_PREFIX}`;
+  return null;
+}
+
+export function checkBranchName(name: string): void {
+  const problem = refNameProblem(name);
+  if (problem) throw invalidField('branch_name', problem);
+}
+
+export function checkEnvironment(name: string): void {
+  const problem = environmentProblem(name);
+  if (problem) throw invalidField('environment', problem);
+}
+
+export function checkArtifactsDir(dir: string): void {
+  const problem = artifactsDirProblem(dir);
+  if (problem) throw invalidField('artifacts_dir', problem);
+}

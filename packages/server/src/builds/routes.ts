@@ -1,0 +1,151 @@
+import { Type } from 'typebox';
+import type { App } from '../http/types.js';
+import { actorOf, requireUser } from '../auth/guard.js';
+import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { notFound, validationFailed } from '../errors.js';
+import { loadProject } from '../projects/access.js';
+import { queueDeployment } from '../deployments/service.js';
+import { DeploymentView, deploymentRows, loadDeploymentView, toDeploymentView } from '../deployments/view.js';
+import { loadBuild } from './access.js';
+import {
+  BuildDeploymentStatusSchema,
+  BuildDetail,
+  BuildView,
+  CiStatusSchema,
+  buildRows,
+  deploymentStatusOfBuild,
+  toBuildView,
+} from './view.js';
+
+const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
+
+const ListQuery = Type.Intersect([
+  Pagination,
+  Type.Object({
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    status: Type.Optional(CiStatusSchema),
+    deployment_status: Type.Optional(BuildDeploymentStatusSchema),
+  }),
+]);
+
+const BuildList = Type.Object({
+  builds: Type.Array(BuildView),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+});
+
+const DeployBody = Type.Object(
+  {
+    environment: Type.Optional(
+      Type.String({
+        pattern: ENVIRONMENT_PATTERN,
+        description: "where to deploy; the branch config's environment when left out",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export async function buildRoutes(app: App): Promise<void> {
+  const { db } = app.ctx;
+
+  app.get(
+    '/api/v1/projects/:id/builds',
+    {
+      schema: {
+        tags: ['builds'],
+        params: IdParam,
+        querystring: ListQuery,
+        response: { 200: BuildList, 404: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const project = await loadProject(db, user, request.params.id, 'view');
+      const { page = 1, per_page = 20, branch, status, deployment_status } = request.query;
+      let query = buildRows(db).where('builds.project_id', '=', project.id);
+      if (branch !== undefined) query = query.where('builds.ref', '=', branch);
+      if (status !== undefined) query = query.where('builds.status', '=', status);
+      if (deployment_status !== undefined)
+        query = query.where(deploymentStatusOfBuild, '=', deployment_status);
+      const [rows, count] = await Promise.all([
+        query
+          .orderBy('builds.id', 'desc')
+          .limit(per_page)
+          .offset((page - 1) * per_page)
+          .execute(),
+        query
+          .clearSelect()
+          .select((eb) => eb.fn.countAll<number>().as('total'))
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { builds: rows.map(toBuildView), total: Number(count.total), page, per_page };
+    },
+  );
+
+  app.get(
+    '/api/v1/builds/:id',
+    { schema: { tags: ['builds'], params: IdParam, response: { 200: BuildDetail, 404: ErrorResponse } } },
+    async (request) => {
+      const user = requireUser(request);
+      const { build } = await loadBuild(db, user, request.params.id, 'view');
+      const [row, deployments] = await Promise.all([
+        buildRows(db).where('builds.id', '=', build.id).executeTakeFirstOrThrow(),
+        deploymentRows(db)
+          .where('deployments.build_id', '=', build.id)
+          .orderBy('deployments.id', 'desc')
+          .execute(),
+      ]);
+      return { ...toBuildView(row), payload: row.payload, deployments: deployments.map(toDeploymentView) };
+    },
+  );
+
+  app.post(
+    '/api/v1/builds/:id/deployments',
+    {
+      schema: {
+        tags: ['builds'],
+        params: IdParam,
+        body: DeployBody,
+        response: { 201: DeploymentView, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse },
+      },
+      // A deploy with no options may come without a body.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const { build } = await loadBuild(db, user, request.params.id, 'deploy');
+      const config = build.is_tag
+        ? undefined
+        : await db
+            .selectFrom('branch_configs')
+            .selectAll()
+            .where('project_id', '=', build.project_id)
+            .where('branch_name', '=', build.ref)
+            .executeTakeFirst();
+      if (!config) {
+        const message = `branch ${build.ref} has no deployment configuration`;
+        throw validationFailed(message, [{ field: 'build', message }]);
+      }
+      const deployment = await db
+        .transaction()
+        .execute((trx) =>
+          queueDeployment(
+            app.ctx,
+            trx,
+            build,
+            config,
+            'user',
+            actorOf(request),
+            request.body.environment ?? config.environment,
+          ),
+        );
+      const view = await loadDeploymentView(db, deployment.id);
+      if (!view) throw notFound('deployment');
+      return reply.status(201).send(view);
+    },
+  );
+}

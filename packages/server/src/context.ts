@@ -1,0 +1,15 @@
+import type { ServerConfig } from './config.js';
+import type { Db } from './db/database.js';
+import type { EventBus } from './events/bus.js';
+import type { JobQueue } from './jobs/queue.js';
+import type { SecretBox } from './secrets.js';
+
+/** What every feature needs from the running server, built once in app.ts. */
+export interface AppContext {
+  config: ServerConfig;
+  db: Db;
+  bus: EventBus;
+  secrets: SecretBox;
+  jobs: JobQueue;
+  publicUrl: string;
+}

@@ -1,0 +1,280 @@
+/** Kysely table types, kept by hand in step with migrations/*.sql. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** bigint ids arrive from pg as strings unless parsed; db/database.ts parses int8 to number. */
+type Id = Generated<number>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface UsersTable {
+  id: Id;
+  login: string;
+  email: string;
+  name: Generated<string>;
+  password_hash: string;
+  role: 'admin' | 'member';
+  locale: Generated<'en' | 'pl'>;
+  must_change_password: Generated<boolean>;
+  disabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Id;
+  token_hash: string;
+  user_id: number;
+  created_at: CreatedAt;
+  last_seen_at: CreatedAt;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface GitlabConnectionsTable {
+  user_id: number;
+  gitlab_url: string;
+  token_encrypted: string;
+  verified_username: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface RunnersTable {
+  id: Id;
+  name: string;
+  owner_id: number | null;
+  token_hash: string;
+  active: Generated<boolean>;
+  shared: Generated<boolean>;
+  public_key: string | null;
+  public_key_fingerprint: string | null;
+  concurrency: Generated<number>;
+  version: string | null;
+  hostname: string | null;
+  last_seen_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ProjectsTable {
+  id: Id;
+  name: string;
+  source: Generated<'manual' | 'gitlab'>;
+  gitlab_url: string | null;
+  gitlab_project_id: number | null;
+  gitlab_hook_id: number | null;
+  gitlab_report: Generated<boolean>;
+  clone_url: string;
+  http_url: string | null;
+  web_url: string | null;
+  default_branch: Generated<string>;
+  owner_id: number | null;
+  public: Generated<boolean>;
+  runner_id: number | null;
+  webhook_secret_encrypted: string;
+  webhook_secret_hash: string;
+  deploy_key_state: 'pending' | 'registered' | 'failed' | null;
+  deploy_key_error: string | null;
+  /** The user whose GitLab connection serves this project (0005). */
+  gitlab_user_id: number | null;
+  gitlab_hook_error: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ProjectMembersTable {
+  project_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+/** One branch variable as stored: a secret one holds `encrypted` instead of `value`. */
+export interface StoredVariable {
+  key: string;
+  secret: boolean;
+  value?: string;
+  encrypted?: string;
+}
+
+export interface BranchConfigsTable {
+  id: Id;
+  project_id: number;
+  branch_name: string;
+  deployment_type: Generated<'manual' | 'auto'>;
+  deployment_script: Generated<string>;
+  environment: Generated<string>;
+  artifacts_dir: Generated<string>;
+  notification_emails: Generated<string[]>;
+  failed_build_can_be_auto_deployed: Generated<boolean>;
+  timeout_seconds: Generated<number>;
+  variables: ColumnType<StoredVariable[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type BuildSource = 'gitlab_pipeline' | 'gitlab_job' | 'legacy' | 'generic' | 'api';
+export type CiStatus =
+  'created' | 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped' | 'manual';
+
+export interface BuildsTable {
+  id: Id;
+  project_id: number;
+  branch_config_id: number | null;
+  external_id: string | null;
+  source: BuildSource;
+  status: CiStatus;
+  ref: string;
+  is_tag: Generated<boolean>;
+  sha: string;
+  before_sha: string | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  payload: Json | null;
+  auto_deploy_handled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface DeploymentsTable {
+  id: Id;
+  build_id: number;
+  project_id: number;
+  branch_config_id: number | null;
+  environment: string;
+  status: Generated<'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped'>;
+  failure_reason: 'script_failure' | 'timeout' | 'runner_lost' | 'runner_error' | null;
+  exit_code: number | null;
+  message: string | null;
+  trigger: 'auto' | 'user';
+  triggered_by: number | null;
+  runner_id: number | null;
+  branch_name: string;
+  script: string;
+  artifacts_dir: string;
+  timeout_seconds: number;
+  job_token_hash: string | null;
+  queued_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  lease_expires_at: Timestamp | null;
+  cancel_requested_at: Timestamp | null;
+  cancel_requested_by: number | null;
+  last_log_n: Generated<number>;
+  log_bytes: Generated<number>;
+  logs_deleted_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface LogLinesTable {
+  deployment_id: number;
+  n: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  t: Timestamp;
+  text: string;
+}
+
+export interface AuditEventsTable {
+  id: Id;
+  actor_id: number | null;
+  actor_login: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  project_id: number | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  response: Json;
+  created_at: CreatedAt;
+}
+
+export type DeployKeyState = 'pending' | 'registered' | 'failed';
+
+export interface GitlabDeployKeysTable {
+  project_id: number;
+  runner_id: number;
+  fingerprint: string;
+  gitlab_key_id: number | null;
+  state: DeployKeyState;
+  error: string | null;
+  updated_at: CreatedAt;
+}
+
+export interface GitlabDeploymentReportsTable {
+  deployment_id: number;
+  gitlab_deployment_id: number | null;
+  deployment_status: string | null;
+  commit_status: string | null;
+  error: string | null;
+  updated_at: CreatedAt;
+}
+
+export interface GitlabJobEventsTable {
+  project_id: number;
+  job_id: number;
+  pipeline_id: number | null;
+  name: string;
+  stage: string | null;
+  status: string;
+  ref: string;
+  sha: string;
+  payload: Json;
+  updated_at: CreatedAt;
+}
+
+export interface NotificationDeliveriesTable {
+  deployment_id: number;
+  channel: string;
+  sent_at: CreatedAt;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  gitlab_connections: GitlabConnectionsTable;
+  runners: RunnersTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  branch_configs: BranchConfigsTable;
+  builds: BuildsTable;
+  deployments: DeploymentsTable;
+  log_lines: LogLinesTable;
+  audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  gitlab_deploy_keys: GitlabDeployKeysTable;
+  gitlab_deployment_reports: GitlabDeploymentReportsTable;
+  gitlab_job_events: GitlabJobEventsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type Runner = Selectable<RunnersTable>;
+export type Project = Selectable<ProjectsTable>;
+export type NewProject = Insertable<ProjectsTable>;
+export type BranchConfig = Selectable<BranchConfigsTable>;
+export type Build = Selectable<BuildsTable>;
+export type Deployment = Selectable<DeploymentsTable>;
+export type DeploymentUpdate = Updateable<DeploymentsTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;

@@ -1,0 +1,164 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Db } from '../db/database.js';
+import type { BranchConfig, Build, Deployment } from '../db/schema.js';
+import { recordAudit, type Actor } from '../audit/service.js';
+import { publish } from '../events/bus.js';
+import { conflict, notFound } from '../errors.js';
+import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions.js';
+
+export type DeploymentTrigger = 'auto' | 'user';
+
+/**
+ * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
+ * arriving at once cannot both stay queued as "the newest". Claiming (runner protocol) needs no part of
+ * it: the unique index on running deployments lets only one run per (project, environment).
+ */
+async function lockEnvironment(trx: Db, projectId: number, environment: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`deploy:${projectId}:${environment}`}, 0))`.execute(
+    trx,
+  );
+}
+
+/**
+ * Queues one deployment of `build` with what runs copied from `config` (script, artifacts dir, timeout,
+ * branch, environment — `environment` overrides the config's). Queued automatic deployments of the same
+ * branch config and environment whose build is older (or the same) become `skipped`; user deployments
+ * (a rollback) are never skipped. An automatic deployment of a build older than one already waiting is
+ * itself recorded as skipped at once. Wakes waiting runners at commit. Run inside a transaction.
+ */
+export async function queueDeployment(
+  ctx: AppContext,
+  trx: Db,
+  build: Build,
+  config: BranchConfig,
+  trigger: DeploymentTrigger,
+  actor: Actor,
+  environment: string = config.environment,
+): Promise<Deployment> {
+  await lockEnvironment(trx, build.project_id, environment);
+  const deployment = await trx
+    .insertInto('deployments')
+    .values({
+      build_id: build.id,
+      project_id: build.project_id,
+      branch_config_id: config.id,
+      environment,
+      trigger,
+      triggered_by: trigger === 'user' ? actor.id : null,
+      branch_name: config.branch_name,
+      script: config.deployment_script,
+      artifacts_dir: config.artifacts_dir,
+      timeout_seconds: config.timeout_seconds,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, {
+    actor,
+    action: 'deployment_queued',
+    entityType: 'deployment',
+    entityId: deployment.id,
+    projectId: build.project_id,
+    after: { build_id: build.id, environment, trigger, branch_name: config.branch_name },
+  });
+  await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
+
+  if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
+    return transitionDeployment(ctx, trx, deployment.id, {
+      to: 'skipped',
+      actor,
+      message: 'a newer build of this branch is already waiting',
+    });
+  }
+  for (const outdated of await outdatedAutoDeployments(trx, deployment, config.id)) {
+    await transitionDeployment(ctx, trx, outdated.id, {
+      to: 'skipped',
+      actor,
+      message: `superseded by deployment #${deployment.id}`,
+    });
+  }
+  return deployment;
+}
+
+function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) {
+  return trx
+    .selectFrom('deployments')
+    .where('deployments.project_id', '=', deployment.project_id)
+    .where('deployments.branch_config_id', '=', configId)
+    .where('deployments.environment', '=', deployment.environment)
+    .where('deployments.status', '=', 'queued')
+    .where('deployments.id', '!=', deployment.id);
+}
+
+async function newerBuildWaiting(trx: Db, deployment: Deployment, configId: number): Promise<boolean> {
+  const newer = await waitingOfSameBranch(trx, deployment, configId)
+    .select('deployments.id')
+    .where('deployments.build_id', '>', deployment.build_id)
+    .limit(1)
+    .executeTakeFirst();
+  return newer !== undefined;
+}
+
+async function outdatedAutoDeployments(
+  trx: Db,
+  deployment: Deployment,
+  configId: number,
+): Promise<{ id: number }[]> {
+  return waitingOfSameBranch(trx, deployment, configId)
+    .select('deployments.id')
+    .where('deployments.trigger', '=', 'auto')
+    .where('deployments.build_id', '<=', deployment.build_id)
+    .orderBy('deployments.id')
+    .forUpdate()
+    .execute();
+}
+
+/**
+ * Aborts a deployment. A queued one is `canceled` at once. A running one is marked cancel-requested and
+ * its runner is told (`canceling` on the deployment's topic); the runner then reports `canceled`. Asking
+ * again while the runner aborts changes nothing. A finished deployment answers 409.
+ */
+export async function cancelDeployment(
+  ctx: AppContext,
+  trx: Db,
+  deploymentId: number,
+  actor: Actor,
+): Promise<Deployment> {
+  const current = await trx
+    .selectFrom('deployments')
+    .selectAll()
+    .where('id', '=', deploymentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current) throw notFound('deployment');
+  const requested = { cancel_requested_at: new Date(), cancel_requested_by: actor.id };
+  if (current.status === 'queued') {
+    return transitionDeployment(ctx, trx, deploymentId, {
+      to: 'canceled',
+      actor,
+      message: `canceled by ${actor.login ?? 'someone'}`,
+      extra: requested,
+    });
+  }
+  if (current.status !== 'running') {
+    throw conflict(`the deployment is ${current.status} already`, { status: current.status });
+  }
+  if (current.cancel_requested_at) return current;
+  const updated = await trx
+    .updateTable('deployments')
+    .set({ ...requested, updated_at: new Date() })
+    .where('id', '=', deploymentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, {
+    actor,
+    action: 'deployment_cancel_requested',
+    entityType: 'deployment',
+    entityId: deploymentId,
+    projectId: current.project_id,
+    before: { status: current.status },
+    after: { status: current.status, cancel_requested: true },
+  });
+  await publish(trx, deploymentTopic(deploymentId), { status: 'canceling' });
+  return updated;
+}

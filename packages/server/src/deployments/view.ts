@@ -1,0 +1,100 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '@polytene/protocol';
+import type { Db } from '../db/database.js';
+import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
+
+/** A deployment as the API shows it; a running one being aborted has `cancel_requested: true`. */
+export const DeploymentView = Type.Object({
+  id: Type.Integer(),
+  build: Type.Object({
+    id: Type.Integer(),
+    ref: Type.String(),
+    sha: Type.String(),
+    external_id: Nullable(Type.String()),
+  }),
+  project: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  environment: Type.String(),
+  status: DeploymentStatusSchema,
+  cancel_requested: Type.Boolean(),
+  failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
+  exit_code: Nullable(Type.Integer()),
+  message: Nullable(Type.String()),
+  trigger: Type.Enum(['auto', 'user']),
+  triggered_by: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
+  runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  queued_at: DateTime,
+  started_at: NullableDateTime,
+  finished_at: NullableDateTime,
+  last_log_n: Type.Integer(),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+/** Deployments joined with what their view shows; add conditions, order and paging to it. */
+export function deploymentRows(db: Db) {
+  return db
+    .selectFrom('deployments')
+    .innerJoin('builds', 'builds.id', 'deployments.build_id')
+    .innerJoin('projects', 'projects.id', 'deployments.project_id')
+    .leftJoin('users', 'users.id', 'deployments.triggered_by')
+    .leftJoin('runners', 'runners.id', 'deployments.runner_id')
+    .select([
+      'deployments.id',
+      'deployments.environment',
+      'deployments.status',
+      'deployments.cancel_requested_at',
+      'deployments.failure_reason',
+      'deployments.exit_code',
+      'deployments.message',
+      'deployments.trigger',
+      'deployments.queued_at',
+      'deployments.started_at',
+      'deployments.finished_at',
+      'deployments.last_log_n',
+      'deployments.project_id',
+      'builds.id as build_id',
+      'builds.ref as build_ref',
+      'builds.sha as build_sha',
+      'builds.external_id as build_external_id',
+      'projects.name as project_name',
+      'users.id as user_id',
+      'users.login as user_login',
+      'runners.id as runner_id',
+      'runners.name as runner_name',
+    ]);
+}
+
+export type DeploymentRow = Awaited<ReturnType<ReturnType<typeof deploymentRows>['executeTakeFirstOrThrow']>>;
+
+export function toDeploymentView(row: DeploymentRow): DeploymentView {
+  return {
+    id: row.id,
+    build: { id: row.build_id, ref: row.build_ref, sha: row.build_sha, external_id: row.build_external_id },
+    project: { id: row.project_id, name: row.project_name },
+    environment: row.environment,
+    status: row.status,
+    cancel_requested: row.status === 'running' && row.cancel_requested_at !== null,
+    failure_reason: row.failure_reason,
+    exit_code: row.exit_code,
+    message: row.message,
+    trigger: row.trigger,
+    triggered_by:
+      row.user_id !== null && row.user_login !== null ? { id: row.user_id, login: row.user_login } : null,
+    runner:
+      row.runner_id !== null && row.runner_name !== null
+        ? { id: row.runner_id, name: row.runner_name }
+        : null,
+    queued_at: row.queued_at.toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    last_log_n: row.last_log_n,
+  };
+}
+
+export async function loadDeploymentView(db: Db, id: number): Promise<DeploymentView | null> {
+  const row = await deploymentRows(db).where('deployments.id', '=', id).executeTakeFirst();
+  return row ? toDeploymentView(row) : null;
+}

@@ -1,0 +1,404 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminSession,
+  startTestServer,
+  type SessionHeaders,
+  type TestServer,
+} from '../test-support/server.js';
+import { insertRunner } from '../test-support/fixtures.js';
+import { GitlabStandin, sshFingerprint } from '../test-support/gitlab-standin.js';
+import { parsePublicKey } from '../runner-protocol/public-key.js';
+import { transitionDeployment } from '../deployments/transitions.js';
+
+let server: TestServer;
+let gitlab: GitlabStandin;
+let admin: SessionHeaders;
+
+beforeAll(async () => {
+  gitlab = await new GitlabStandin().start();
+  gitlab.addUser('admin-token', { username: 'root' });
+  gitlab.addUser('read-token', { username: 'reader' }, ['read_api']);
+  server = await startTestServer({ publicUrl: 'https://polytene.example.test' }, { worker: true });
+  admin = await adminSession(server);
+});
+afterAll(async () => {
+  await server.close();
+  await gitlab.close();
+});
+
+const api = (
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
+  url: string,
+  payload?: Record<string, unknown>,
+) =>
+  server.app.inject(
+    payload === undefined ? { method, url, headers: admin } : { method, url, headers: admin, payload },
+  );
+
+async function connect(token = 'admin-token', url = gitlab.url) {
+  return api('PUT', '/api/v1/user/gitlab', { gitlab_url: url, token });
+}
+
+async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A well-formed OpenSSH ed25519 public key line (length-prefixed type and 32 random bytes). */
+function ed25519Key(comment = 'runner'): string {
+  const blob = Buffer.concat(
+    [Buffer.from('ssh-ed25519'), randomBytes(32)].map((part) => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(part.length, 0);
+      return Buffer.concat([length, part]);
+    }),
+  );
+  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
+}
+
+async function runnerWithKey(name: string) {
+  const { runner } = await insertRunner(server, { name });
+  const key = parsePublicKey(ed25519Key())!;
+  await server.ctx.db
+    .updateTable('runners')
+    .set({ public_key: key.normalized, public_key_fingerprint: key.fingerprint })
+    .where('id', '=', runner.id)
+    .execute();
+  return { runner, key };
+}
+
+async function importOne(name: string) {
+  const source = gitlab.addProject({ name, default_branch: 'main' });
+  const res = await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] });
+  expect(res.statusCode, res.body).toBe(201);
+  return { source, status: res.json().projects[0] as { project_id: number; hook_id: number | null } };
+}
+
+describe('GitLab connection', () => {
+  it('stores the URL and token, never shows the token, and encrypts it at rest', async () => {
+    const res = await connect();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ connected: true, gitlab_url: gitlab.url, verified_username: null });
+    expect(res.body).not.toContain('admin-token');
+    const row = await server.ctx.db.selectFrom('gitlab_connections').selectAll().executeTakeFirstOrThrow();
+    expect(row.token_encrypted).not.toContain('admin-token');
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .select('after')
+      .where('action', '=', 'gitlab_connection_saved')
+      .execute();
+    expect(JSON.stringify(audit)).not.toContain('admin-token');
+  });
+
+  it('verify names the GitLab user of the token', async () => {
+    await connect();
+    const res = await api('POST', '/api/v1/user/gitlab/verify');
+    expect(res.json()).toMatchObject({ ok: true, user: { username: 'root' }, scopes: ['api'] });
+    expect((await api('GET', '/api/v1/user/gitlab')).json().verified_username).toBe('root');
+  });
+
+  it('verify says exactly why a token fails: 401, missing api scope, unreachable', async () => {
+    await connect('nonsense');
+    const refused = (await api('POST', '/api/v1/user/gitlab/verify')).json();
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+    expect((await api('GET', '/api/v1/user/gitlab')).json().last_error).toContain('401');
+
+    await connect('read-token');
+    const scope = (await api('POST', '/api/v1/user/gitlab/verify')).json();
+    expect(scope).toMatchObject({ ok: false, error: { kind: 'insufficient_scope' } });
+    expect(scope.error.message).toContain('read_api');
+
+    await connect('admin-token', 'http://127.0.0.1:1');
+    expect((await api('POST', '/api/v1/user/gitlab/verify')).json().error.kind).toBe('unreachable');
+    await connect();
+  });
+
+  it('refuses a URL that is not http(s) naming the field', async () => {
+    const res = await connect('t', 'gitlab.example.com');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details[0].field).toBe('gitlab_url');
+  });
+});
+
+describe('listing and importing', () => {
+  it('lists one page the GitLab way and passes its page info through', async () => {
+    for (let i = 0; i < 25; i++) gitlab.addProject({ name: `listed-${i}` });
+    const res = await api('GET', '/api/v1/gitlab/projects?search=listed&per_page=10&page=2');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().projects).toHaveLength(10);
+    expect(res.json().page_info).toMatchObject({
+      page: 2,
+      per_page: 10,
+      next_page: 3,
+      prev_page: 1,
+      total: 25,
+    });
+    const sent = gitlab.received.filter((r) => r.path === '/api/v4/projects').pop()!;
+    expect(sent.query).toMatchObject({ per_page: '10', page: '2', search: 'listed' });
+  });
+
+  it('answers 502 naming the cause when GitLab fails, and stores it on the connection', async () => {
+    gitlab.failNext({ path: /\/projects$/, status: 200, raw: '<html>', contentType: 'text/html' });
+    const res = await api('GET', '/api/v1/gitlab/projects');
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error.code).toBe('GITLAB_MALFORMED');
+    expect((await api('GET', '/api/v1/user/gitlab')).json().last_error).toContain('unexpected answer');
+  });
+
+  it('imports a project: ids, URLs, webhook (pipeline+job, no push, secret, SSL on), branch config', async () => {
+    const { source, status } = await importOne('shop');
+    const project = await server.ctx.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', status.project_id)
+      .executeTakeFirstOrThrow();
+    expect(project).toMatchObject({
+      source: 'gitlab',
+      gitlab_url: gitlab.url,
+      gitlab_project_id: source.id,
+      clone_url: `git@127.0.0.1:${source.path_with_namespace}.git`,
+      web_url: `${gitlab.url}/${source.path_with_namespace}`,
+      default_branch: 'main',
+    });
+    const hook = gitlab.hooks.find((h) => h.project_id === source.id)!;
+    expect(hook).toMatchObject({
+      id: status.hook_id,
+      url: `https://polytene.example.test/api/v1/projects/${project.id}/hooks/gitlab`,
+      pipeline_events: true,
+      job_events: true,
+      push_events: false,
+      enable_ssl_verification: true,
+      token: server.ctx.secrets.decrypt(project.webhook_secret_encrypted),
+    });
+    const config = await server.ctx.db
+      .selectFrom('branch_configs')
+      .selectAll()
+      .where('project_id', '=', project.id)
+      .executeTakeFirstOrThrow();
+    expect(config.branch_name).toBe('main');
+    const me = await server.ctx.db
+      .selectFrom('users')
+      .select('email')
+      .where('login', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    expect(config.notification_emails).toEqual([me.email]);
+  });
+
+  it('refuses to import the same project twice with a clear 409', async () => {
+    const { source, status } = await importOne('twice');
+    const res = await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.message).toContain(`Polytene project ${status.project_id}`);
+  });
+
+  it('keeps an import whose webhook GitLab refused, with the reason visible', async () => {
+    const source = gitlab.addProject({ name: 'nohook' });
+    gitlab.failNext({ method: 'POST', path: /\/hooks$/, status: 403, body: { message: '403 Forbidden' } });
+    const res = await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().projects[0]).toMatchObject({ hook_id: null });
+    expect(res.json().projects[0].hook_error).toContain('403');
+  });
+
+  it('re-sync refreshes name, URLs and default branch', async () => {
+    const { source, status } = await importOne('renamed');
+    source.path_with_namespace = 'group/renamed-now';
+    source.default_branch = 'trunk';
+    const res = await api('POST', `/api/v1/projects/${status.project_id}/gitlab/resync`);
+    expect(res.statusCode).toBe(200);
+    const project = await server.ctx.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', status.project_id)
+      .executeTakeFirstOrThrow();
+    expect(project).toMatchObject({
+      name: 'group/renamed-now',
+      default_branch: 'trunk',
+      web_url: `${gitlab.url}/group/renamed-now`,
+    });
+  });
+
+  it('deleting the project removes its webhook from GitLab', async () => {
+    const { source, status } = await importOne('deleted');
+    expect(gitlab.hooks.some((h) => h.project_id === source.id)).toBe(true);
+    expect((await api('DELETE', `/api/v1/projects/${status.project_id}`)).statusCode).toBe(204);
+    await eventually(
+      async () => !gitlab.hooks.some((h) => h.project_id === source.id),
+      'the webhook removal',
+    );
+  });
+});
+
+describe('deploy keys', () => {
+  it('linking a runner registers its key read-only, once, and shows the state on the project', async () => {
+    const { source, status } = await importOne('keyed');
+    const { runner, key } = await runnerWithKey('deployer');
+    const res = await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+    expect(res.statusCode, res.body).toBe(200);
+    const state = await eventually(async () => {
+      const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+      return s.deploy_key_state === 'registered' && s;
+    }, 'the deploy key');
+    const keys = gitlab.keysOf(source.id);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ can_push: false, fingerprint_sha256: sshFingerprint(key.normalized) });
+    expect(keys[0]!.title).toContain('polytene.example.test');
+    expect(keys[0]!.title).toContain('deployer');
+    expect(state.deploy_keys[0]).toMatchObject({
+      runner_id: runner.id,
+      state: 'registered',
+      gitlab_key_id: keys[0]!.id,
+    });
+
+    await server.ctx.db.transaction().execute(async (trx) => {
+      const { queueDeployKeyRegistration } = await import('./tasks.js');
+      await queueDeployKeyRegistration(server.ctx, trx, status.project_id);
+    });
+    await eventually(
+      async () =>
+        (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json().deploy_key_state ===
+        'registered',
+      'the second run',
+    );
+    expect(gitlab.keysOf(source.id)).toHaveLength(1);
+  });
+
+  it('enables a key GitLab already has in another project instead of adding it again', async () => {
+    const { runner } = await runnerWithKey('shared-key');
+    const first = await importOne('first-repo');
+    const second = await importOne('second-repo');
+    for (const p of [first, second]) {
+      await api('PATCH', `/api/v1/projects/${p.status.project_id}`, { runner_id: runner.id });
+      await eventually(
+        async () =>
+          (await api('GET', `/api/v1/projects/${p.status.project_id}/gitlab`)).json().deploy_key_state ===
+          'registered',
+        'registration',
+      );
+    }
+    const [a] = gitlab.keysOf(first.source.id);
+    const [b] = gitlab.keysOf(second.source.id);
+    expect(b!.id).toBe(a!.id);
+    expect(gitlab.received.some((r) => r.path.endsWith(`/deploy_keys/${a!.id}/enable`))).toBe(true);
+  });
+
+  it('a refused registration is failed with GitLab’s reason, visible on the project', async () => {
+    const { source, status } = await importOne('locked');
+    const { runner } = await runnerWithKey('refused');
+    gitlab.failNext({
+      method: 'POST',
+      path: new RegExp(`/projects/${source.id}/deploy_keys$`),
+      status: 403,
+      body: { message: '403 Forbidden' },
+    });
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+    const state = await eventually(async () => {
+      const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+      return s.deploy_key_state === 'failed' && s;
+    }, 'the failure');
+    expect(state.deploy_key_error).toContain('403');
+  });
+});
+
+describe('report back', () => {
+  async function deploymentOf(projectId: number) {
+    const build = await server.ctx.db
+      .insertInto('builds')
+      .values({
+        project_id: projectId,
+        source: 'api',
+        status: 'success',
+        ref: 'main',
+        sha: randomBytes(20).toString('hex'),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return server.ctx.db
+      .insertInto('deployments')
+      .values({
+        build_id: build.id,
+        project_id: projectId,
+        environment: 'staging',
+        trigger: 'user',
+        branch_name: 'main',
+        script: 'true',
+        artifacts_dir: 'polytene',
+        timeout_seconds: 60,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  const move = (id: number, to: 'running' | 'succeeded') =>
+    server.ctx.db.transaction().execute((trx) => transitionDeployment(server.ctx, trx, id, { to }));
+
+  // The two moves follow at once, so the report jobs may see only the end: the start is still reported.
+  it('reports start and end to the Deployments API and as commit status polytene/<environment>', async () => {
+    const { source, status } = await importOne('reported');
+    const deployment = await deploymentOf(status.project_id);
+    await move(deployment.id, 'running');
+    await move(deployment.id, 'succeeded');
+    await eventually(
+      async () => gitlab.statuses.some((s) => s.project_id === source.id && s.status === 'success'),
+      'the report',
+    );
+    const calls = gitlab
+      .writes()
+      .filter((w) => w.includes(`/projects/${source.id}/`) && !w.includes('hooks'));
+    const created = gitlab.deployments.find((d) => d.project_id === source.id)!;
+    expect(calls).toEqual([
+      `POST /api/v4/projects/${source.id}/deployments`,
+      `POST /api/v4/projects/${source.id}/statuses/${created.sha}`,
+      `PUT /api/v4/projects/${source.id}/deployments/${created.id}`,
+      `POST /api/v4/projects/${source.id}/statuses/${created.sha}`,
+    ]);
+    expect(created).toMatchObject({ environment: 'staging', ref: 'main', status: 'success' });
+    const commit = gitlab.statuses.filter((s) => s.project_id === source.id);
+    expect(commit.map((s) => s.status)).toEqual(['running', 'success']);
+    expect(commit[1]).toMatchObject({
+      name: 'polytene/staging',
+      target_url: `https://polytene.example.test/deployments/${deployment.id}`,
+    });
+  });
+
+  it('a GitLab outage never fails the deployment; the error is stored and retried', async () => {
+    const { source, status } = await importOne('outage');
+    const deployment = await deploymentOf(status.project_id);
+    gitlab.failNext({
+      path: new RegExp(`/projects/${source.id}/deployments`),
+      status: 503,
+      body: { message: 'down' },
+    });
+    await move(deployment.id, 'running');
+    await move(deployment.id, 'succeeded');
+    const row = await server.ctx.db
+      .selectFrom('deployments')
+      .select('status')
+      .where('id', '=', deployment.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('succeeded');
+    await eventually(async () => {
+      const report = await server.ctx.db
+        .selectFrom('gitlab_deployment_reports')
+        .selectAll()
+        .where('deployment_id', '=', deployment.id)
+        .executeTakeFirst();
+      return report?.error?.includes('503') && report;
+    }, 'the stored error');
+  });
+
+  it('does not report when reporting is off for the project', async () => {
+    const { source, status } = await importOne('quiet');
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { gitlab_report: false });
+    const deployment = await deploymentOf(status.project_id);
+    await move(deployment.id, 'running');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(gitlab.statuses.some((s) => s.project_id === source.id)).toBe(false);
+  });
+});

@@ -1,0 +1,82 @@
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+import { errorHandler } from './errors.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ maxBodyBytes: 4096 });
+});
+afterAll(async () => server.close());
+
+const post = (payload: string, contentType = 'application/json') =>
+  server.app.inject({
+    method: 'POST',
+    url: '/api/v1/session',
+    payload,
+    headers: { 'content-type': contentType },
+  });
+
+describe('bad input answers a 4xx with a code and a message', () => {
+  it('malformed JSON → 400 INVALID_JSON', async () => {
+    const res = await post('{"login": "admin",');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_JSON');
+  });
+
+  it('a wrong type → 400 naming the field', async () => {
+    const res = await post(JSON.stringify({ login: 42, password: 'x' }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toContainEqual({ field: 'login', message: 'must be string' });
+  });
+
+  it('an unknown field → 400 naming it', async () => {
+    const res = await post(JSON.stringify({ login: 'a', password: 'b', role: 'admin' }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe('role is not a known field');
+  });
+
+  it('a missing field → 400 naming it', async () => {
+    const res = await post(JSON.stringify({ login: 'a' }));
+    expect(res.json().error.details).toContainEqual({ field: 'password', message: 'is required' });
+  });
+
+  it('an oversized body → 413', async () => {
+    const res = await post(JSON.stringify({ login: 'a', password: 'x'.repeat(10_000) }));
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('BODY_TOO_LARGE');
+  });
+
+  it('a body that is not JSON → 415', async () => {
+    const res = await post('login=a', 'application/x-www-form-urlencoded');
+    expect(res.statusCode).toBe(415);
+  });
+
+  it('an unknown API path → 404 in the error shape', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('a non-numeric id → 400, never a database error', async () => {
+    const res = await server.app.inject({ method: 'DELETE', url: '/api/v1/user/tokens/abc' });
+    expect(res.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('answers 500 with a request id and no stack trace', async () => {
+    const app = Fastify({ logger: false });
+    app.setErrorHandler(errorHandler);
+    app.get('/boom', async () => {
+      throw new Error('secret internals at /srv/app.js:12');
+    });
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    const body = res.json();
+    expect(body.error.code).toBe('INTERNAL');
+    expect(body.error.request_id).toBeTruthy();
+    expect(res.body).not.toContain('secret internals');
+    expect(res.body).not.toContain('.js:');
+  });
+});

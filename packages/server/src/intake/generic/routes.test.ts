@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearerFor,
+  insertUser,
+  login,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from '../../test-support/server.js';
+import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
+import type { Project } from '../../db/schema.js';
+import { signBody } from './signature.js';
+
+let server: TestServer;
+let project: Project;
+let secret: string;
+let memberToken: { authorization: string };
+let outsiderToken: { authorization: string };
+let viewerToken: { authorization: string };
+
+async function tokenOf(loginName: string): Promise<{ authorization: string }> {
+  await insertUser(server, { login: loginName });
+  return bearerFor(server, await login(server, loginName, TEST_PASSWORD));
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  ({ project, webhookSecret: secret } = await insertProject(server));
+  await insertBranchConfig(server, { project_id: project.id, branch_name: 'main', deployment_type: 'auto' });
+  memberToken = await tokenOf('member');
+  outsiderToken = await tokenOf('outsider');
+  viewerToken = await tokenOf('viewer');
+  const member = await server.ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('login', '=', 'member')
+    .executeTakeFirstOrThrow();
+  await server.ctx.db
+    .insertInto('project_members')
+    .values({ project_id: project.id, user_id: member.id })
+    .execute();
+});
+afterAll(async () => server.close());
+
+function signed(body: string, signature = signBody(secret, body), projectId = project.id) {
+  return server.app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${projectId}/builds`,
+    headers: { 'content-type': 'application/json', 'x-polytene-signature': signature },
+    payload: body,
+  });
+}
+
+function withToken(payload: unknown, headers: { authorization: string }, projectId = project.id) {
+  return server.app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${projectId}/builds`,
+    headers,
+    payload: payload as object,
+  });
+}
+
+async function buildCount(): Promise<number> {
+  const row = await server.ctx.db
+    .selectFrom('builds')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe('generic intake: authentication', () => {
+  it('accepts a body signed with the project webhook secret and updates the same build later', async () => {
+    const sha = randomSha();
+    const running = JSON.stringify({ ref: 'main', sha, status: 'running', external_id: 'ci-1' });
+    const first = await signed(running);
+    expect(first.statusCode).toBe(201);
+    expect(first.json().build).toMatchObject({
+      source: 'generic',
+      status: 'running',
+      deployment_status: 'not_deployed',
+    });
+    expect(first.json().deployment).toBeNull();
+    const done = JSON.stringify({
+      ref: 'main',
+      sha,
+      status: 'success',
+      external_id: 'ci-1',
+      finished_at: '2024-05-01T12:00:00Z',
+      payload: { pipeline_url: 'https://ci.example.test/1' },
+    });
+    const second = await signed(done);
+    expect(second.statusCode).toBe(200);
+    expect(second.json().build.id).toBe(first.json().build.id);
+    expect(second.json().deployment).toMatchObject({ trigger: 'auto', status: 'queued' });
+    expect(second.json().build.deployment_status).toBe('queued');
+  });
+
+  it('answers 401 for a wrong signature, a signature of another body, or no credentials, writing nothing', async () => {
+    const before = await buildCount();
+    const body = JSON.stringify({ ref: 'main', sha: randomSha(), status: 'success' });
+    expect((await signed(body, 'sha256=' + '0'.repeat(64))).statusCode).toBe(401);
+    expect((await signed(body, signBody(secret, body + ' '))).statusCode).toBe(401);
+    expect((await signed(body, signBody('another secret', body))).statusCode).toBe(401);
+    const anonymous = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${project.id}/builds`,
+      payload: JSON.parse(body) as object,
+    });
+    expect(anonymous.statusCode).toBe(401);
+    expect(await buildCount()).toBe(before);
+  });
+
+  it('accepts the API token of a user who may deploy and audits the build under their name', async () => {
+    const res = await withToken({ ref: 'main', sha: randomSha(), status: 'pending' }, memberToken);
+    expect(res.statusCode).toBe(201);
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .select('actor_login')
+      .where('action', '=', 'build_received')
+      .where('entity_id', '=', String(res.json().build.id))
+      .executeTakeFirstOrThrow();
+    expect(audit.actor_login).toBe('member');
+  });
+
+  it('hides the project from an outsider (404) and refuses a user who may only view (403)', async () => {
+    const payload = { ref: 'main', sha: randomSha(), status: 'success' };
+    expect((await withToken(payload, outsiderToken)).statusCode).toBe(404);
+    const { project: open } = await insertProject(server, { public: true });
+    expect((await withToken(payload, viewerToken, open.id)).statusCode).toBe(403);
+  });
+});
+
+describe('generic intake: bad input', () => {
+  it('answers a 4xx naming the field for each kind of bad input, and writes nothing', async () => {
+    const before = await buildCount();
+    const good = { ref: 'main', sha: randomSha(), status: 'success' };
+    const cases: [unknown, number, string][] = [
+      [{ ...good, colour: 'red' }, 400, 'colour'],
+      [{ ...good, status: 'done' }, 400, 'status'],
+      [{ ...good, sha: 42 }, 400, 'sha'],
+      [{ ...good, started_at: 'yesterday' }, 400, 'started_at'],
+      [{ ref: 'main', status: 'success' }, 400, 'sha'],
+      [{ ...good, ref: 'a..b' }, 422, 'ref'],
+      [{ ...good, sha: 'xyz' }, 422, 'sha'],
+      [{ ...good, before_sha: 'xyz' }, 422, 'before_sha'],
+    ];
+    for (const [payload, status, field] of cases) {
+      const res = await signed(JSON.stringify(payload));
+      expect(res.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(res.json().error.details[0].field).toBe(field);
+    }
+    const malformed = await signed('{"ref": "main",');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.code).toBe('INVALID_JSON');
+    expect(await buildCount()).toBe(before);
+  });
+
+  it('answers 404 for an unknown project, signed or with a token', async () => {
+    const body = JSON.stringify({ ref: 'main', sha: randomSha(), status: 'success' });
+    expect((await signed(body, signBody(secret, body), 999_999)).statusCode).toBe(404);
+    expect((await withToken(JSON.parse(body), memberToken, 999_999)).statusCode).toBe(404);
+  });
+});

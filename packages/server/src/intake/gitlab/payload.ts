@@ -1,0 +1,97 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { CiStatus } from '../../db/schema.js';
+import { validationFailed } from '../../errors.js';
+import { parseCiTime, type BuildInput } from '../service.js';
+
+/**
+ * The parts of GitLab's webhook payloads Polytene reads (doc/user/project/integrations/webhook_events.md);
+ * everything else GitLab sends is kept in the raw payload.
+ */
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+const PipelineHook = Type.Object({
+  object_kind: Type.Literal('pipeline'),
+  object_attributes: Type.Object({
+    id: Type.Integer({ minimum: 1 }),
+    ref: Type.String({ minLength: 1 }),
+    tag: Type.Boolean(),
+    sha: Type.String(),
+    before_sha: Type.Optional(NullableString),
+    status: Type.String(),
+    created_at: Type.Optional(NullableString),
+    finished_at: Type.Optional(NullableString),
+  }),
+});
+
+const JobHook = Type.Object({
+  object_kind: Type.Literal('build'),
+  build_id: Type.Integer({ minimum: 1 }),
+  pipeline_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  build_name: Type.String(),
+  build_stage: Type.Optional(NullableString),
+  build_status: Type.String(),
+  ref: Type.String(),
+  sha: Type.String(),
+});
+
+export type JobInfo = Static<typeof JobHook>;
+
+/** GitLab's pipeline statuses onto Polytene's CI statuses; only success/failed can trigger a deployment. */
+const PIPELINE_STATUS: Record<string, CiStatus> = {
+  created: 'created',
+  waiting_for_resource: 'pending',
+  waiting_for_callback: 'pending',
+  preparing: 'pending',
+  pending: 'pending',
+  scheduled: 'pending',
+  running: 'running',
+  canceling: 'running',
+  success: 'success',
+  failed: 'failed',
+  canceled: 'canceled',
+  skipped: 'skipped',
+  manual: 'manual',
+};
+
+function checked<S extends TSchema>(schema: S, payload: unknown): Static<S> {
+  if (Value.Check(schema, payload)) return payload;
+  const problems = [...Value.Errors(schema, payload)].map((e) => ({
+    field: e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'body',
+    message: e.message,
+  }));
+  const first = problems[0]!;
+  throw validationFailed(`${first.field} ${first.message}`, problems);
+}
+
+/**
+ * A Pipeline Hook as a build: the pipeline id is the external id, so later events of the same pipeline
+ * update its build. A tag pipeline (`tag: true`) is recorded with is_tag and never matches a branch config.
+ */
+export function pipelineBuildInput(payload: unknown): BuildInput {
+  const { object_attributes: attrs } = checked(PipelineHook, payload);
+  const status = PIPELINE_STATUS[attrs.status];
+  if (!status) {
+    throw validationFailed(`object_attributes.status "${attrs.status}" is not a GitLab pipeline status`, [
+      { field: 'object_attributes.status', message: 'is not a known pipeline status' },
+    ]);
+  }
+  return {
+    source: 'gitlab_pipeline',
+    external_id: String(attrs.id),
+    status,
+    ref: attrs.ref,
+    is_tag: attrs.tag,
+    sha: attrs.sha,
+    before_sha: attrs.before_sha ?? null,
+    // Pipeline hooks carry no started_at: created_at is when the pipeline began.
+    started_at: parseCiTime('object_attributes.created_at', attrs.created_at),
+    finished_at: parseCiTime('object_attributes.finished_at', attrs.finished_at),
+    payload,
+  };
+}
+
+/** A Job Hook, checked: stored as information about one job of a pipeline, not as a build of its own. */
+export function jobInfo(payload: unknown): JobInfo {
+  return checked(JobHook, payload);
+}

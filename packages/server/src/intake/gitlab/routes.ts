@@ -1,0 +1,175 @@
+import { Type, type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../http/types.js';
+import type { AppContext } from '../../context.js';
+import type { Db } from '../../db/database.js';
+import type { Project } from '../../db/schema.js';
+import { AppError, notFound } from '../../errors.js';
+import { ErrorResponse, IdParam } from '../../http/schemas.js';
+import { hashToken, safeEqual } from '../../secrets.js';
+import { recordBuild } from '../service.js';
+import { jobInfo, pipelineBuildInput } from './payload.js';
+
+/**
+ * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
+ * an open object here, and payload.ts checks the fields that are used (422 naming any that is wrong).
+ */
+const WebhookBody = Type.Object(
+  { object_kind: Type.Optional(Type.String()) },
+  { additionalProperties: true, description: 'a GitLab webhook payload (Pipeline Hook, Job Hook, ...)' },
+);
+const WebhookResult = Type.Object({
+  kind: Type.String(),
+  ignored: Type.Optional(Type.String()),
+  duplicate: Type.Optional(Type.Boolean()),
+  build_id: Type.Optional(Type.Integer()),
+  created: Type.Optional(Type.Boolean()),
+  status: Type.Optional(Type.String()),
+  deployment_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  job_id: Type.Optional(Type.Integer()),
+});
+type WebhookResult = Static<typeof WebhookResult>;
+
+const HANDLED_EVENTS = new Set(['pipeline', 'build']);
+
+/** The project of the URL when X-Gitlab-Token is its webhook secret (compared in constant time). */
+async function authorizedProject(db: Db, request: FastifyRequest): Promise<Project> {
+  const id = Number((request.params as { id?: string }).id);
+  const project = Number.isSafeInteger(id)
+    ? await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
+  const sent = request.headers['x-gitlab-token'];
+  const token = typeof sent === 'string' ? sent : '';
+  if (!project) throw notFound('project');
+  if (!token || !safeEqual(hashToken(token), project.webhook_secret_hash)) {
+    throw new AppError(401, 'UNAUTHORIZED', 'X-Gitlab-Token is missing or is not the project webhook secret');
+  }
+  return project;
+}
+
+function deliveryKey(request: FastifyRequest): string | null {
+  for (const header of ['idempotency-key', 'x-gitlab-event-uuid']) {
+    const value = request.headers[header];
+    if (typeof value === 'string' && value.trim()) return value.trim().slice(0, 200);
+  }
+  return null;
+}
+
+async function handleEvent(
+  ctx: AppContext,
+  trx: Db,
+  project: Project,
+  body: unknown,
+  event: string,
+): Promise<WebhookResult> {
+  const kind = (body as { object_kind?: string }).object_kind ?? '';
+  if (!HANDLED_EVENTS.has(kind)) {
+    return {
+      kind: kind || 'unknown',
+      ignored: `${event || kind || 'this event'} is not used: Polytene deploys on pipeline events (enable "Pipeline events")`,
+    };
+  }
+  if (kind === 'build') {
+    const job = jobInfo(body);
+    const values = {
+      pipeline_id: job.pipeline_id ?? null,
+      name: job.build_name,
+      stage: job.build_stage ?? null,
+      status: job.build_status,
+      ref: job.ref,
+      sha: job.sha,
+      payload: JSON.stringify(body),
+      updated_at: new Date(),
+    };
+    await trx
+      .insertInto('gitlab_job_events')
+      .values({ project_id: project.id, job_id: job.build_id, ...values })
+      .onConflict((oc) => oc.columns(['project_id', 'job_id']).doUpdateSet(values))
+      .execute();
+    return { kind: 'job', job_id: job.build_id, status: job.build_status };
+  }
+  const recorded = await recordBuild(ctx, trx, project, {
+    ...pipelineBuildInput(body),
+    actor: { id: null, login: 'gitlab', ip: null },
+  });
+  return {
+    kind: 'pipeline',
+    build_id: recorded.build.id,
+    created: recorded.created,
+    status: recorded.build.status,
+    deployment_id: recorded.deployment?.id ?? null,
+  };
+}
+
+/**
+ * `POST /api/v1/projects/:id/hooks/gitlab`: GitLab's project webhook. The token is checked before the
+ * body is read; a delivery seen before (Idempotency-Key, else X-Gitlab-Event-UUID) answers what it
+ * answered then without doing anything again. Work is one short transaction, well inside GitLab's 10 s.
+ */
+export async function gitlabIntakeRoutes(app: App): Promise<void> {
+  const { ctx } = app;
+
+  app.post(
+    '/api/v1/projects/:id/hooks/gitlab',
+    {
+      bodyLimit: ctx.config.webhookMaxBodyBytes,
+      onRequest: async (request) => {
+        await authorizedProject(ctx.db, request);
+        const type = request.headers['content-type'] ?? '';
+        if (!/^application\/json\s*(;|$)/i.test(type)) {
+          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'GitLab webhooks are sent as application/json');
+        }
+      },
+      schema: {
+        tags: ['intake'],
+        params: IdParam,
+        body: WebhookBody,
+        response: {
+          200: WebhookResult,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          404: ErrorResponse,
+          413: ErrorResponse,
+          415: ErrorResponse,
+          422: ErrorResponse,
+        },
+      },
+    },
+    async (request) => {
+      const project = await authorizedProject(ctx.db, request);
+      const event =
+        typeof request.headers['x-gitlab-event'] === 'string' ? request.headers['x-gitlab-event'] : '';
+      const key = deliveryKey(request);
+      const scope = `gitlab:${project.id}`;
+      return ctx.db.transaction().execute(async (trx) => {
+        if (key) {
+          const claimed = await trx
+            .insertInto('idempotency_keys')
+            .values({ scope, key, response: '{}' })
+            .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+            .returning('key')
+            .executeTakeFirst();
+          if (!claimed) {
+            const stored = await trx
+              .selectFrom('idempotency_keys')
+              .select('response')
+              .where('scope', '=', scope)
+              .where('key', '=', key)
+              .executeTakeFirstOrThrow();
+            return { ...(stored.response as WebhookResult), duplicate: true };
+          }
+        }
+        const result = await handleEvent(ctx, trx, project, request.body, event);
+        if (key) {
+          await trx
+            .updateTable('idempotency_keys')
+            .set({ response: JSON.stringify(result) })
+            .where('scope', '=', scope)
+            .where('key', '=', key)
+            .execute();
+        }
+        return result;
+      });
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import { Type, type Static } from 'typebox';
+import type { CiStatus } from '../../db/schema.js';
+import { validationFailed } from '../../errors.js';
+import { parseCiTime, type BuildInput } from '../service.js';
+
+const IdValue = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 200 })]);
+const TimeValue = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
+
+/** The seed's legacy build notification (a GitLab CI build hook, reduced to what the seed read). */
+export const LegacyBuildBody = Type.Object(
+  {
+    build_id: IdValue,
+    project_id: Type.Optional(IdValue),
+    build_status: Type.String({ minLength: 1, maxLength: 64 }),
+    build_started_at: Type.Optional(TimeValue),
+    build_finished_at: Type.Optional(TimeValue),
+    ref: Type.String({ minLength: 1, maxLength: 300 }),
+    sha: Type.String({ maxLength: 64 }),
+    before_sha: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    push_data: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type LegacyBuildBody = Static<typeof LegacyBuildBody>;
+
+/** GitLab's job/build status names and what each means here. */
+const STATUS_NAMES: Readonly<Record<string, CiStatus>> = {
+  created: 'created',
+  pending: 'pending',
+  waiting_for_resource: 'pending',
+  waiting_for_callback: 'pending',
+  preparing: 'pending',
+  scheduled: 'pending',
+  running: 'running',
+  canceling: 'running',
+  success: 'success',
+  failed: 'failed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+  skipped: 'skipped',
+  manual: 'manual',
+};
+
+export function ciStatusOf(name: string): CiStatus {
+  const status = STATUS_NAMES[name.toLowerCase()];
+  if (!status) {
+    const message = `is not a known build status (one of ${Object.keys(STATUS_NAMES).join(', ')})`;
+    throw validationFailed(`build_status ${message}`, [{ field: 'build_status', message }]);
+  }
+  return status;
+}
+
+function isTagPush(body: LegacyBuildBody): boolean {
+  const push = body.push_data;
+  if (body.ref.startsWith('refs/tags/')) return true;
+  if (!push) return false;
+  return (
+    push.object_kind === 'tag_push' || (typeof push.ref === 'string' && push.ref.startsWith('refs/tags/'))
+  );
+}
+
+export function legacyBuildInput(body: LegacyBuildBody): BuildInput {
+  return {
+    source: 'legacy',
+    external_id: String(body.build_id),
+    status: ciStatusOf(body.build_status),
+    ref: body.ref,
+    is_tag: isTagPush(body),
+    sha: body.sha,
+    before_sha: body.before_sha ?? null,
+    started_at: parseCiTime('build_started_at', body.build_started_at),
+    finished_at: parseCiTime('build_finished_at', body.build_finished_at),
+    payload: body,
+  };
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminSession,
+  insertUser,
+  login,
+  startTestServer,
+  TEST_PASSWORD,
+  type SessionHeaders,
+  type TestServer,
+} from '../test-support/server.js';
+import {
+  insertBranchConfig,
+  insertBuild,
+  insertProject,
+  insertQueuedDeployment,
+} from '../test-support/fixtures.js';
+import type { Deployment } from '../db/schema.js';
+
+const LINES = 4_500;
+
+let server: TestServer;
+let admin: SessionHeaders;
+let outsider: SessionHeaders;
+let deployment: Deployment;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await adminSession(server);
+  await insertUser(server, { login: 'outsider' });
+  outsider = await login(server, 'outsider', TEST_PASSWORD);
+  const { project } = await insertProject(server);
+  const config = await insertBranchConfig(server, { project_id: project.id });
+  const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id });
+  deployment = await insertQueuedDeployment(server, build, config);
+  const t = new Date('2024-05-01T12:00:00Z');
+  const rows = Array.from({ length: LINES }, (_, i) => ({
+    deployment_id: deployment.id,
+    n: i + 1,
+    stream: i % 10 === 9 ? ('stderr' as const) : ('stdout' as const),
+    t,
+    text: i === 0 ? '<b>not html</b> zażółć' : `line ${i + 1}`,
+  }));
+  // Stored out of order on purpose: the API orders by line number.
+  for (let i = 0; i < rows.length; i += 1000)
+    await server.ctx.db
+      .insertInto('log_lines')
+      .values(rows.slice(i, i + 1000).reverse())
+      .execute();
+  await server.ctx.db
+    .updateTable('deployments')
+    .set({ last_log_n: LINES })
+    .where('id', '=', deployment.id)
+    .execute();
+});
+afterAll(async () => server.close());
+
+function get(url: string, headers: SessionHeaders = admin) {
+  return server.app.inject({ method: 'GET', url, headers });
+}
+
+describe('GET /api/v1/deployments/:id/log', () => {
+  it('answers the lines after N in order, 1000 by default, with last_n and the status', async () => {
+    const res = await get(`/api/v1/deployments/${deployment.id}/log`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.lines).toHaveLength(1000);
+    expect(body.lines[0]).toEqual({
+      n: 1,
+      stream: 'stdout',
+      t: '2024-05-01T12:00:00.000Z',
+      text: '<b>not html</b> zażółć',
+    });
+    expect(body.lines[9].stream).toBe('stderr');
+    expect(body).toMatchObject({ last_n: LINES, status: 'queued', cancel_requested: false });
+    const after = await get(`/api/v1/deployments/${deployment.id}/log?after=4490&limit=5`);
+    expect(after.json().lines.map((l: { n: number }) => l.n)).toEqual([4491, 4492, 4493, 4494, 4495]);
+    const end = await get(`/api/v1/deployments/${deployment.id}/log?after=${LINES}`);
+    expect(end.json().lines).toEqual([]);
+  });
+
+  it('caps the limit at 10000 and hides the log from an outsider', async () => {
+    expect((await get(`/api/v1/deployments/${deployment.id}/log?limit=10001`)).statusCode).toBe(400);
+    expect((await get(`/api/v1/deployments/${deployment.id}/log`, outsider)).statusCode).toBe(404);
+    expect((await get(`/api/v1/deployments/${deployment.id}/log.txt`, outsider)).statusCode).toBe(404);
+  });
+});
+
+describe('GET /api/v1/deployments/:id/log.txt', () => {
+  it('streams the whole log as plain text in line order, across read batches', async () => {
+    const res = await get(`/api/v1/deployments/${deployment.id}/log.txt`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    const lines = res.body.split('\n');
+    expect(lines).toHaveLength(LINES + 1);
+    expect(lines[0]).toBe('<b>not html</b> zażółć');
+    expect(lines[2000]).toBe('line 2001');
+    expect(lines[LINES - 1]).toBe(`line ${LINES}`);
+    expect(lines[LINES]).toBe('');
+  });
+});

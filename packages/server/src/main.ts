@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from './config.js';
+import { DEFAULT_ADMIN } from './auth/service.js';
+import { createServer, type RunningServer } from './server.js';
+import { startLocalRunner } from './local-runner.js';
+
+/** `npm start`: load the config once, bring the server up, listen, and stop cleanly on a signal. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const server = await createServer(config, { logger: true });
+  let stopping: Promise<void> | null = null;
+  let localRunner: Awaited<ReturnType<typeof startLocalRunner>> = null;
+  const stop = (signal: string) => {
+    stopping ??= (async () => {
+      server.app.log.info(`${signal} received, stopping`);
+      await localRunner?.stop();
+      await server.stop();
+      process.exit(0);
+    })().catch((error: unknown) => {
+      console.error('stopping failed:', error);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    await server.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  localRunner = await startLocalRunner(server);
+  announce(server);
+}
+
+function announce(server: RunningServer): void {
+  const url = server.ctx.publicUrl;
+  const lines = [
+    '',
+    `Polytene is running at ${url}`,
+    `  database: ${server.embedded ? `embedded PostgreSQL in ${server.ctx.config.dataDir}` : 'external PostgreSQL'}`,
+    `  API documentation: ${url}/api/docs`,
+  ];
+  if (server.createdDefaultAdmin) {
+    lines.push(
+      `  first login: ${DEFAULT_ADMIN.login} / ${DEFAULT_ADMIN.password} (you will be asked to change it)`,
+    );
+  }
+  lines.push('Press Ctrl-C to stop.', '');
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(`Polytene could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  TEST_PASSWORD,
+  adminSession,
+  insertUser,
+  login,
+  startTestServer,
+  type SessionHeaders,
+  type TestServer,
+} from '../test-support/server.js';
+import { insertProject, insertRunner } from '../test-support/fixtures.js';
+import { hashToken } from '../secrets.js';
+import type { User } from '../db/schema.js';
+
+let server: TestServer;
+let admin: SessionHeaders;
+let alice: User;
+let bob: User;
+let aliceSession: SessionHeaders;
+let bobSession: SessionHeaders;
+beforeAll(async () => {
+  server = await startTestServer({ publicUrl: 'https://deploy.example.test' });
+  admin = await adminSession(server);
+  alice = await insertUser(server, { login: 'alice' });
+  bob = await insertUser(server, { login: 'bob' });
+  aliceSession = await login(server, 'alice', TEST_PASSWORD);
+  bobSession = await login(server, 'bob', TEST_PASSWORD);
+});
+afterAll(async () => server.close());
+
+const valid = { name: 'shop', clone_url: 'git@gitlab.example.test:team/shop.git' };
+
+function create(headers: SessionHeaders, payload: Record<string, unknown>) {
+  return server.app.inject({ method: 'POST', url: '/api/v1/projects', headers, payload });
+}
+
+function fieldsOf(body: { error: { details?: { field: string }[] } }): string[] {
+  return (body.error.details ?? []).map((d) => d.field);
+}
+
+describe('creating projects', () => {
+  it('makes the creator the owner and shows them the webhook secret and URLs', async () => {
+    const { runner } = await insertRunner(server, { owner_id: alice.id, name: 'alices' });
+    const res = await create(aliceSession, { ...valid, default_branch: 'release/1.x', runner_id: runner.id });
+    expect(res.statusCode).toBe(201);
+    const project = res.json();
+    expect(project).toMatchObject({
+      name: 'shop',
+      source: 'manual',
+      default_branch: 'release/1.x',
+      public: false,
+      owner: { id: alice.id, login: 'alice' },
+      runner: { id: runner.id, name: 'alices' },
+      access: 'manage',
+      deploy_key_state: null,
+    });
+    const secret = project.webhook_secret as string;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(project.webhook_urls).toEqual({
+      gitlab: `https://deploy.example.test/api/v1/projects/${project.id}/hooks/gitlab`,
+      legacy: `https://deploy.example.test/api/v1/builds/${secret}/create`,
+    });
+    const row = await server.ctx.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', project.id)
+      .executeTakeFirstOrThrow();
+    expect(row.webhook_secret_hash).toBe(hashToken(secret));
+    expect(row.webhook_secret_encrypted).not.toContain(secret);
+    expect(server.ctx.secrets.decrypt(row.webhook_secret_encrypted)).toBe(secret);
+
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('entity_type', '=', 'project')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ action: 'create', actor_id: alice.id, project_id: project.id });
+    expect(JSON.stringify(audit)).not.toContain(secret);
+  });
+
+  it('names the field for a bad clone URL, a bad branch, a wrong type and an unknown field', async () => {
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ ...valid, clone_url: 'http://insecure.example.test/a.git' }, 422, 'clone_url'],
+      [{ ...valid, clone_url: '--upload-pack=evil' }, 422, 'clone_url'],
+      [{ ...valid, default_branch: 'feature..x' }, 422, 'default_branch'],
+      [{ ...valid, default_branch: 'has space' }, 422, 'default_branch'],
+      [{ ...valid, public: 'yes' }, 400, 'public'],
+      [{ ...valid, owner_id: 1 }, 400, 'owner_id'],
+      [{ clone_url: valid.clone_url }, 400, 'name'],
+    ];
+    for (const [payload, status, field] of cases) {
+      const res = await create(aliceSession, payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(fieldsOf(res.json())).toContain(field);
+    }
+  });
+
+  it('refuses to link a runner the caller may not use, but allows a shared one and lets an admin use any', async () => {
+    const { runner: bobs } = await insertRunner(server, { owner_id: bob.id });
+    const { runner: shared } = await insertRunner(server, { shared: true });
+    const refused = await create(aliceSession, { ...valid, runner_id: bobs.id });
+    expect(refused.statusCode).toBe(422);
+    expect(fieldsOf(refused.json())).toEqual(['runner_id']);
+    const missing = await create(aliceSession, { ...valid, runner_id: 999_999 });
+    expect(fieldsOf(missing.json())).toEqual(['runner_id']);
+    expect((await create(aliceSession, { ...valid, runner_id: shared.id })).statusCode).toBe(201);
+    expect((await create(admin, { ...valid, runner_id: bobs.id })).statusCode).toBe(201);
+  });
+});
+
+describe('who sees and changes projects', () => {
+  it('lists visible projects only, searches by name and paginates with a total', async () => {
+    await insertProject(server, { name: 'bob-private', owner_id: bob.id });
+    await insertProject(server, { name: 'bob-public', owner_id: bob.id, public: true });
+    const names = async (headers: SessionHeaders, query = '') => {
+      const res = await server.app.inject({ method: 'GET', url: `/api/v1/projects${query}`, headers });
+      return res.json() as { projects: { name: string; webhook_secret?: string }[]; total: number };
+    };
+    const forAlice = await names(aliceSession, '?q=bob');
+    expect(forAlice.projects.map((p) => p.name)).toEqual(['bob-public']);
+    expect(forAlice.projects[0]).not.toHaveProperty('webhook_secret');
+    const forAdmin = await names(admin, '?q=BOB');
+    expect(forAdmin.projects.map((p) => p.name)).toEqual(['bob-private', 'bob-public']);
+    const page = await names(admin, '?per_page=2&page=2');
+    expect(page.projects).toHaveLength(2);
+    expect(page.total).toBeGreaterThanOrEqual(5);
+    const bad = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/projects?per_page=1000',
+      headers: admin,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(fieldsOf(bad.json())).toContain('per_page');
+  });
+
+  it('answers 404 to an outsider, 403 to a viewer who tries to change, and lets an admin change', async () => {
+    const { project: hidden } = await insertProject(server, { owner_id: bob.id });
+    const { project: open } = await insertProject(server, { owner_id: bob.id, public: true });
+    for (const [method, url] of [
+      ['GET', `/api/v1/projects/${hidden.id}`],
+      ['PATCH', `/api/v1/projects/${hidden.id}`],
+      ['DELETE', `/api/v1/projects/${hidden.id}`],
+      ['POST', `/api/v1/projects/${hidden.id}/webhook-secret`],
+      ['GET', `/api/v1/projects/${hidden.id}/members`],
+    ] as const) {
+      const res = await server.app.inject({
+        method,
+        url,
+        headers: aliceSession,
+        ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+    }
+    const view = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${open.id}`,
+      headers: aliceSession,
+    });
+    expect(view.json()).toMatchObject({ access: 'view', owner: { login: 'bob' } });
+    expect(view.json()).not.toHaveProperty('webhook_secret');
+    const change = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${open.id}`,
+      headers: aliceSession,
+      payload: { name: 'mine' },
+    });
+    expect(change.statusCode).toBe(403);
+    const byAdmin = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${open.id}`,
+      headers: admin,
+      payload: { public: false, runner_id: null },
+    });
+    expect(byAdmin.statusCode).toBe(200);
+    expect(byAdmin.json()).toMatchObject({ public: false, access: 'manage' });
+    expect(byAdmin.json().webhook_secret).toBeTypeOf('string');
+  });
+
+  it('updates a project with the same validation and audits before and after', async () => {
+    const created = (await create(aliceSession, { ...valid, name: 'to-change' })).json();
+    const bad = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${created.id}`,
+      headers: aliceSession,
+      payload: { clone_url: 'ftp://x/y' },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(fieldsOf(bad.json())).toEqual(['clone_url']);
+    const res = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${created.id}`,
+      headers: aliceSession,
+      payload: {
+        name: 'changed',
+        clone_url: 'https://gitlab.example.test/team/changed.git',
+        default_branch: 'develop',
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'changed', default_branch: 'develop' });
+    const [event] = await server.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'update')
+      .where('entity_id', '=', String(created.id))
+      .execute();
+    expect(event?.before).toMatchObject({ name: 'to-change', default_branch: 'main' });
+    expect(event?.after).toMatchObject({ name: 'changed', default_branch: 'develop' });
+  });
+
+  it('regenerates the webhook secret so the old one no longer matches', async () => {
+    const created = (await create(aliceSession, { ...valid, name: 'rotate' })).json();
+    const res = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${created.id}/webhook-secret`,
+      headers: aliceSession,
+    });
+    expect(res.statusCode).toBe(200);
+    const secret = res.json().webhook_secret as string;
+    expect(secret).not.toBe(created.webhook_secret);
+    expect(res.json().webhook_urls.legacy).toContain(secret);
+    const row = await server.ctx.db
+      .selectFrom('projects')
+      .select('webhook_secret_hash')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(row.webhook_secret_hash).toBe(hashToken(secret));
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'webhook_secret_regenerate')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+  });
+
+  it('deletes a project for its owner, audited', async () => {
+    const created = (await create(aliceSession, { ...valid, name: 'doomed' })).json();
+    const res = await server.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/projects/${created.id}`,
+      headers: aliceSession,
+    });
+    expect(res.statusCode).toBe(204);
+    const gone = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${created.id}`,
+      headers: aliceSession,
+    });
+    expect(gone.statusCode).toBe(404);
+    const [event] = await server.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'delete')
+      .where('entity_type', '=', 'project')
+      .execute();
+    expect(event).toMatchObject({ entity_id: String(created.id), before: { name: 'doomed' } });
+  });
+});
+
+describe('project members', () => {
+  it('lets the owner add and remove members, who then may see (but not manage) the project', async () => {
+    const created = (await create(aliceSession, { ...valid, name: 'team' })).json();
+    const url = `/api/v1/projects/${created.id}/members/${bob.id}`;
+    const before = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${created.id}`,
+      headers: bobSession,
+    });
+    expect(before.statusCode).toBe(404);
+
+    const add = await server.app.inject({ method: 'PUT', url, headers: aliceSession });
+    expect(add.statusCode).toBe(201);
+    expect(add.json().user).toMatchObject({ id: bob.id, login: 'bob' });
+    expect((await server.app.inject({ method: 'PUT', url, headers: aliceSession })).statusCode).toBe(200);
+
+    const asMember = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${created.id}`,
+      headers: bobSession,
+    });
+    expect(asMember.json()).toMatchObject({ access: 'deploy' });
+    expect(asMember.json()).not.toHaveProperty('webhook_secret');
+    const memberAdds = await server.app.inject({
+      method: 'PUT',
+      url: `/api/v1/projects/${created.id}/members/${alice.id}`,
+      headers: bobSession,
+    });
+    expect(memberAdds.statusCode).toBe(403);
+
+    const list = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${created.id}/members`,
+      headers: aliceSession,
+    });
+    expect(list.json().members.map((m: { user: { login: string } }) => m.user.login)).toEqual(['bob']);
+
+    const unknownUser = await server.app.inject({
+      method: 'PUT',
+      url: `/api/v1/projects/${created.id}/members/999999`,
+      headers: aliceSession,
+    });
+    expect(unknownUser.statusCode).toBe(422);
+    expect(fieldsOf(unknownUser.json())).toEqual(['user_id']);
+
+    expect((await server.app.inject({ method: 'DELETE', url, headers: aliceSession })).statusCode).toBe(204);
+    expect((await server.app.inject({ method: 'DELETE', url, headers: aliceSession })).statusCode).toBe(404);
+    const actions = await server.ctx.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_type', '=', 'project_member')
+      .orderBy('id')
+      .execute();
+    expect(actions.map((a) => a.action)).toEqual(['member_add', 'member_remove']);
+  });
+});

@@ -1,0 +1,197 @@
+import { Type } from 'typebox';
+import type { App } from '../http/types.js';
+import { actorOf, requireUser } from '../auth/guard.js';
+import { DateTime, ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { loadProject } from './access.js';
+import { ProjectView } from './view.js';
+import { addMember, listMembers, removeMember, type Member } from './members.js';
+import {
+  createProject,
+  deleteProject,
+  listProjects,
+  projectView,
+  projectViews,
+  regenerateWebhookSecret,
+  updateProject,
+} from './service.js';
+
+const ProjectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const CloneUrl = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'git@host:path, ssh://, https:// or file://',
+});
+const Branch = Type.String({ minLength: 1, maxLength: 255 });
+const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+
+const CreateProjectBody = Type.Object(
+  {
+    name: ProjectName,
+    clone_url: CloneUrl,
+    default_branch: Type.Optional(Branch),
+    runner_id: Type.Optional(RunnerId),
+    public: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const UpdateProjectBody = Type.Object(
+  {
+    name: Type.Optional(ProjectName),
+    clone_url: Type.Optional(CloneUrl),
+    default_branch: Type.Optional(Branch),
+    runner_id: Type.Optional(RunnerId),
+    public: Type.Optional(Type.Boolean()),
+    gitlab_report: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const ListQuery = Type.Object(
+  {
+    ...Pagination.properties,
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'part of the name' })),
+  },
+  { additionalProperties: false },
+);
+const ProjectList = Type.Object({
+  projects: Type.Array(ProjectView),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+});
+const MemberView = Type.Object({
+  user: Type.Object({ id: Type.Integer(), login: Type.String(), name: Type.String() }),
+  created_at: DateTime,
+});
+const MemberParams = Type.Object({
+  id: IdParam.properties.id,
+  user_id: IdParam.properties.id,
+});
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  422: ErrorResponse,
+};
+
+const memberView = (m: Member) => ({ user: m.user, created_at: m.created_at.toISOString() });
+
+/** Projects: what Polytene deploys, who may see and change it, and its webhook secret. */
+export async function projectRoutes(app: App): Promise<void> {
+  const { ctx } = app;
+
+  app.get(
+    '/api/v1/projects',
+    { schema: { tags: ['projects'], querystring: ListQuery, response: { 200: ProjectList, ...errors } } },
+    async (request) => {
+      const user = requireUser(request);
+      const page = request.query.page ?? 1;
+      const perPage = request.query.per_page ?? 20;
+      const { projects, total } = await listProjects(ctx.db, user, { q: request.query.q, page, perPage });
+      return { projects: await projectViews(ctx, user, projects), total, page, per_page: perPage };
+    },
+  );
+
+  app.post(
+    '/api/v1/projects',
+    { schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const project = await createProject(ctx, actorOf(request), user, request.body);
+      return reply.status(201).send(await projectView(ctx, user, project));
+    },
+  );
+
+  app.get(
+    '/api/v1/projects/:id',
+    { schema: { tags: ['projects'], params: IdParam, response: { 200: ProjectView, ...errors } } },
+    async (request) => {
+      const user = requireUser(request);
+      return projectView(ctx, user, await loadProject(ctx.db, user, request.params.id, 'view'));
+    },
+  );
+
+  app.patch(
+    '/api/v1/projects/:id',
+    {
+      schema: {
+        tags: ['projects'],
+        params: IdParam,
+        body: UpdateProjectBody,
+        response: { 200: ProjectView, ...errors },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const project = await updateProject(ctx, actorOf(request), user, request.params.id, request.body);
+      return projectView(ctx, user, project);
+    },
+  );
+
+  app.delete(
+    '/api/v1/projects/:id',
+    { schema: { tags: ['projects'], params: IdParam, response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await deleteProject(ctx, actorOf(request), user, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/projects/:id/webhook-secret',
+    { schema: { tags: ['projects'], params: IdParam, response: { 200: ProjectView, ...errors } } },
+    async (request) => {
+      const user = requireUser(request);
+      const project = await regenerateWebhookSecret(ctx, actorOf(request), user, request.params.id);
+      return projectView(ctx, user, project);
+    },
+  );
+
+  app.get(
+    '/api/v1/projects/:id/members',
+    {
+      schema: {
+        tags: ['projects'],
+        params: IdParam,
+        response: { 200: Type.Object({ members: Type.Array(MemberView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      return { members: (await listMembers(ctx.db, user, request.params.id)).map(memberView) };
+    },
+  );
+
+  app.put(
+    '/api/v1/projects/:id/members/:user_id',
+    {
+      schema: {
+        tags: ['projects'],
+        params: MemberParams,
+        response: { 200: MemberView, 201: MemberView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const { member, added } = await addMember(
+        ctx.db,
+        actorOf(request),
+        user,
+        request.params.id,
+        request.params.user_id,
+      );
+      return reply.status(added ? 201 : 200).send(memberView(member));
+    },
+  );
+
+  app.delete(
+    '/api/v1/projects/:id/members/:user_id',
+    { schema: { tags: ['projects'], params: MemberParams, response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await removeMember(ctx.db, actorOf(request), user, request.params.id, request.params.user_id);
+      return reply.status(204).send(null);
+    },
+  );
+}

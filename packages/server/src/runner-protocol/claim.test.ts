@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+import {
+  insertBranchConfig,
+  insertBuild,
+  insertProject,
+  insertQueuedDeployment,
+  insertRunner,
+} from '../test-support/fixtures.js';
+import { claimJob } from './claim.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.close());
+
+async function queueIn(projectId: number, count: number) {
+  const config = await insertBranchConfig(server, { project_id: projectId });
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const build = await insertBuild(server, { project_id: projectId, branch_config_id: config.id });
+    ids.push((await insertQueuedDeployment(server, build, config)).id);
+  }
+  return ids;
+}
+
+describe('claiming a deployment', () => {
+  it('gives each deployment to exactly one of several runners claiming at once, one per environment', async () => {
+    const runners = await Promise.all([1, 2, 3].map(() => insertRunner(server, { shared: true })));
+    const single: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { project } = await insertProject(server);
+      single.push(...(await queueIn(project.id, 1)));
+    }
+    const { project: busy } = await insertProject(server);
+    const sameEnvironment = await queueIn(busy.id, 4);
+
+    const attempts = runners.flatMap(({ runner }) =>
+      Array.from({ length: 10 }, () =>
+        claimJob(server.ctx, runner, null).then((job) => job && { job, runner }),
+      ),
+    );
+    const claims = (await Promise.all(attempts)).filter((c) => c !== null);
+
+    const ids = claims.map((c) => c.job.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort((a, b) => a - b)).toEqual([...single, sameEnvironment[0]!].sort((a, b) => a - b));
+    const running = await server.ctx.db
+      .selectFrom('deployments')
+      .select(['id', 'runner_id'])
+      .where('status', '=', 'running')
+      .execute();
+    expect(running).toHaveLength(ids.length);
+    for (const claim of claims) {
+      expect(running.find((r) => r.id === claim.job.id)?.runner_id).toBe(claim.runner.id);
+    }
+  });
+
+  it('gives a paused runner nothing even when asked directly', async () => {
+    const { runner } = await insertRunner(server, { active: false });
+    const { project } = await insertProject(server, { runner_id: runner.id });
+    await queueIn(project.id, 1);
+    expect(await claimJob(server.ctx, runner, null)).toBeNull();
+  });
+});

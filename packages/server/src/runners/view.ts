@@ -1,0 +1,49 @@
+import { Type, type Static } from 'typebox';
+import type { Runner } from '../db/schema.js';
+import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
+
+const Ref = Type.Object({ id: Type.Integer(), name: Type.String() });
+
+export const RunnerView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  owner: Type.Union([Type.Object({ id: Type.Integer(), login: Type.String() }), Type.Null()]),
+  active: Type.Boolean(),
+  shared: Type.Boolean(),
+  public_key: Type.Union([Type.String(), Type.Null()]),
+  public_key_fingerprint: Type.Union([Type.String(), Type.Null()]),
+  version: Type.Union([Type.String(), Type.Null()]),
+  hostname: Type.Union([Type.String(), Type.Null()]),
+  concurrency: Type.Integer(),
+  last_seen_at: NullableDateTime,
+  online: Type.Boolean({ description: 'seen within the lease time' }),
+  projects: Type.Array(Ref, { description: 'linked projects the caller may view' }),
+  created_at: DateTime,
+});
+export type RunnerView = Static<typeof RunnerView>;
+
+export function toRunnerView(
+  runner: Runner,
+  extra: { ownerLogin: string | null; projects: { id: number; name: string }[]; leaseSeconds: number },
+): RunnerView {
+  const seen = runner.last_seen_at;
+  return {
+    id: runner.id,
+    name: runner.name,
+    owner:
+      runner.owner_id !== null && extra.ownerLogin !== null
+        ? { id: runner.owner_id, login: extra.ownerLogin }
+        : null,
+    active: runner.active,
+    shared: runner.shared,
+    public_key: runner.public_key,
+    public_key_fingerprint: runner.public_key_fingerprint,
+    version: runner.version,
+    hostname: runner.hostname,
+    concurrency: runner.concurrency,
+    last_seen_at: iso(seen),
+    online: seen !== null && Date.now() - seen.getTime() <= extra.leaseSeconds * 1000,
+    projects: extra.projects,
+    created_at: runner.created_at.toISOString(),
+  };
+}

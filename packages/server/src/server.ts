@@ -1,0 +1,84 @@
+import type { ServerConfig } from './config.js';
+import { publicUrlOf } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { migrateToLatest } from './db/migrate.js';
+import { EventBus } from './events/bus.js';
+import { JobQueue } from './jobs/queue.js';
+import { SecretBox, loadSecretKey } from './secrets.js';
+import { ensureDefaultAdmin } from './auth/service.js';
+import { buildApp } from './app.js';
+import type { App } from './http/types.js';
+
+export interface RunningServer {
+  app: App;
+  ctx: AppContext;
+  databaseUrl: string;
+  embedded: boolean;
+  createdDefaultAdmin: boolean;
+  /** Stops in order: HTTP, background jobs, events, database pool, embedded PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  /** Start the background job worker (off in tests that drive tasks themselves). */
+  worker?: boolean;
+  logger?: boolean;
+}
+
+/** Brings up everything but the listening socket: database, migrations, default admin, events, jobs, app. */
+export async function createServer(
+  config: ServerConfig,
+  options: CreateServerOptions = {},
+): Promise<RunningServer> {
+  let embedded: EmbeddedDatabase | null = null;
+  let database: DatabaseHandle | null = null;
+  let bus: EventBus | null = null;
+  let jobs: JobQueue | null = null;
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, 'polytene');
+      databaseUrl = embedded.url;
+    }
+    database = openDatabase(databaseUrl);
+    await migrateToLatest(database.db);
+    jobs = new JobQueue(databaseUrl);
+    await jobs.migrate();
+    const createdDefaultAdmin = await ensureDefaultAdmin(database.db);
+    bus = new EventBus(databaseUrl);
+    await bus.start();
+    const ctx: AppContext = {
+      config,
+      db: database.db,
+      bus,
+      jobs,
+      secrets: new SecretBox(loadSecretKey(config.secretKey, config.dataDir)),
+      publicUrl: publicUrlOf(config),
+    };
+    const app = await buildApp(ctx, { logger: options.logger ? { level: config.logLevel } : false });
+    if (options.worker !== false) await jobs.start();
+    const started = { database, bus, jobs };
+    return {
+      app,
+      ctx,
+      databaseUrl,
+      embedded: embedded !== null,
+      createdDefaultAdmin,
+      stop: async () => {
+        await app.close();
+        await started.jobs.stop();
+        await started.bus.close();
+        await started.database.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await jobs?.stop().catch(() => undefined);
+    await bus?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

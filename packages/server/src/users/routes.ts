@@ -1,0 +1,124 @@
+import { Type } from 'typebox';
+import type { App } from '../http/types.js';
+import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
+import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { UserView, toUserView } from './view.js';
+import { createUser, getUser, listUsers, updateUser } from './service.js';
+
+const Login = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'letters, digits, ".", "_" and "-"',
+});
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Name = Type.String({ maxLength: 200 });
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
+const Locale = Type.Union([Type.Literal('en'), Type.Literal('pl')]);
+
+const CreateUserBody = Type.Object(
+  {
+    login: Login,
+    email: Email,
+    name: Type.Optional(Name),
+    password: Type.String({ maxLength: 1000 }),
+    role: Type.Optional(Role),
+  },
+  { additionalProperties: false },
+);
+const UpdateUserBody = Type.Object(
+  {
+    role: Type.Optional(Role),
+    disabled: Type.Optional(Type.Boolean()),
+    email: Type.Optional(Email),
+    name: Type.Optional(Name),
+    locale: Type.Optional(Locale),
+  },
+  { additionalProperties: false },
+);
+const UpdateProfileBody = Type.Object(
+  { email: Type.Optional(Email), name: Type.Optional(Name), locale: Type.Optional(Locale) },
+  { additionalProperties: false },
+);
+const UserList = Type.Object({
+  users: Type.Array(UserView),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+});
+const ListQuery = Type.Object(
+  {
+    ...Pagination.properties,
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+
+/** User accounts: administrators manage everyone; each user edits their own profile. */
+export async function userRoutes(app: App): Promise<void> {
+  const { db } = app.ctx;
+
+  app.get(
+    '/api/v1/users',
+    { schema: { tags: ['users'], querystring: ListQuery, response: { 200: UserList, ...errors } } },
+    async (request) => {
+      requireAdmin(request);
+      const page = request.query.page ?? 1;
+      const perPage = request.query.per_page ?? 20;
+      const { users, total } = await listUsers(db, { q: request.query.q, page, perPage });
+      return { users: users.map(toUserView), total, page, per_page: perPage };
+    },
+  );
+
+  app.post(
+    '/api/v1/users',
+    {
+      schema: {
+        tags: ['users'],
+        body: CreateUserBody,
+        response: { 201: UserView, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const user = await createUser(db, actorOf(request), request.body);
+      return reply.status(201).send(toUserView(user));
+    },
+  );
+
+  app.get(
+    '/api/v1/users/:id',
+    { schema: { tags: ['users'], params: IdParam, response: { 200: UserView, ...errors } } },
+    async (request) => {
+      const caller = requireUser(request);
+      if (caller.id !== request.params.id) requireAdmin(request);
+      return toUserView(await getUser(db, request.params.id));
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        params: IdParam,
+        body: UpdateUserBody,
+        response: { 200: UserView, 422: ErrorResponse, ...errors },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      return toUserView(await updateUser(db, actorOf(request), request.params.id, request.body));
+    },
+  );
+
+  app.patch(
+    '/api/v1/user',
+    { schema: { tags: ['user'], body: UpdateProfileBody, response: { 200: UserView, ...errors } } },
+    async (request) => {
+      const user = requireUser(request);
+      return toUserView(await updateUser(db, actorOf(request), user.id, request.body));
+    },
+  );
+}
