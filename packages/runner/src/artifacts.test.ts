@@ -1,0 +1,67 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Job } from '@polytene/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { artifactsDirOf, METADATA_FILE, writeArtifacts } from './artifacts.js';
+import { Workspaces } from './workspace.js';
+import { TestRepo, tempDir } from './test-support/repo.js';
+import { readZip } from './test-support/zip.js';
+
+const repo = new TestRepo();
+const workDir = tempDir('polytene-art-');
+afterAll(() => {
+  repo.remove();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function jobFor(sha: string, artifactsDir = 'polytene'): Job {
+  return {
+    id: 31,
+    token: 'pjt_x',
+    project: { id: 4, name: 'shop', clone_url: repo.url },
+    build: { id: 12, ref: 'refs/heads/main', sha, external_id: '998' },
+    branch: 'main',
+    environment: 'production',
+    artifacts_dir: artifactsDir,
+    script: 'true',
+    timeout_seconds: 60,
+    variables: [],
+  };
+}
+
+describe('artifacts', () => {
+  it('writes polytene-runner.yml with the deployment fields and <sha>.zip with the commit tree', async () => {
+    const sha = repo.commit({ 'index.html': '<h1>hi</h1>\n', 'lib/app.js': 'console.log(1)\n' });
+    const workspace = await new Workspaces(workDir, undefined).prepare(
+      { projectId: 4, cloneUrl: repo.url, sha, environment: 'production' },
+      () => undefined,
+    );
+    const dir = await writeArtifacts(jobFor(sha, 'out/artifacts'), workspace);
+    expect(dir).toBe(path.join(workspace.workTree, 'out', 'artifacts'));
+    const meta = YAML.parse(readFileSync(path.join(dir, METADATA_FILE), 'utf8')) as Record<string, unknown>;
+    expect(meta).toEqual({
+      branch: 'main',
+      ref: 'refs/heads/main',
+      sha,
+      repo_url: repo.url,
+      environment: 'production',
+      project_id: 4,
+      project_name: 'shop',
+      build_id: 12,
+      build_external_id: '998',
+      deployment_id: 31,
+    });
+    const zip = readZip(path.join(dir, `${sha}.zip`));
+    expect([...zip.keys()].sort()).toEqual(['index.html', 'lib/', 'lib/app.js']);
+    expect(zip.get('index.html')?.toString()).toBe('<h1>hi</h1>\n');
+    expect(zip.get('lib/app.js')?.toString()).toBe('console.log(1)\n');
+  });
+
+  it('keeps the artifacts dir inside the work tree', () => {
+    expect(() => artifactsDirOf('/w/tree', '../elsewhere')).toThrow(/inside the work tree/);
+    expect(() => artifactsDirOf('/w/tree', '/etc')).toThrow(/relative/);
+    expect(() => artifactsDirOf('/w/tree', '.')).toThrow(/inside the work tree/);
+    expect(artifactsDirOf('/w/tree', '')).toBe('/w/tree/polytene');
+  });
+});

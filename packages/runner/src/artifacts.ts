@@ -1,0 +1,59 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Job } from '@polytene/protocol';
+import YAML from 'yaml';
+import { runGit } from './git.js';
+import type { PreparedWorkspace } from './workspace.js';
+import { displayUrl } from './workspace.js';
+
+export class ArtifactsError extends Error {}
+
+export const METADATA_FILE = 'polytene-runner.yml';
+
+/** The artifacts directory inside the work tree; refuses absolute paths and paths that climb out of it. */
+export function artifactsDirOf(workTree: string, artifactsDir: string): string {
+  const relative = artifactsDir.trim() === '' ? 'polytene' : artifactsDir;
+  if (path.isAbsolute(relative))
+    throw new ArtifactsError(`the artifacts dir "${artifactsDir}" must be relative`);
+  const resolved = path.resolve(workTree, relative);
+  if (resolved === workTree || !resolved.startsWith(workTree + path.sep)) {
+    throw new ArtifactsError(`the artifacts dir "${artifactsDir}" must stay inside the work tree`);
+  }
+  return resolved;
+}
+
+/** What `polytene-runner.yml` says about the deployment. */
+export function deploymentMetadata(job: Job): Record<string, string | number | null> {
+  return {
+    branch: job.branch,
+    ref: job.build.ref,
+    sha: job.build.sha,
+    repo_url: displayUrl(job.project.clone_url),
+    environment: job.environment,
+    project_id: job.project.id,
+    project_name: job.project.name,
+    build_id: job.build.id,
+    build_external_id: job.build.external_id,
+    deployment_id: job.id,
+  };
+}
+
+/**
+ * Creates `<artifacts dir>/`, writes `polytene-runner.yml` and `<sha>.zip` (the commit's tree, by
+ * `git archive`). Returns the absolute artifacts dir.
+ */
+export async function writeArtifacts(
+  job: Job,
+  workspace: PreparedWorkspace,
+  signal?: AbortSignal,
+): Promise<string> {
+  const dir = artifactsDirOf(workspace.workTree, job.artifacts_dir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, METADATA_FILE), YAML.stringify(deploymentMetadata(job)));
+  await runGit(['archive', '--format=zip', '-o', path.join(dir, `${job.build.sha}.zip`), job.build.sha], {
+    cwd: workspace.gitDir,
+    env: workspace.env,
+    signal,
+  });
+  return dir;
+}

@@ -1,0 +1,88 @@
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execute, type OutputStream } from './executor.js';
+import { tempDir } from './test-support/repo.js';
+
+const dir = tempDir('polytene-exec-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(
+  script: string,
+  options: { env?: NodeJS.ProcessEnv; stopAfterMs?: number; killGraceMs?: number } = {},
+) {
+  const lines: { stream: OutputStream; text: string }[] = [];
+  const started = Date.now();
+  const execution = await execute({
+    script,
+    scriptFile: path.join(dir, `script-${Math.random().toString(36).slice(2)}.sh`),
+    cwd: dir,
+    env: { PATH: process.env.PATH, ...options.env },
+    onLine: (stream, text) => lines.push({ stream, text }),
+    killGraceMs: options.killGraceMs ?? 1_000,
+  });
+  if (options.stopAfterMs !== undefined) setTimeout(() => execution.stop(), options.stopAfterMs);
+  const result = await execution.done;
+  return { ...result, lines, text: lines.map((l) => l.text), ms: Date.now() - started };
+}
+
+describe('executor', () => {
+  it('echoes each command before its output, also inside $(...)', async () => {
+    const result = await run('echo one\nname=$(echo sub)\necho "got $name"\n');
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toEqual([
+      '+ echo one',
+      'one',
+      '++ echo sub',
+      '+ name=sub',
+      "+ echo 'got sub'",
+      'got sub',
+    ]);
+  });
+
+  it('stops at the first failing command and reports its exit code', async () => {
+    const result = await run('echo before\nfalse\necho never\n');
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain('before');
+    expect(result.text).not.toContain('never');
+    const failing = await run('echo a\nsh -c "exit 7"\necho b\n');
+    expect(failing.exitCode).toBe(7);
+    expect(failing.text).not.toContain('b');
+  });
+
+  it('fails on a failing command inside a pipeline (pipefail)', async () => {
+    const result = await run('false | cat\necho never\n');
+    expect(result.exitCode).toBe(1);
+    expect(result.text).not.toContain('never');
+  });
+
+  it('keeps stdout and stderr apart and in order', async () => {
+    const result = await run('echo out1\nsleep 0.05\necho err1 >&2\nsleep 0.05\necho out2\n');
+    const output = result.lines.filter((l) => !l.text.startsWith('+ '));
+    expect(output).toEqual([
+      { stream: 'stdout', text: 'out1' },
+      { stream: 'stderr', text: 'err1' },
+      { stream: 'stdout', text: 'out2' },
+    ]);
+  });
+
+  it('passes the environment and keeps a last line without a newline', async () => {
+    const result = await run('printf "%s" "$GREETING"', { env: { GREETING: 'hello there' } });
+    expect(result.text).toEqual(["+ printf %s 'hello there'", 'hello there']);
+  });
+
+  it('stops the whole process group on stop(), children included', async () => {
+    const marker = path.join(dir, 'child-survived');
+    const result = await run(`(sleep 3; touch ${marker}) &\nsleep 30\n`, { stopAfterMs: 300 });
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.ms).toBeLessThan(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('kills with SIGKILL after the grace period when SIGTERM is ignored', async () => {
+    const result = await run("trap '' TERM\nsleep 30\n", { stopAfterMs: 200, killGraceMs: 300 });
+    expect(result.ms).toBeLessThan(3_000);
+    expect(result.exitCode === null || result.exitCode > 128).toBe(true);
+  });
+});

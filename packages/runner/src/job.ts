@@ -1,0 +1,278 @@
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  MAX_LOG_BATCH_BYTES,
+  type HelloResponse,
+  type Job,
+  type JobControlStatus,
+  type JobUpdate,
+} from '@polytene/protocol';
+import { ArtifactsError, writeArtifacts } from './artifacts.js';
+import { ServerRefusedError, type RunnerClient, type RetryPolicy } from './client.js';
+import type { RunnerConfig } from './config.js';
+import { execute, type ExecutionResult } from './executor.js';
+import { GitError } from './git.js';
+import { RUNNER_VERSION } from './identity.js';
+import { LogShipper, isTakenAway } from './log-shipper.js';
+import type { Logger } from './logger.js';
+import { WorkspaceError, displayUrl, type Workspaces } from './workspace.js';
+
+/** Why a job was stopped before its script ended by itself. */
+export type StopReason = 'canceled' | 'timeout' | 'lost' | 'shutdown';
+
+export interface JobContext {
+  client: RunnerClient;
+  config: RunnerConfig;
+  settings: HelloResponse;
+  workspaces: Workspaces;
+  logger: Logger;
+}
+
+const REPORT_RETRY: RetryPolicy = { attempts: Infinity, initialDelayMs: 250, maxDelayMs: 5_000 };
+const HEARTBEAT_MAX_MS = 2_000;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A deployment taken by this runner, from `running` to its final report. */
+export class JobRun {
+  private readonly stopper = new AbortController();
+  private readonly reportGiveUp = new AbortController();
+  private readonly shipper: LogShipper;
+
+  constructor(
+    private readonly ctx: JobContext,
+    readonly job: Job,
+  ) {
+    const { settings, config } = ctx;
+    this.shipper = new LogShipper({
+      send: (lines) => ctx.client.sendLog(job, lines, { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 }),
+      flushMs: settings.log_flush_ms > 0 ? settings.log_flush_ms : 500,
+      maxBatchLines: Math.max(1, settings.max_log_batch_lines),
+      maxBatchBytes: settings.max_log_batch_bytes ?? MAX_LOG_BATCH_BYTES,
+      maxLineChars: Math.max(1, settings.max_log_line_chars),
+      limitBytes: config.logLimitBytes,
+      secrets: job.variables.filter((v) => v.secret).map((v) => v.value),
+      onStatus: (status) => this.onServerStatus(status),
+      onRefused: () => this.stop('lost'),
+    });
+  }
+
+  get stopReason(): StopReason | null {
+    return this.stopper.signal.aborted ? (this.stopper.signal.reason as StopReason) : null;
+  }
+
+  private isLost(): boolean {
+    return this.stopReason === 'lost';
+  }
+
+  /** Stops the job; the first reason wins. */
+  stop(reason: StopReason): void {
+    if (this.stopper.signal.aborted) return;
+    this.ctx.logger.info(`deployment ${this.job.id}: stopping (${reason})`);
+    this.stopper.abort(reason);
+    if (reason === 'lost') {
+      this.shipper.abandon();
+      this.reportGiveUp.abort(reason);
+    }
+  }
+
+  /** After a forced shutdown, stop retrying the final report (the server will see the lease run out). */
+  giveUpReporting(): void {
+    this.reportGiveUp.abort('shutdown');
+    this.shipper.abandon();
+  }
+
+  async run(): Promise<void> {
+    const { job, ctx } = this;
+    ctx.logger.info(
+      `deployment ${job.id}: ${job.project.name} ${job.branch} ${job.build.sha} to ${job.environment}`,
+    );
+    const timeout = setTimeout(() => this.stop('timeout'), job.timeout_seconds * 1000);
+    const heartbeat = setInterval(() => void this.heartbeat(), heartbeatMs(ctx.settings.lease_seconds));
+    try {
+      if (
+        !(await this.report({ status: 'running' }, { attempts: 5, initialDelayMs: 250, maxDelayMs: 2_000 }))
+      )
+        return;
+      const update = await this.deploy();
+      if (this.isLost()) return;
+      await this.shipper.close();
+      if (this.isLost()) return;
+      await this.report(update, REPORT_RETRY);
+      ctx.logger.info(
+        `deployment ${job.id}: ${update.status}${update.failure_reason ? ` (${update.failure_reason})` : ''}`,
+      );
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Workspace, artifacts, script; answers the final report to send. */
+  private async deploy(): Promise<JobUpdate> {
+    const { job, ctx, shipper } = this;
+    const signal = this.stopper.signal;
+    shipper.system(
+      `Polytene runner ${RUNNER_VERSION} on ${os.hostname()}: deploying ${job.project.name} ${job.branch} ` +
+        `(${job.build.sha}) to ${job.environment}`,
+    );
+    let workTree: string;
+    let artifactsDir: string;
+    try {
+      const workspace = await ctx.workspaces.prepare(
+        {
+          projectId: job.project.id,
+          cloneUrl: job.project.clone_url,
+          sha: job.build.sha,
+          environment: job.environment,
+        },
+        (text) => shipper.system(text),
+        signal,
+      );
+      workTree = workspace.workTree;
+      artifactsDir = await writeArtifacts(job, workspace, signal);
+      shipper.system(`Artifacts written to ${artifactsDir}`);
+    } catch (error) {
+      if (signal.aborted) return this.stoppedUpdate(null);
+      const known =
+        error instanceof WorkspaceError || error instanceof ArtifactsError || error instanceof GitError;
+      const message = known ? error.message : `unexpected error: ${String(error)}`;
+      shipper.system(`Preparing the deployment failed: ${message}`);
+      return {
+        status: 'failed',
+        failure_reason: 'runner_error',
+        exit_code: null,
+        message: message.slice(0, 4096),
+      };
+    }
+    if (signal.aborted) return this.stoppedUpdate(null);
+    const result = await this.runScript(workTree, artifactsDir);
+    if (signal.aborted) return this.stoppedUpdate(result);
+    if (result.exitCode === 0) {
+      shipper.system('The script succeeded.');
+      return { status: 'succeeded', exit_code: 0 };
+    }
+    const how = result.exitCode !== null ? `exit code ${result.exitCode}` : `signal ${result.signal}`;
+    shipper.system(`The script failed with ${how}.`);
+    return {
+      status: 'failed',
+      failure_reason: 'script_failure',
+      exit_code: result.exitCode,
+      message: `failed with ${how}`,
+    };
+  }
+
+  private async runScript(workTree: string, artifactsDir: string): Promise<ExecutionResult> {
+    const { job, ctx, shipper } = this;
+    const scriptDir = path.join(ctx.config.workDir, 'scripts');
+    await mkdir(scriptDir, { recursive: true, mode: 0o700 });
+    const execution = await execute({
+      script: job.script,
+      scriptFile: path.join(scriptDir, `deployment-${job.id}.sh`),
+      cwd: workTree,
+      env: this.scriptEnv(artifactsDir),
+      onLine: (stream, text) => shipper.add(stream, text),
+      killGraceMs: ctx.config.killGraceSeconds * 1000,
+    });
+    const onStop = () => execution.stop();
+    this.stopper.signal.addEventListener('abort', onStop, { once: true });
+    shipperPressure(shipper, execution);
+    try {
+      return await execution.done;
+    } finally {
+      this.stopper.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  private stoppedUpdate(result: ExecutionResult | null): JobUpdate {
+    const exitCode = result?.exitCode ?? null;
+    switch (this.stopReason) {
+      case 'canceled':
+        this.shipper.system('The deployment was canceled.');
+        return { status: 'canceled', exit_code: exitCode, message: 'canceled from Polytene' };
+      case 'timeout':
+        this.shipper.system(`The deployment timed out after ${this.job.timeout_seconds} s and was stopped.`);
+        return { status: 'failed', failure_reason: 'timeout', exit_code: exitCode, message: 'timed out' };
+      default:
+        this.shipper.system('The runner was stopped before the deployment finished.');
+        return {
+          status: 'failed',
+          failure_reason: 'runner_error',
+          exit_code: exitCode,
+          message: 'the runner was stopped before the deployment finished',
+        };
+    }
+  }
+
+  /** The runner's own environment without POLYTENE_* settings, the branch's variables, then POLYTENE_*. */
+  private scriptEnv(artifactsDir: string): NodeJS.ProcessEnv {
+    const { job } = this;
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!key.startsWith('POLYTENE_') && !key.startsWith('GIT_')) env[key] = value;
+    }
+    for (const variable of job.variables) {
+      if (ENV_NAME.test(variable.key)) env[variable.key] = variable.value;
+      else
+        this.shipper.system(`Variable "${variable.key}" is not a valid environment variable name; skipped.`);
+    }
+    return {
+      ...env,
+      CI: 'true',
+      POLYTENE: 'true',
+      POLYTENE_DEPLOYMENT_ID: String(job.id),
+      POLYTENE_PROJECT_ID: String(job.project.id),
+      POLYTENE_PROJECT_NAME: job.project.name,
+      POLYTENE_BUILD_ID: String(job.build.id),
+      POLYTENE_BUILD_EXTERNAL_ID: job.build.external_id ?? '',
+      POLYTENE_SHA: job.build.sha,
+      POLYTENE_REF: job.build.ref,
+      POLYTENE_BRANCH: job.branch,
+      POLYTENE_ENVIRONMENT: job.environment,
+      POLYTENE_ARTIFACTS_DIR: artifactsDir,
+      POLYTENE_REPO_URL: displayUrl(job.project.clone_url),
+    };
+  }
+
+  private onServerStatus(status: JobControlStatus): void {
+    if (status === 'canceling') this.stop('canceled');
+    else if (isTakenAway(status)) this.stop('lost');
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.isLost()) return;
+    await this.report({ status: 'running' }, { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 }).catch(
+      () => undefined,
+    );
+  }
+
+  /** PUT the job's status; false when the server says the job is no longer this runner's. */
+  private async report(update: JobUpdate, retry: RetryPolicy): Promise<boolean> {
+    try {
+      const answer = await this.ctx.client.updateJob(this.job, update, retry, this.reportGiveUp.signal);
+      if (update.status === 'running') this.onServerStatus(answer.status);
+      return !this.isLost();
+    } catch (error) {
+      if (error instanceof ServerRefusedError) {
+        this.ctx.logger.warn(`deployment ${this.job.id}: the server refused the update: ${error.message}`);
+        if (update.status === 'running') this.stop('lost');
+        return false;
+      }
+      if (this.reportGiveUp.signal.aborted) return false;
+      throw error;
+    }
+  }
+}
+
+/** Pause reading the script's output while the shipper is far behind. */
+function shipperPressure(shipper: LogShipper, execution: { pause(): void; resume(): void }): void {
+  shipper.onPressure = (high) => (high ? execution.pause() : execution.resume());
+}
+
+/**
+ * The heartbeat keeps the lease and is how a silent script learns of a cancel request, so it is frequent:
+ * every 2 s, or a third of the lease when that is shorter.
+ */
+function heartbeatMs(leaseSeconds: number): number {
+  return Math.max(500, Math.min(HEARTBEAT_MAX_MS, Math.floor((leaseSeconds * 1000) / 3)));
+}

@@ -1,0 +1,227 @@
+import {
+  isFinalStatus,
+  type DeploymentStatus,
+  type JobControlStatus,
+  type LogBatchResponse,
+  type LogLine,
+  type LogStream,
+} from '@polytene/protocol';
+import { ServerRefusedError, sleep } from './client.js';
+import { Masker } from './masking.js';
+
+export interface LogShipperOptions {
+  /** Sends one batch; resolves with the server's answer, rejects when it failed. */
+  send: (lines: LogLine[]) => Promise<LogBatchResponse>;
+  /** Longest wait between a line being read and its batch being sent. */
+  flushMs: number;
+  maxBatchLines: number;
+  /** Largest request body; a batch is cut before it could pass this. */
+  maxBatchBytes: number;
+  maxLineChars: number;
+  /** Total log size kept (UTF-8 bytes of line text); output beyond it is dropped after one notice line. */
+  limitBytes: number;
+  secrets: readonly string[];
+  /** The server's view of the job after each batch: `canceling` or a final status ask the runner to stop. */
+  onStatus: (status: JobControlStatus) => void;
+  /** Called when the server refused a batch (4xx): the job is not this runner's any more. */
+  onRefused: (error: ServerRefusedError) => void;
+  /** First delay before a failed batch is sent again (doubling up to 5 s). */
+  retryInitialMs?: number;
+  /** Pending text (chars) above which onPressure(true) is called. */
+  highWaterChars?: number;
+}
+
+const MIN_SEND_INTERVAL_MS = 100;
+const RETRY_INITIAL_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Numbers, timestamps, masks and batches log lines and ships them in order, one request at a time.
+ * A failed batch is retried with backoff; lines leave the queue only when the server confirmed them
+ * (`last_n`), so after an outage shipping resumes right after the last stored line: nothing lost, nothing
+ * sent twice into the log.
+ */
+export class LogShipper {
+  private readonly masker: Masker;
+  private readonly pending: LogLine[] = [];
+  private pendingChars = 0;
+  private nextN = 1;
+  private bytesKept = 0;
+  private truncated = false;
+  private refused: ServerRefusedError | null = null;
+  private sending: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastSendAt = 0;
+  private pressure = false;
+  private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly stopSignal = new AbortController();
+  /** Told true when too many lines wait to be sent (the reader should pause), false when it may go on. */
+  onPressure: ((high: boolean) => void) | null = null;
+
+  constructor(private readonly options: LogShipperOptions) {
+    this.masker = new Masker(options.secrets);
+  }
+
+  /** The number of the last line handed to the shipper. */
+  get lastLineNumber(): number {
+    return this.nextN - 1;
+  }
+
+  add(stream: LogStream, text: string): void {
+    if (this.refused || this.truncated) return;
+    const masked = this.masker.mask(text);
+    const bytes = Buffer.byteLength(masked);
+    if (this.bytesKept + bytes > this.options.limitBytes) {
+      this.truncated = true;
+      this.push(
+        'system',
+        `Log truncated: the output passed the limit of ${formatBytes(this.options.limitBytes)}; the rest is not kept.`,
+      );
+      return;
+    }
+    this.bytesKept += bytes;
+    const max = this.options.maxLineChars;
+    if (masked.length <= max) {
+      this.push(stream, masked);
+      return;
+    }
+    for (let start = 0; start < masked.length; start += max)
+      this.push(stream, masked.slice(start, start + max));
+  }
+
+  /** A line from the runner itself (not from the script). */
+  system(text: string): void {
+    if (this.refused) return;
+    const masked = this.masker.mask(text);
+    const max = this.options.maxLineChars;
+    for (let start = 0; start < Math.max(masked.length, 1); start += max) {
+      this.push('system', masked.slice(start, start + max));
+    }
+  }
+
+  /** Sends everything still queued; resolves when the server has confirmed every line (or refused them). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.kick();
+    while (this.pending.length > 0 && !this.refused && !this.stopSignal.signal.aborted) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  /** Gives up on the lines not sent yet (used when the job was taken away or the runner must stop now). */
+  abandon(): void {
+    this.stopSignal.abort(new Error('log shipping abandoned'));
+    this.pending.length = 0;
+    this.pendingChars = 0;
+    this.wakeIdle();
+  }
+
+  get isTruncated(): boolean {
+    return this.truncated;
+  }
+
+  private push(stream: LogStream, text: string): void {
+    this.pending.push({ n: this.nextN++, stream, t: new Date().toISOString(), text });
+    this.pendingChars += text.length;
+    this.updatePressure();
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.sending || this.pending.length === 0 || this.refused) return;
+    const full = this.pending.length >= this.options.maxBatchLines;
+    const wait = full || this.closed ? 0 : this.lastSendAt + this.interval() - Date.now();
+    if (wait <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.sending = this.sendLoop().finally(() => {
+        this.sending = null;
+        this.kick();
+        this.wakeIdle();
+      });
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.kick();
+      }, wait);
+    }
+  }
+
+  private interval(): number {
+    return Math.min(MIN_SEND_INTERVAL_MS, this.options.flushMs);
+  }
+
+  /** Sends one batch, retrying it until the server confirms it, refuses it, or shipping is abandoned. */
+  private async sendLoop(): Promise<void> {
+    let delay = this.options.retryInitialMs ?? RETRY_INITIAL_MS;
+    while (this.pending.length > 0 && !this.stopSignal.signal.aborted) {
+      this.lastSendAt = Date.now();
+      const batch = this.nextBatch();
+      try {
+        const answer = await this.options.send(batch);
+        this.confirm(answer.last_n, batch);
+        this.options.onStatus(answer.status);
+        return;
+      } catch (error) {
+        if (error instanceof ServerRefusedError) {
+          this.refused = error;
+          this.abandon();
+          this.options.onRefused(error);
+          return;
+        }
+        await sleep(delay, this.stopSignal.signal).catch(() => undefined);
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+      }
+    }
+  }
+
+  /** The first pending lines, as many as fit in one request (sizes estimated high: every char escaped). */
+  private nextBatch(): LogLine[] {
+    const budget = this.options.maxBatchBytes - 1024;
+    let bytes = 0;
+    let count = 0;
+    while (count < this.pending.length && count < this.options.maxBatchLines) {
+      bytes += (this.pending[count]?.text.length ?? 0) * 6 + 100;
+      if (bytes > budget && count > 0) break;
+      count++;
+    }
+    return this.pending.slice(0, count);
+  }
+
+  /** Drops the lines the server has stored. */
+  private confirm(lastN: number, batch: LogLine[]): void {
+    const sentThrough = batch[batch.length - 1]?.n ?? 0;
+    const through = Math.min(lastN, sentThrough);
+    let count = 0;
+    while (count < this.pending.length && (this.pending[count]?.n ?? Infinity) <= through) {
+      this.pendingChars -= this.pending[count]?.text.length ?? 0;
+      count++;
+    }
+    this.pending.splice(0, count);
+    this.updatePressure();
+  }
+
+  private updatePressure(): void {
+    const high = this.options.highWaterChars ?? 32 * 1024 * 1024;
+    const now = this.pressure ? this.pendingChars > high / 2 : this.pendingChars > high;
+    if (now !== this.pressure) {
+      this.pressure = now;
+      this.onPressure?.(now);
+    }
+  }
+
+  private wakeIdle(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
+
+export function isTakenAway(status: JobControlStatus): boolean {
+  return status !== 'canceling' && isFinalStatus(status as DeploymentStatus);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round(bytes / (1024 * 1024))} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
