@@ -1,0 +1,48 @@
+/** Turns the stats API answer into exactly `days` consecutive days ending today (missing days are zero). */
+import type { DayStat } from '../api/types';
+
+interface RawDay {
+  day?: string;
+  date?: string;
+  succeeded?: number;
+  failed?: number;
+}
+
+export function normaliseDays(raw: unknown): RawDay[] {
+  if (Array.isArray(raw)) return raw as RawDay[];
+  if (raw && typeof raw === 'object') {
+    for (const key of ['days', 'stats', 'data']) {
+      const value = (raw as Record<string, unknown>)[key];
+      if (Array.isArray(value)) return value as RawDay[];
+    }
+  }
+  return [];
+}
+
+function dayKey(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function fillDays(raw: unknown, days: number, today = new Date()): DayStat[] {
+  const byDay = new Map<string, RawDay>();
+  for (const entry of normaliseDays(raw)) {
+    const key = (entry.day ?? entry.date ?? '').slice(0, 10);
+    if (key) byDay.set(key, entry);
+  }
+  const end = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  const out: DayStat[] = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const key = dayKey(new Date(end - i * 86_400_000));
+    const entry = byDay.get(key);
+    out.push({ day: key, succeeded: entry?.succeeded ?? 0, failed: entry?.failed ?? 0 });
+  }
+  return out;
+}
+
+/** A round, even upper bound for the y axis (2, 5→10 halves cleanly: 2, 10, 20, 50, …). */
+export function niceMax(value: number): number {
+  if (value <= 2) return 2;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  return 10 * power;
+}

@@ -1,0 +1,304 @@
+/** Small shared pieces: states, badges, fields, dialogs, copy buttons, pagination. */
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client';
+import { useI18n, useT, type MessageKey } from '../i18n';
+import { formatDateTime, relativeTime } from '../lib/format';
+
+export function Loading({ label }: { label?: string }) {
+  const t = useT();
+  return (
+    <div className="state state-loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label ?? t('common.loading')}
+    </div>
+  );
+}
+
+/** An API error in plain words (the server's message), with a retry when there is one. */
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const t = useT();
+  return (
+    <div className="state state-error" role="alert">
+      <p>{errorMessage(error, t)}</p>
+      {onRetry && (
+        <button type="button" className="btn" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function errorMessage(error: unknown, t: (key: MessageKey) => string): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'NETWORK') return t('error.network');
+    if (error.status === 404) return t('error.notFound');
+    if (error.status === 403 && error.code !== 'VALIDATION_FAILED')
+      return error.message || t('error.forbidden');
+    return error.message;
+  }
+  return t('error.unexpected');
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="state state-empty">
+      <p className="state-title">{title}</p>
+      {children}
+    </div>
+  );
+}
+
+const STATUS_KEYS: Record<string, MessageKey> = {
+  queued: 'status.queued',
+  running: 'status.running',
+  succeeded: 'status.succeeded',
+  failed: 'status.failed',
+  canceled: 'status.canceled',
+  skipped: 'status.skipped',
+  not_deployed: 'status.not_deployed',
+  success: 'ci.success',
+  pending: 'ci.pending',
+  created: 'ci.created',
+  manual: 'ci.manual',
+};
+
+const STATUS_TONE: Record<string, string> = {
+  queued: 'wait',
+  pending: 'wait',
+  created: 'wait',
+  manual: 'wait',
+  running: 'run',
+  succeeded: 'ok',
+  success: 'ok',
+  failed: 'bad',
+  canceled: 'muted',
+  skipped: 'muted',
+  not_deployed: 'muted',
+};
+
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
+  const t = useT();
+  const key = STATUS_KEYS[status];
+  return (
+    <span className={`badge tone-${STATUS_TONE[status] ?? 'muted'}`} data-status={status}>
+      <span className="dot" aria-hidden="true" />
+      {label ?? (key ? t(key) : status)}
+    </span>
+  );
+}
+
+export function TimeAgo({ at }: { at: string | null | undefined }) {
+  const { locale } = useI18n();
+  if (!at) return <span className="muted">—</span>;
+  return (
+    <time dateTime={at} title={formatDateTime(at, locale)}>
+      {relativeTime(at, locale)}
+    </time>
+  );
+}
+
+export function CopyButton({ text, label }: { text: string; label?: string }) {
+  const t = useT();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 1500);
+  };
+  return (
+    <button type="button" className="btn btn-small" onClick={() => void copy()} aria-live="polite">
+      {copied ? t('common.copied') : (label ?? t('common.copy'))}
+    </button>
+  );
+}
+
+/** A value to copy: shown in monospace with a copy button. */
+export function CopyField({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="copy-field">
+      <span className="copy-label">{label}</span>
+      <code className="copy-value">{value}</code>
+      <CopyButton text={value} />
+    </div>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  error?: string | null;
+  hint?: ReactNode;
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
+}
+
+/** A labelled form control with its error (from the API's `details`) right under it. */
+export function Field({ label, error, hint, children }: FieldProps) {
+  const id = useId();
+  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': described || undefined })}
+      {hint && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Problems the API named for a field, and a form-level message for the rest. */
+export function fieldErrors(error: unknown) {
+  return {
+    of: (field: string) => (error instanceof ApiError ? error.forField(field) : null),
+  };
+}
+
+export function FormError({ error, fields }: { error: unknown; fields: string[] }) {
+  const t = useT();
+  if (!error) return null;
+  if (
+    error instanceof ApiError &&
+    error.details.length &&
+    error.details.every((d) => fields.some((f) => d.field === f || d.field.startsWith(`${f}.`)))
+  )
+    return null;
+  return (
+    <p className="form-error" role="alert">
+      {errorMessage(error, t)}
+    </p>
+  );
+}
+
+interface ConfirmProps {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  busy?: boolean;
+  error?: unknown;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
+
+/** A modal question (native <dialog>: focus trapped, Escape cancels). */
+export function ConfirmDialog(props: ConfirmProps) {
+  const t = useT();
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (props.open && !dialog.open) dialog.showModal();
+    if (!props.open && dialog.open) dialog.close();
+  }, [props.open]);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onCancel();
+      }}
+    >
+      {props.open && (
+        <form
+          method="dialog"
+          onSubmit={(event) => {
+            event.preventDefault();
+            props.onConfirm();
+          }}
+        >
+          <h2>{props.title}</h2>
+          <div className="dialog-body">{props.children}</div>
+          {props.error ? (
+            <p className="form-error" role="alert">
+              {errorMessage(props.error, t)}
+            </p>
+          ) : null}
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={props.onCancel}>
+              {t('common.cancel')}
+            </button>
+            <button
+              type="submit"
+              className={`btn ${props.danger ? 'btn-danger' : 'btn-primary'}`}
+              disabled={props.busy}
+              autoFocus
+            >
+              {props.confirmLabel}
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}
+
+export function Pagination({
+  page,
+  perPage,
+  total,
+  onPage,
+}: {
+  page: number;
+  perPage: number;
+  total: number;
+  onPage: (page: number) => void;
+}) {
+  const t = useT();
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  if (pages <= 1) return null;
+  return (
+    <nav className="pagination" aria-label={t('common.pagination')}>
+      <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        ← {t('common.previous')}
+      </button>
+      <span>{t('common.pageOf', { page, pages })}</span>
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={page >= pages}
+        onClick={() => onPage(page + 1)}
+      >
+        {t('common.next')} →
+      </button>
+    </nav>
+  );
+}
+
+/** Shown once: a new token with a warning that it will not be shown again. */
+export function SecretOnce({
+  title,
+  value,
+  children,
+}: {
+  title: string;
+  value: string;
+  children?: ReactNode;
+}) {
+  const t = useT();
+  return (
+    <div className="secret-once" role="status">
+      <p className="secret-once-title">{title}</p>
+      <CopyField label={t('common.token')} value={value} />
+      {children}
+      <p className="hint">{t('common.shownOnce')}</p>
+    </div>
+  );
+}

@@ -1,0 +1,218 @@
+/** The virtualised log: only the visible rows exist in the DOM, whatever the log's length. */
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type ReactNode,
+} from 'react';
+import { parseAnsi, xterm256, type AnsiSegment, type AnsiStyle } from './ansi';
+import { rowOfLine, type LogBuffer, type StreamFilter } from './buffer';
+import { DEFAULT_MAX_SCROLL_HEIGHT, isAtBottom, scrollTopForRow, visibleWindow } from './viewport';
+import { formatClock } from '../lib/format';
+import { useT } from '../i18n';
+
+export const ROW_HEIGHT = 20;
+const OVERSCAN = 20;
+
+function colour(value: number | string | null): string | undefined {
+  if (value === null) return undefined;
+  if (typeof value === 'string') return value;
+  return value < 16 ? `var(--ansi-${value})` : xterm256(value);
+}
+
+function styleOf(style: AnsiStyle): CSSProperties {
+  const fg = colour(style.inverse ? style.bg : style.fg);
+  const bg = colour(style.inverse ? style.fg : style.bg);
+  return {
+    color: fg ?? (style.inverse ? 'var(--log-bg)' : undefined),
+    background: bg ?? (style.inverse ? 'var(--log-fg)' : undefined),
+    fontWeight: style.bold ? 700 : undefined,
+    opacity: style.dim ? 0.7 : undefined,
+    fontStyle: style.italic ? 'italic' : undefined,
+    textDecoration: style.underline ? 'underline' : undefined,
+  };
+}
+
+/** Splits text around case-insensitive occurrences of `needle`, marking them. */
+function highlight(text: string, needle: string, key: string) {
+  if (!needle) return text;
+  const lower = text.toLowerCase();
+  const parts: ReactNode[] = [];
+  let from = 0;
+  for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, from)) {
+    if (at > from) parts.push(text.slice(from, at));
+    parts.push(<mark key={`${key}-${at}`}>{text.slice(at, at + needle.length)}</mark>);
+    from = at + needle.length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}
+
+function Segments({ segments, needle }: { segments: AnsiSegment[]; needle: string }) {
+  return (
+    <>
+      {segments.map((segment, i) =>
+        segment.style ? (
+          <span key={i} style={styleOf(segment.style)}>
+            {highlight(segment.text, needle, String(i))}
+          </span>
+        ) : (
+          <span key={i}>{highlight(segment.text, needle, String(i))}</span>
+        ),
+      )}
+    </>
+  );
+}
+
+const Row = memo(function Row({
+  n,
+  stream,
+  t,
+  text,
+  current,
+  needle,
+  top,
+}: {
+  n: number;
+  stream: string | null;
+  t: string;
+  text: string | null;
+  current: boolean;
+  needle: string;
+  top: number;
+}) {
+  return (
+    <div
+      className={`log-row${stream === 'stderr' ? ' log-stderr' : ''}${stream === 'system' ? ' log-system' : ''}${current ? ' log-current' : ''}`}
+      style={{ top }}
+      data-n={n}
+    >
+      <span className="log-n">{n}</span>
+      <span className="log-t">{t ? formatClock(t) : ''}</span>
+      <span className="log-mark" aria-hidden="true">
+        {stream === 'stderr' ? '!' : ''}
+      </span>
+      <span className="log-text">
+        {text === null ? (
+          <span className="log-hole">…</span>
+        ) : (
+          <Segments segments={parseAnsi(text)} needle={needle} />
+        )}
+      </span>
+    </div>
+  );
+});
+
+interface LogViewProps {
+  buffer: LogBuffer;
+  version: number;
+  filter: StreamFilter;
+  follow: boolean;
+  onFollowChange: (follow: boolean) => void;
+  needle: string;
+  /** Line number to bring into view (a search hit). */
+  focusLine: number | null;
+}
+
+export function LogView({
+  buffer,
+  version,
+  filter,
+  follow,
+  onFollowChange,
+  needle,
+  focusLine,
+}: LogViewProps) {
+  const t = useT();
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const rows = buffer.rows(filter);
+  const rowCount = rows ? rows.length : buffer.size;
+  const geometry = {
+    rowCount,
+    rowHeight: ROW_HEIGHT,
+    viewportHeight: height,
+    maxScrollHeight: DEFAULT_MAX_SCROLL_HEIGHT,
+  };
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => setHeight(element.clientHeight));
+    observer.observe(element);
+    setHeight(element.clientHeight);
+    return () => observer.disconnect();
+  }, []);
+
+  const scrollTo = useCallback((top: number) => {
+    const element = scroller.current;
+    if (!element) return;
+    element.scrollTop = top;
+    setScrollTop(element.scrollTop);
+  }, []);
+
+  // Follow the tail: after every change, stick to the bottom.
+  useLayoutEffect(() => {
+    if (follow) scrollTo(Number.MAX_SAFE_INTEGER);
+  }, [follow, version, rowCount, height, scrollTo]);
+
+  useEffect(() => {
+    if (focusLine === null) return;
+    const row = rowOfLine(rows, focusLine);
+    if (row < 0) return;
+    onFollowChange(false);
+    scrollTo(Math.max(0, scrollTopForRow(row, geometry) - height / 3));
+    // Jump only when the wanted line or the filter changes, not on every new line.
+  }, [focusLine, filter]);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    setScrollTop(element.scrollTop);
+    const atBottom = isAtBottom(element.scrollTop, element.scrollHeight, element.clientHeight);
+    if (atBottom !== follow) onFollowChange(atBottom);
+  };
+
+  const view = visibleWindow({ ...geometry, scrollTop, overscan: OVERSCAN });
+  const rendered: ReactNode[] = [];
+  for (let r = view.first; r < view.end; r++) {
+    const n = rows ? (rows[r] ?? 0) : r + 1;
+    const line = buffer.line(n);
+    rendered.push(
+      <Row
+        key={n}
+        n={n}
+        stream={line?.stream ?? null}
+        t={line?.t ?? ''}
+        text={line?.text ?? null}
+        current={n === focusLine}
+        needle={needle}
+        top={view.offset + (r - view.first) * ROW_HEIGHT}
+      />,
+    );
+  }
+
+  return (
+    <div
+      ref={scroller}
+      className="log-scroller"
+      onScroll={onScroll}
+      tabIndex={0}
+      role="log"
+      aria-label={t('deployment.log')}
+      aria-live="off"
+      data-testid="log"
+      data-rows={rowCount}
+    >
+      <div className="log-spacer" style={{ height: Math.max(view.scrollHeight, 1) }}>
+        {rendered}
+      </div>
+      {rowCount === 0 && <p className="log-empty">{t('deployment.noLines')}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { isAtBottom, scrollTopForRow, visibleWindow } from './viewport';
+
+const base = { rowHeight: 20, viewportHeight: 400, overscan: 0, maxScrollHeight: 8_000_000 };
+
+describe('visibleWindow', () => {
+  it('renders only the rows in view, plus overscan', () => {
+    const view = visibleWindow({ ...base, rowCount: 1000, scrollTop: 2000, overscan: 5 });
+    expect(view.scrollHeight).toBe(20_000);
+    expect(view.first).toBe(95);
+    expect(view.end).toBe(100 + 21 + 5);
+    // the first visible row (100) sits exactly at scrollTop
+    expect(view.offset + (100 - view.first) * 20).toBe(2000);
+  });
+
+  it('clamps at both ends', () => {
+    expect(visibleWindow({ ...base, rowCount: 10, scrollTop: 0 })).toMatchObject({
+      first: 0,
+      end: 10,
+      offset: 0,
+    });
+    const bottom = visibleWindow({ ...base, rowCount: 1000, scrollTop: 1e9 });
+    expect(bottom.end).toBe(1000);
+  });
+
+  it('scales a million rows into a scroll height browsers accept, reaching the last row at the bottom', () => {
+    const rowCount = 1_000_000;
+    const maxTop = 8_000_000 - 400;
+    const view = visibleWindow({ ...base, rowCount, scrollTop: maxTop });
+    expect(view.scrollHeight).toBe(8_000_000);
+    expect(view.end).toBe(rowCount);
+    // the last row's bottom edge lands on the viewport's bottom edge
+    const lastTop = view.offset + (rowCount - 1 - view.first) * 20;
+    expect(lastTop + 20).toBeCloseTo(maxTop + 400, 6);
+  });
+
+  it('keeps the window small whatever the size', () => {
+    const view = visibleWindow({ ...base, rowCount: 1_000_000, scrollTop: 3_333_333, overscan: 20 });
+    expect(view.end - view.first).toBeLessThanOrEqual(21 + 40 + 1);
+  });
+});
+
+describe('scrollTopForRow', () => {
+  it('is the inverse of visibleWindow, scaled or not', () => {
+    for (const rowCount of [1000, 1_000_000]) {
+      const geometry = { rowCount, rowHeight: 20, viewportHeight: 400, maxScrollHeight: 8_000_000 };
+      const top = scrollTopForRow(rowCount / 2, geometry);
+      expect(visibleWindow({ ...geometry, scrollTop: top, overscan: 0 }).first).toBe(rowCount / 2);
+    }
+  });
+});
+
+describe('isAtBottom', () => {
+  it('allows a few pixels of slack', () => {
+    expect(isAtBottom(598, 1000, 400)).toBe(true);
+    expect(isAtBottom(500, 1000, 400)).toBe(false);
+  });
+});

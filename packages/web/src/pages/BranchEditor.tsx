@@ -1,0 +1,389 @@
+/** Create or edit a branch config: every field of DESIGN §2; secret variable values are write-only. */
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { api } from '../api/client';
+import type { BranchConfig, Project } from '../api/types';
+import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
+import { useT } from '../i18n';
+import { useAsync } from '../lib/useAsync';
+import { Link, navigate } from '../router';
+
+interface VariableRow {
+  key: string;
+  value: string;
+  secret: boolean;
+  /** A stored secret whose value the server does not show; empty value keeps it. */
+  stored: boolean;
+}
+
+interface BranchForm {
+  branch_name: string;
+  deployment_type: 'manual' | 'auto';
+  deployment_script: string;
+  environment: string;
+  artifacts_dir: string;
+  notification_emails: string;
+  failed_build_can_be_auto_deployed: boolean;
+  timeout_seconds: string;
+  variables: VariableRow[];
+}
+
+const EMPTY: BranchForm = {
+  branch_name: '',
+  deployment_type: 'manual',
+  deployment_script: '',
+  environment: 'production',
+  artifacts_dir: 'polytene',
+  notification_emails: '',
+  failed_build_can_be_auto_deployed: false,
+  timeout_seconds: '7200',
+  variables: [],
+};
+
+const FIELDS = Object.keys(EMPTY);
+
+function toForm(config: BranchConfig): BranchForm {
+  return {
+    branch_name: config.branch_name,
+    deployment_type: config.deployment_type,
+    deployment_script: config.deployment_script,
+    environment: config.environment,
+    artifacts_dir: config.artifacts_dir,
+    notification_emails: config.notification_emails.join(', '),
+    failed_build_can_be_auto_deployed: config.failed_build_can_be_auto_deployed,
+    timeout_seconds: String(config.timeout_seconds),
+    variables: config.variables.map((v) => ({
+      key: v.key,
+      value: v.secret ? '' : (v.value ?? ''),
+      secret: v.secret,
+      stored: v.secret,
+    })),
+  };
+}
+
+/** The request body: a stored secret left empty is sent without a value, so the server keeps it. */
+export function toBody(form: BranchForm): Record<string, unknown> {
+  return {
+    branch_name: form.branch_name.trim(),
+    deployment_type: form.deployment_type,
+    deployment_script: form.deployment_script,
+    environment: form.environment.trim(),
+    artifacts_dir: form.artifacts_dir.trim(),
+    notification_emails: form.notification_emails
+      .split(/[\s,;]+/)
+      .map((e) => e.trim())
+      .filter(Boolean),
+    failed_build_can_be_auto_deployed: form.failed_build_can_be_auto_deployed,
+    timeout_seconds: Number(form.timeout_seconds),
+    variables: form.variables
+      .filter((v) => v.key.trim() !== '')
+      .map((v) =>
+        v.secret && v.stored && v.value === ''
+          ? { key: v.key.trim(), secret: true }
+          : { key: v.key.trim(), value: v.value, secret: v.secret },
+      ),
+  };
+}
+
+/** Tab inserts two spaces in the script editor (Escape then Tab leaves it, for keyboard users). */
+function scriptKeys(
+  event: KeyboardEvent<HTMLTextAreaElement>,
+  onChange: (value: string) => void,
+  trap: boolean,
+) {
+  if (event.key !== 'Tab' || event.shiftKey || !trap) return;
+  event.preventDefault();
+  const area = event.currentTarget;
+  const { selectionStart, selectionEnd, value } = area;
+  const next = `${value.slice(0, selectionStart)}  ${value.slice(selectionEnd)}`;
+  onChange(next);
+  requestAnimationFrame(() => area.setSelectionRange(selectionStart + 2, selectionStart + 2));
+}
+
+export function BranchEditorPage({ projectId, branchId }: { projectId: number; branchId: number | null }) {
+  const t = useT();
+  const project = useAsync(
+    (signal) => api.get<Project>(`/api/v1/projects/${projectId}`, { signal }),
+    [projectId],
+  );
+  const existing = useAsync(
+    (signal) =>
+      branchId === null
+        ? Promise.resolve(null)
+        : api.get<BranchConfig>(`/api/v1/projects/${projectId}/branches/${branchId}`, { signal }),
+    [projectId, branchId],
+  );
+  const [form, setForm] = useState<BranchForm>(EMPTY);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [tabTrap, setTabTrap] = useState(true);
+  const errors = fieldErrors(error);
+
+  useEffect(() => {
+    if (existing.data) setForm(toForm(existing.data));
+    else if (branchId === null && project.data)
+      setForm((f) => (f.branch_name ? f : { ...f, branch_name: project.data?.default_branch ?? '' }));
+  }, [existing.data, branchId, project.data]);
+
+  if ((existing.loading && branchId !== null) || project.loading) return <Loading />;
+  if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
+  if (project.error) return <ErrorBox error={project.error} onRetry={project.reload} />;
+
+  const set = <K extends keyof BranchForm>(key: K, value: BranchForm[K]) => {
+    setSaved(false);
+    setForm((f) => ({ ...f, [key]: value }));
+  };
+  const setVariable = (index: number, change: Partial<VariableRow>) =>
+    set(
+      'variables',
+      form.variables.map((v, i) => (i === index ? { ...v, ...change } : v)),
+    );
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = toBody(form);
+      if (branchId === null) {
+        const created = await api.post<BranchConfig>(`/api/v1/projects/${projectId}/branches`, body);
+        navigate(`/projects/${projectId}/branches/${created.id}`, { replace: true });
+      } else {
+        const updated = await api.patch<BranchConfig>(
+          `/api/v1/projects/${projectId}/branches/${branchId}`,
+          body,
+        );
+        setForm(toForm(updated));
+      }
+      setSaved(true);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    try {
+      await api.del(`/api/v1/projects/${projectId}/branches/${branchId}`);
+      navigate(`/projects/${projectId}`);
+    } catch (failure) {
+      setError(failure);
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
+        <Link to="/projects">{t('nav.projects')}</Link> /{' '}
+        <Link to={`/projects/${projectId}`}>{project.data?.name}</Link> /{' '}
+        <span>{branchId === null ? t('project.addBranch') : form.branch_name}</span>
+      </nav>
+      <h1>{branchId === null ? t('branch.newTitle') : t('branch.editTitle', { name: form.branch_name })}</h1>
+      <form className="card form form-wide" onSubmit={(e) => void submit(e)} noValidate>
+        <div className="grid-2">
+          <Field label={t('branch.name')} error={errors.of('branch_name')} hint={t('branch.nameHint')}>
+            {(p) => (
+              <input
+                {...p}
+                className="mono"
+                value={form.branch_name}
+                onChange={(e) => set('branch_name', e.target.value)}
+                required
+              />
+            )}
+          </Field>
+          <Field label={t('common.environment')} error={errors.of('environment')}>
+            {(p) => (
+              <input
+                {...p}
+                className="mono"
+                value={form.environment}
+                onChange={(e) => set('environment', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label={t('branch.mode')} error={errors.of('deployment_type')}>
+            {(p) => (
+              <select
+                {...p}
+                value={form.deployment_type}
+                onChange={(e) => set('deployment_type', e.target.value as 'manual' | 'auto')}
+              >
+                <option value="manual">{t('branch.manual')}</option>
+                <option value="auto">{t('branch.auto')}</option>
+              </select>
+            )}
+          </Field>
+          <Field
+            label={t('branch.timeout')}
+            error={errors.of('timeout_seconds')}
+            hint={t('branch.timeoutHint')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                min={1}
+                value={form.timeout_seconds}
+                onChange={(e) => set('timeout_seconds', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label={t('branch.artifactsDir')}
+            error={errors.of('artifacts_dir')}
+            hint={t('branch.artifactsHint')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                className="mono"
+                value={form.artifacts_dir}
+                onChange={(e) => set('artifacts_dir', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label={t('branch.emails')}
+            error={errors.of('notification_emails')}
+            hint={t('branch.emailsHint')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                value={form.notification_emails}
+                onChange={(e) => set('notification_emails', e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={form.failed_build_can_be_auto_deployed}
+            onChange={(e) => set('failed_build_can_be_auto_deployed', e.target.checked)}
+          />
+          {t('branch.failedAuto')}
+        </label>
+        <Field
+          label={t('branch.script')}
+          error={errors.of('deployment_script')}
+          hint={
+            <>
+              {t('branch.scriptHint')}{' '}
+              <button type="button" className="link-button" onClick={() => setTabTrap(!tabTrap)}>
+                {tabTrap ? t('branch.tabInserts') : t('branch.tabMoves')}
+              </button>
+            </>
+          }
+        >
+          {(p) => (
+            <textarea
+              {...p}
+              className="script-editor"
+              spellCheck={false}
+              rows={Math.max(10, form.deployment_script.split('\n').length + 2)}
+              value={form.deployment_script}
+              onChange={(e) => set('deployment_script', e.target.value)}
+              onKeyDown={(e) => scriptKeys(e, (v) => set('deployment_script', v), tabTrap)}
+              placeholder={'npm ci\nnpm run build\nrsync -a dist/ deploy@host:/srv/app/'}
+            />
+          )}
+        </Field>
+        <fieldset className="variables">
+          <legend>{t('branch.variables')}</legend>
+          <p className="hint">{t('branch.variablesHint')}</p>
+          {form.variables.map((v, i) => (
+            <div className="variable-row" key={i}>
+              <label>
+                <span className="sr-only">{t('branch.varKey')}</span>
+                <input
+                  className="mono"
+                  placeholder={t('branch.varKey')}
+                  value={v.key}
+                  aria-invalid={Boolean(errors.of(`variables.${i}`))}
+                  onChange={(e) => setVariable(i, { key: e.target.value })}
+                />
+              </label>
+              <label>
+                <span className="sr-only">{t('branch.varValue')}</span>
+                <input
+                  className="mono"
+                  type={v.secret ? 'password' : 'text'}
+                  autoComplete="off"
+                  placeholder={v.stored ? t('branch.secretKept') : t('branch.varValue')}
+                  value={v.value}
+                  onChange={(e) => setVariable(i, { value: e.target.value })}
+                />
+              </label>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={v.secret}
+                  disabled={v.stored}
+                  onChange={(e) => setVariable(i, { secret: e.target.checked })}
+                />
+                {t('branch.secret')}
+              </label>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() =>
+                  set(
+                    'variables',
+                    form.variables.filter((_, j) => j !== i),
+                  )
+                }
+              >
+                {t('common.remove')}
+              </button>
+              {errors.of(`variables.${i}`) && <p className="field-error">{errors.of(`variables.${i}`)}</p>}
+            </div>
+          ))}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() =>
+              set('variables', [...form.variables, { key: '', value: '', secret: false, stored: false }])
+            }
+          >
+            {t('branch.addVariable')}
+          </button>
+          {errors.of('variables') && <p className="field-error">{errors.of('variables')}</p>}
+        </fieldset>
+        <FormError error={error} fields={FIELDS} />
+        {saved && (
+          <p className="notice notice-ok" role="status">
+            {t('common.saved')}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {branchId === null ? t('common.create') : t('common.save')}
+          </button>
+          <Link to={`/projects/${projectId}`} className="btn">
+            {t('common.back')}
+          </Link>
+          {branchId !== null && (
+            <button type="button" className="btn btn-danger push-right" onClick={() => setDeleting(true)}>
+              {t('common.delete')}
+            </button>
+          )}
+        </div>
+      </form>
+      <ConfirmDialog
+        open={deleting}
+        title={t('branch.deleteTitle', { name: form.branch_name })}
+        confirmLabel={t('common.delete')}
+        danger
+        onConfirm={() => void remove()}
+        onCancel={() => setDeleting(false)}
+      >
+        <p>{t('branch.deleteBody')}</p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,214 @@
+/** One build: CI details, the raw CI payload, its deployments, and Deploy / Redeploy / Roll back. */
+import { useState } from 'react';
+import { api } from '../api/client';
+import type { BranchConfig, BuildDetail, Deployment } from '../api/types';
+import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { useI18n } from '../i18n';
+import { formatDateTime, shortSha } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
+import { Link, navigate } from '../router';
+import { dashboardRows } from './Dashboard';
+
+export type DeployKind = 'deploy' | 'redeploy' | 'rollback';
+
+/** Deploying a build whose deployment is there already is a redeploy; an older build than the current one is a rollback. */
+export function deployKind(buildId: number, current: Deployment | null, ownDeployments: number): DeployKind {
+  if (current && current.build.id > buildId) return 'rollback';
+  if (ownDeployments > 0 || (current && current.build.id === buildId)) return 'redeploy';
+  return 'deploy';
+}
+
+export function BuildPage({ id }: { id: number }) {
+  const { t, locale } = useI18n();
+  const build = useAsync((signal) => api.get<BuildDetail>(`/api/v1/builds/${id}`, { signal }), [id]);
+  const b = build.data;
+  const branch = useAsync(
+    (signal) =>
+      b?.branch_config_id
+        ? api.get<BranchConfig>(`/api/v1/projects/${b.project_id}/branches/${b.branch_config_id}`, { signal })
+        : Promise.resolve(null),
+    [b?.project_id, b?.branch_config_id],
+  );
+  const board = useAsync(
+    (signal) => api.get<unknown>('/api/v1/dashboard', { signal }).catch(() => null),
+    [id],
+  );
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [deployError, setDeployError] = useState<unknown>(null);
+
+  if (build.loading && !b) return <Loading />;
+  if (build.error || !b) return <ErrorBox error={build.error} onRetry={build.reload} />;
+
+  const environment = branch.data?.environment ?? b.deployments[0]?.environment ?? 'production';
+  const current =
+    dashboardRows(board.data).find((r) => r.project.id === b.project_id && r.environment === environment)
+      ?.deployment ?? null;
+  const kind = deployKind(b.id, current, b.deployments.length);
+  const label = t(`deploy.${kind}`);
+
+  const deploy = async () => {
+    setBusy(true);
+    setDeployError(null);
+    try {
+      const created = await api.post<Deployment>(`/api/v1/builds/${id}/deployments`, { environment });
+      navigate(`/deployments/${created.id}`);
+    } catch (failure) {
+      setDeployError(failure);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
+        <Link to="/projects">{t('nav.projects')}</Link> /{' '}
+        <Link to={`/projects/${b.project_id}`}>
+          {t('common.project')} #{b.project_id}
+        </Link>{' '}
+        / <Link to={`/projects/${b.project_id}/builds`}>{t('nav.builds')}</Link> / <span>#{b.id}</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          {t('common.build')} #{b.id} <span className="mono muted">{b.ref}</span>
+        </h1>
+        <div className="actions">
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => setConfirming(true)}
+            data-testid="deploy-button"
+          >
+            {label}
+          </button>
+        </div>
+      </div>
+      {!b.branch_config_id && <p className="notice">{t('build.noBranchConfig')}</p>}
+      <div className="grid-2">
+        <section className="card" aria-labelledby="ci">
+          <h2 id="ci">{t('build.ci')}</h2>
+          <dl className="facts">
+            <dt>{t('builds.ciStatus')}</dt>
+            <dd>
+              <StatusBadge status={b.status} />
+            </dd>
+            <dt>{t('builds.deploymentStatus')}</dt>
+            <dd>
+              <StatusBadge status={b.deployment_status} />
+            </dd>
+            <dt>{t('builds.ref')}</dt>
+            <dd className="mono">
+              {b.ref}
+              {b.is_tag && <span className="tag">tag</span>}
+            </dd>
+            <dt>{t('build.sha')}</dt>
+            <dd className="mono">{b.sha}</dd>
+            {b.before_sha && (
+              <>
+                <dt>{t('build.beforeSha')}</dt>
+                <dd className="mono">{b.before_sha}</dd>
+              </>
+            )}
+            <dt>{t('build.source')}</dt>
+            <dd>
+              {b.source}
+              {b.external_id && <span className="muted"> · {b.external_id}</span>}
+            </dd>
+            <dt>{t('build.started')}</dt>
+            <dd>{formatDateTime(b.started_at, locale)}</dd>
+            <dt>{t('build.finished')}</dt>
+            <dd>{formatDateTime(b.finished_at, locale)}</dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="env-now">
+          <h2 id="env-now">{t('build.environmentNow', { environment })}</h2>
+          {current ? (
+            <p>
+              <StatusBadge status={current.status} />{' '}
+              <Link to={`/builds/${current.build.id}`}>#{current.build.id}</Link>{' '}
+              <span className="mono">
+                {current.build.ref} @ {shortSha(current.build.sha)}
+              </span>{' '}
+              <TimeAgo at={current.finished_at ?? current.queued_at} />
+            </p>
+          ) : (
+            <p className="muted">{t('build.nothingDeployed')}</p>
+          )}
+        </section>
+      </div>
+      <section className="card" aria-labelledby="deployments">
+        <h2 id="deployments">{t('build.deployments')}</h2>
+        {b.deployments.length === 0 ? (
+          <Empty title={t('build.noDeployments')} />
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>{t('common.environment')}</th>
+                  <th>{t('common.status')}</th>
+                  <th>{t('common.who')}</th>
+                  <th>{t('common.when')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {b.deployments.map((d) => (
+                  <tr key={d.id}>
+                    <td>
+                      <Link to={`/deployments/${d.id}`}>#{d.id}</Link>
+                    </td>
+                    <td>
+                      <span className="env">{d.environment}</span>
+                    </td>
+                    <td>
+                      <StatusBadge status={d.status} />
+                    </td>
+                    <td>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</td>
+                    <td>
+                      <TimeAgo at={d.queued_at} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="card">
+        <details className="payload">
+          <summary>{t('build.payload')}</summary>
+          <pre className="code-block">
+            {b.payload === null || b.payload === undefined
+              ? t('build.noPayload')
+              : JSON.stringify(b.payload, null, 2)}
+          </pre>
+        </details>
+      </section>
+      <ConfirmDialog
+        open={confirming}
+        title={t(`deploy.${kind}Title`, { environment })}
+        confirmLabel={label}
+        busy={busy}
+        error={deployError}
+        onConfirm={() => void deploy()}
+        onCancel={() => {
+          setConfirming(false);
+          setDeployError(null);
+        }}
+      >
+        <p>{t('deploy.what', { ref: b.ref, sha: shortSha(b.sha), environment })}</p>
+        <p>
+          {current
+            ? t('deploy.now', {
+                build: current.build.id,
+                ref: current.build.ref,
+                sha: shortSha(current.build.sha),
+                status: t(`status.${current.status}`),
+              })
+            : t('deploy.nowNothing')}
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+/** Every project × environment with its latest deployment, running ones first, and the 30-day chart. */
+import { api } from '../api/client';
+import type { Deployment, Ref } from '../api/types';
+import { DeploymentsChart } from '../components/Chart';
+import { fillDays } from '../components/chart-data';
+import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { useT } from '../i18n';
+import { shortSha } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
+import { Link } from '../router';
+
+export interface DashboardRow {
+  project: Ref;
+  environment: string;
+  deployment: Deployment | null;
+}
+
+/** Reads the dashboard answer, whichever list and field names the server uses. */
+export function dashboardRows(raw: unknown): DashboardRow[] {
+  const source = raw as Record<string, unknown> | unknown[] | null;
+  const list = Array.isArray(source)
+    ? source
+    : (((['environments', 'rows', 'items', 'entries'] as const)
+        .map((k) => source?.[k])
+        .find(Array.isArray) as unknown[] | undefined) ?? []);
+  return list.map((entry) => {
+    const e = entry as Record<string, unknown>;
+    const deployment = (e.latest_deployment ??
+      e.deployment ??
+      e.latest ??
+      e.last_deployment ??
+      null) as Deployment | null;
+    const project = (e.project ??
+      deployment?.project ?? { id: Number(e.project_id), name: String(e.project_name ?? '') }) as Ref;
+    return { project, environment: String(e.environment ?? deployment?.environment ?? ''), deployment };
+  });
+}
+
+const ORDER: Record<string, number> = { running: 0, queued: 1 };
+
+export function sortDashboard(rows: DashboardRow[]): DashboardRow[] {
+  return [...rows].sort((a, b) => {
+    const ra = ORDER[a.deployment?.status ?? ''] ?? 2;
+    const rb = ORDER[b.deployment?.status ?? ''] ?? 2;
+    if (ra !== rb) return ra - rb;
+    return a.project.name.localeCompare(b.project.name) || a.environment.localeCompare(b.environment);
+  });
+}
+
+export function DashboardPage() {
+  const t = useT();
+  const board = useAsync((signal) => api.get<unknown>('/api/v1/dashboard', { signal }), []);
+  const stats = useAsync((signal) => api.get<unknown>('/api/v1/stats/deployments?days=30', { signal }), []);
+  const rows = board.data ? sortDashboard(dashboardRows(board.data)) : [];
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('nav.dashboard')}</h1>
+        <button type="button" className="btn btn-small" onClick={board.reload}>
+          {t('common.refresh')}
+        </button>
+      </div>
+      <section className="card" aria-labelledby="envs">
+        <h2 id="envs">{t('dashboard.environments')}</h2>
+        {board.loading && !board.data && <Loading />}
+        {board.error ? <ErrorBox error={board.error} onRetry={board.reload} /> : null}
+        {board.data !== null && rows.length === 0 && (
+          <Empty title={t('dashboard.empty')}>
+            <Link to="/projects" className="btn btn-primary">
+              {t('projects.create')}
+            </Link>
+          </Empty>
+        )}
+        {rows.length > 0 && (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('common.project')}</th>
+                  <th>{t('common.environment')}</th>
+                  <th>{t('common.status')}</th>
+                  <th>{t('common.build')}</th>
+                  <th>{t('common.who')}</th>
+                  <th>{t('common.when')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row) => {
+                  const d = row.deployment;
+                  return (
+                    <tr key={`${row.project.id}:${row.environment}`}>
+                      <td>
+                        <Link to={`/projects/${row.project.id}`}>{row.project.name}</Link>
+                      </td>
+                      <td>
+                        <span className="env">{row.environment}</span>
+                      </td>
+                      <td>
+                        {d ? (
+                          <Link to={`/deployments/${d.id}`}>
+                            <StatusBadge status={d.status} />
+                          </Link>
+                        ) : (
+                          <StatusBadge status="not_deployed" />
+                        )}
+                      </td>
+                      <td>
+                        {d && (
+                          <Link to={`/builds/${d.build.id}`} className="mono">
+                            {d.build.ref} @ {shortSha(d.build.sha)}
+                          </Link>
+                        )}
+                      </td>
+                      <td>{d ? (d.triggered_by?.login ?? t('deployment.triggerAuto')) : ''}</td>
+                      <td>{d && <TimeAgo at={d.finished_at ?? d.started_at ?? d.queued_at} />}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="card" aria-labelledby="dash-chart">
+        <h2 id="dash-chart">{t('dashboard.chartTitle')}</h2>
+        {stats.loading && <Loading />}
+        {stats.error ? <ErrorBox error={stats.error} onRetry={stats.reload} /> : null}
+        {stats.data !== null && !stats.loading && <DeploymentsChart days={fillDays(stats.data, 30)} />}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,354 @@
+/** The deployment page: live log, status, elapsed time, abort, redeploy. */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '../api/client';
+import { FINAL_STATUSES, type Deployment } from '../api/types';
+import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
+import { useI18n } from '../i18n';
+import { stripAnsi } from '../log/ansi';
+import type { StreamFilter } from '../log/buffer';
+import { LogController } from '../log/controller';
+import { LogView } from '../log/LogView';
+import { formatDateTime, formatDuration, shortSha } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
+import { Link, navigate } from '../router';
+
+function isFinal(d: Deployment): boolean {
+  return FINAL_STATUSES.includes(d.status);
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+export function DeploymentPage({ id }: { id: number }) {
+  const first = useAsync((signal) => api.get<Deployment>(`/api/v1/deployments/${id}`, { signal }), [id]);
+  if (first.loading && !first.data) return <Loading />;
+  if (first.error || !first.data) return <ErrorBox error={first.error} onRetry={first.reload} />;
+  return <DeploymentView key={id} initial={first.data} />;
+}
+
+function DeploymentView({ initial }: { initial: Deployment }) {
+  const { t, locale } = useI18n();
+  const [deployment, setDeployment] = useState(initial);
+  const [version, setVersion] = useState(0);
+  const [logError, setLogError] = useState<unknown>(null);
+  const [filter, setFilter] = useState<StreamFilter>('all');
+  const [follow, setFollow] = useState(true);
+  const [search, setSearch] = useState('');
+  const [matchIndex, setMatchIndex] = useState(0);
+  const [dialog, setDialog] = useState<'none' | 'abort' | 'redeploy'>('none');
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const finishing = useRef(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      setDeployment(await api.get<Deployment>(`/api/v1/deployments/${initial.id}`));
+    } catch {
+      // the next status event or the user's reload tries again
+    }
+  }, [initial.id]);
+
+  const controller = useMemo(
+    () =>
+      new LogController({
+        deploymentId: initial.id,
+        lastN: initial.last_log_n,
+        live: !isFinal(initial),
+        onChange: () => setVersion((v) => v + 1),
+        onStatus: () => void refresh(),
+        onError: setLogError,
+      }),
+    [initial, refresh],
+  );
+
+  useEffect(() => {
+    controller.start();
+    return () => controller.stop();
+  }, [controller]);
+
+  // A status event may arrive before the UI knows the deployment ended; poll gently while running.
+  const live = !isFinal(deployment);
+  useEffect(() => {
+    if (!live) return;
+    const timer = window.setInterval(() => void refresh(), 10_000);
+    return () => window.clearInterval(timer);
+  }, [live, refresh]);
+
+  useEffect(() => {
+    if (!live && !isFinal(initial) && !finishing.current) {
+      finishing.current = true;
+      void controller.finish(deployment.last_log_n).then(() => setVersion((v) => v + 1));
+    }
+  }, [live, initial, controller, deployment.last_log_n]);
+
+  const needle = search.trim().toLowerCase();
+  const matches = useMemo(
+    () => (needle ? controller.buffer.search(needle, filter, stripAnsi) : []),
+    // re-run when lines arrive (version) as well
+    [needle, filter, controller, version],
+  );
+  const focusLine = matches.length ? (matches[Math.min(matchIndex, matches.length - 1)] ?? null) : null;
+  const step = (delta: number) => {
+    if (!matches.length) return;
+    setMatchIndex((i) => (i + delta + matches.length) % matches.length);
+  };
+
+  const now = useNow(live);
+  const startedAt = deployment.started_at ? new Date(deployment.started_at).getTime() : null;
+  const endAt = deployment.finished_at ? new Date(deployment.finished_at).getTime() : now;
+  const elapsed = startedAt === null ? null : endAt - startedAt;
+  const waited =
+    (deployment.started_at ? new Date(deployment.started_at).getTime() : endAt) -
+    new Date(deployment.queued_at).getTime();
+
+  const abort = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await api.post(`/api/v1/deployments/${deployment.id}/cancel`);
+      setDialog('none');
+      await refresh();
+    } catch (failure) {
+      setActionError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const redeploy = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      const created = await api.post<Deployment>(`/api/v1/builds/${deployment.build.id}/deployments`, {
+        environment: deployment.environment,
+      });
+      setDialog('none');
+      navigate(`/deployments/${created.id}`);
+    } catch (failure) {
+      setActionError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const d = deployment;
+  return (
+    <div className="page page-deployment">
+      <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
+        <Link to={`/projects/${d.project.id}`}>{d.project.name}</Link> /{' '}
+        <Link to={`/builds/${d.build.id}`}>
+          {t('common.build')} #{d.build.id}
+        </Link>{' '}
+        / <span>{t('deployment.title', { id: d.id })}</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          {t('deployment.title', { id: d.id })} <span className="env">{d.environment}</span>
+        </h1>
+        <div className="actions">
+          {live && (
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={d.cancel_requested}
+              onClick={() => setDialog('abort')}
+            >
+              {d.cancel_requested ? t('deployment.aborting') : t('deployment.abort')}
+            </button>
+          )}
+          {!live && (
+            <button type="button" className="btn" onClick={() => setDialog('redeploy')}>
+              {t('deploy.redeploy')}
+            </button>
+          )}
+        </div>
+      </div>
+      <section className="summary" aria-label={t('common.status')}>
+        <div className="summary-item">
+          <span className="summary-label">{t('common.status')}</span>
+          <span data-testid="deployment-status">
+            <StatusBadge status={d.status} />
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">{t('deployment.elapsed')}</span>
+          <span className="mono" data-testid="elapsed">
+            {elapsed === null
+              ? t('deployment.waiting', { time: formatDuration(waited) })
+              : formatDuration(elapsed)}
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">{t('common.build')}</span>
+          <span className="mono">
+            {d.build.ref} @ {shortSha(d.build.sha)}
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">{t('common.who')}</span>
+          <span>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">{t('common.runner')}</span>
+          <span>{d.runner?.name ?? '—'}</span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">{t('deployment.queuedAt')}</span>
+          <span>{formatDateTime(d.queued_at, locale)}</span>
+        </div>
+      </section>
+      {!live && (
+        <section className={`outcome outcome-${d.status}`} role="status" data-testid="outcome">
+          <StatusBadge status={d.status} />
+          {d.exit_code !== null && <span>{t('deployment.exitCode', { code: d.exit_code })}</span>}
+          {d.failure_reason && <span>{t(`failure.${d.failure_reason}`)}</span>}
+          {d.message && <span className="muted">{d.message}</span>}
+          {d.finished_at && <span className="muted">{formatDateTime(d.finished_at, locale)}</span>}
+        </section>
+      )}
+      <div className="log-toolbar">
+        <div className="segmented" role="group" aria-label={t('deployment.streams')}>
+          {(['all', 'stdout', 'stderr'] as const).map((f) => (
+            <button
+              key={f}
+              type="button"
+              className={filter === f ? 'on' : ''}
+              aria-pressed={filter === f}
+              onClick={() => setFilter(f)}
+            >
+              {t(`deployment.stream.${f}`)}
+            </button>
+          ))}
+        </div>
+        <form
+          className="log-search"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            step(1);
+          }}
+        >
+          <label>
+            <span className="sr-only">{t('deployment.search')}</span>
+            <input
+              type="search"
+              placeholder={t('deployment.search')}
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setMatchIndex(0);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && e.shiftKey) {
+                  e.preventDefault();
+                  step(-1);
+                }
+              }}
+            />
+          </label>
+          {needle && (
+            <span className="muted small" aria-live="polite">
+              {matches.length
+                ? t('deployment.matchOf', {
+                    index: Math.min(matchIndex, matches.length - 1) + 1,
+                    count: matches.length,
+                  })
+                : t('deployment.noMatch')}
+            </span>
+          )}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => step(-1)}
+            disabled={!matches.length}
+            aria-label={t('deployment.previousMatch')}
+          >
+            ↑
+          </button>
+          <button
+            type="submit"
+            className="btn btn-small"
+            disabled={!matches.length}
+            aria-label={t('deployment.nextMatch')}
+          >
+            ↓
+          </button>
+        </form>
+        <div className="log-tools">
+          <button
+            type="button"
+            className={`btn btn-small${follow ? ' btn-on' : ''}`}
+            aria-pressed={follow}
+            onClick={() => setFollow(!follow)}
+          >
+            {t('deployment.follow')}
+          </button>
+          <a
+            className="btn btn-small"
+            href={`/api/v1/deployments/${d.id}/log.txt`}
+            download={`deployment-${d.id}.log`}
+          >
+            {t('deployment.download')}
+          </a>
+        </div>
+      </div>
+      {logError ? <ErrorBox error={logError} /> : null}
+      <LogView
+        buffer={controller.buffer}
+        version={version}
+        filter={filter}
+        follow={follow && focusLine === null}
+        onFollowChange={(f) => {
+          setFollow(f);
+          if (f && needle) setSearch('');
+        }}
+        needle={needle}
+        focusLine={focusLine}
+      />
+      <p className="muted small log-foot">
+        {t('deployment.lines', { count: controller.buffer.size })}
+        {!controller.historyComplete && controller.buffer.loaded < controller.buffer.size
+          ? ` · ${t('deployment.loadingHistory')}`
+          : ''}
+      </p>
+      <ConfirmDialog
+        open={dialog === 'abort'}
+        title={t('deployment.abortTitle', { environment: d.environment })}
+        confirmLabel={t('deployment.abort')}
+        danger
+        busy={busy}
+        error={actionError}
+        onConfirm={() => void abort()}
+        onCancel={() => setDialog('none')}
+      >
+        <p>
+          {t('deployment.abortBody', {
+            ref: d.build.ref,
+            sha: shortSha(d.build.sha),
+            environment: d.environment,
+          })}
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={dialog === 'redeploy'}
+        title={t('deploy.redeployTitle', { environment: d.environment })}
+        confirmLabel={t('deploy.redeploy')}
+        busy={busy}
+        error={actionError}
+        onConfirm={() => void redeploy()}
+        onCancel={() => setDialog('none')}
+      >
+        <p>
+          {t('deploy.what', { ref: d.build.ref, sha: shortSha(d.build.sha), environment: d.environment })}
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,167 @@
+/** The audit log: who changed what and when, filterable, each entry with its diff. */
+import { api, query } from '../api/client';
+import type { AuditEvent } from '../api/types';
+import { Empty, ErrorBox, Loading, TimeAgo } from '../components/ui';
+import { useT } from '../i18n';
+import { diffObjects, showValue } from '../lib/diff';
+import { useAsync } from '../lib/useAsync';
+import { Link, setSearch, useLocation } from '../router';
+
+const LIMIT = 50;
+
+function actorOf(event: AuditEvent): string {
+  return event.actor?.login ?? '—';
+}
+
+interface AuditPage {
+  events: AuditEvent[];
+  next_before_id: number | null;
+}
+
+export function HistoryPage() {
+  const t = useT();
+  const { search } = useLocation();
+  const actor = search.get('actor_id') ?? '';
+  const projectId = search.get('project_id') ?? '';
+  const action = search.get('action') ?? '';
+  const entity = search.get('entity_type') ?? '';
+  const beforeId = search.get('before_id') ?? '';
+  const list = useAsync(
+    (signal) =>
+      api.get<AuditPage>(
+        `/api/v1/audit${query({ actor_id: actor, project_id: projectId, action, entity_type: entity, before_id: beforeId, limit: LIMIT })}`,
+        { signal },
+      ),
+    [actor, projectId, action, entity, beforeId],
+  );
+  const events = list.data ? { items: list.data.events } : null;
+  const filtered = Boolean(actor || projectId || action || entity);
+  return (
+    <div className="page">
+      <h1>{t('nav.history')}</h1>
+      <div className="toolbar filters">
+        <label>
+          {t('history.user')}
+          <input
+            type="search"
+            defaultValue={actor}
+            onChange={(e) => setSearch({ actor: e.target.value, before_id: null })}
+          />
+        </label>
+        <label>
+          {t('history.project')}
+          <input
+            type="number"
+            min={1}
+            defaultValue={projectId}
+            onChange={(e) => setSearch({ project_id: e.target.value, before_id: null })}
+          />
+        </label>
+        <label>
+          {t('history.entity')}
+          <select
+            value={entity}
+            onChange={(e) => setSearch({ entity_type: e.target.value, before_id: null })}
+          >
+            <option value="">{t('common.any')}</option>
+            {[
+              'project',
+              'branch_config',
+              'build',
+              'deployment',
+              'runner',
+              'user',
+              'session',
+              'api_token',
+            ].map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('history.action')}
+          <input
+            type="search"
+            defaultValue={action}
+            onChange={(e) => setSearch({ action: e.target.value, before_id: null })}
+          />
+        </label>
+      </div>
+      {list.loading && !events && <Loading />}
+      {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
+      {events && events.items.length === 0 && (
+        <Empty title={filtered ? t('history.noMatch') : t('history.empty')} />
+      )}
+      {events && events.items.length > 0 && (
+        <ol className="timeline">
+          {events.items.map((e) => {
+            const changes = diffObjects(e.before, e.after);
+            return (
+              <li key={e.id} className="timeline-item">
+                <div className="timeline-head">
+                  <strong>{actorOf(e)}</strong> <span className="tag">{e.action}</span>{' '}
+                  <span className="mono">
+                    {e.entity_type}
+                    {e.entity_id ? ` #${e.entity_id}` : ''}
+                  </span>
+                  {e.project_id && (
+                    <>
+                      {' · '}
+                      <Link to={`/projects/${e.project_id}`}>
+                        {t('common.project')} #{e.project_id}
+                      </Link>
+                    </>
+                  )}
+                  <span className="push-right muted small">
+                    <TimeAgo at={e.created_at} />
+                    {e.ip ? ` · ${e.ip}` : ''}
+                  </span>
+                </div>
+                {changes.length > 0 && (
+                  <details className="diff">
+                    <summary>{t('history.changes', { count: changes.length })}</summary>
+                    <table className="diff-table">
+                      <tbody>
+                        {changes.map((c) => (
+                          <tr key={c.field}>
+                            <th scope="row" className="mono">
+                              {c.field}
+                            </th>
+                            <td className="diff-before mono">{showValue(c.before)}</td>
+                            <td className="diff-after mono">{showValue(c.after)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </details>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {list.data && (beforeId || list.data.next_before_id) ? (
+        <nav className="pagination" aria-label={t('common.pagination')}>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!beforeId}
+            onClick={() => setSearch({ before_id: null })}
+          >
+            ← {t('history.newest')}
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!list.data.next_before_id}
+            onClick={() => setSearch({ before_id: list.data?.next_before_id ?? null })}
+          >
+            {t('history.older')} →
+          </button>
+        </nav>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import type { SessionInfo } from '../api/types';
+import { Field, FormError, fieldErrors } from '../components/ui';
+import { useT } from '../i18n';
+import { navigate } from '../router';
+import { useSession } from '../session';
+
+/** Changing one's password; `forced` for the default admin's first login (nothing else works until done). */
+export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
+  const t = useT();
+  const { setUser, logout } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const errors = fieldErrors(error);
+  const mismatch = repeat !== '' && next !== repeat;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (mismatch) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/api/v1/user/password', { current_password: current, new_password: next });
+      const info = await api.get<SessionInfo>('/api/v1/user');
+      setUser(info.user, info.must_change_password);
+      setCurrent('');
+      setNext('');
+      setRepeat('');
+      setDone(true);
+      if (forced) navigate('/dashboard', { replace: true });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const form = (
+    <form className={forced ? 'card auth-card' : 'form'} onSubmit={(e) => void submit(e)} noValidate>
+      {forced ? <h1>{t('password.forcedTitle')}</h1> : <h2>{t('password.title')}</h2>}
+      {forced && <p className="notice">{t('password.forcedLead')}</p>}
+      <Field label={t('password.current')} error={errors.of('current_password')}>
+        {(p) => (
+          <input
+            {...p}
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label={t('password.new')} error={errors.of('new_password')} hint={t('password.rules')}>
+        {(p) => (
+          <input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label={t('password.repeat')} error={mismatch ? t('password.mismatch') : null}>
+        {(p) => (
+          <input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+          />
+        )}
+      </Field>
+      <FormError error={error} fields={['current_password', 'new_password']} />
+      {done && !forced && (
+        <p className="notice notice-ok" role="status">
+          {t('password.changed')}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={busy || !current || !next || mismatch}>
+          {t('password.submit')}
+        </button>
+        {forced && (
+          <button type="button" className="btn" onClick={() => void logout()}>
+            {t('nav.logout')}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+  return forced ? <div className="auth-page">{form}</div> : form;
+}

@@ -1,0 +1,259 @@
+/** One project: webhook, runner and deploy key, branch configs, recent builds; edit and delete. */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import { listOf, type BranchConfig, type Build, type Project } from '../api/types';
+import { BuildsTable } from './Builds';
+import { ProjectFields, type ProjectForm } from './Projects';
+import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
+import { useT } from '../i18n';
+import { useAsync } from '../lib/useAsync';
+import { Link, navigate } from '../router';
+
+export function ProjectPage({ id }: { id: number }) {
+  const t = useT();
+  const project = useAsync((signal) => api.get<Project>(`/api/v1/projects/${id}`, { signal }), [id]);
+  const branches = useAsync(
+    (signal) => api.get<unknown>(`/api/v1/projects/${id}/branches`, { signal }),
+    [id],
+  );
+  const builds = useAsync(
+    (signal) => api.get<unknown>(`/api/v1/projects/${id}/builds?per_page=10`, { signal }),
+    [id],
+  );
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+
+  if (project.loading && !project.data) return <Loading />;
+  if (project.error || !project.data) return <ErrorBox error={project.error} onRetry={project.reload} />;
+  const p = project.data;
+  const canManage = p.access === undefined || p.access === 'manage';
+  const branchList = branches.data ? listOf<BranchConfig>(branches.data, 'branches').items : [];
+  const buildList = builds.data ? listOf<Build>(builds.data, 'builds').items : [];
+
+  const remove = async () => {
+    try {
+      await api.del(`/api/v1/projects/${id}`);
+      navigate('/projects');
+    } catch (failure) {
+      setDeleteError(failure);
+    }
+  };
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
+        <Link to="/projects">{t('nav.projects')}</Link> / <span>{p.name}</span>
+      </nav>
+      <div className="page-head">
+        <h1>{p.name}</h1>
+        {canManage && (
+          <div className="actions">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => setEditing(!editing)}
+              aria-expanded={editing}
+            >
+              {t('common.edit')}
+            </button>
+            <button type="button" className="btn btn-danger" onClick={() => setDeleting(true)}>
+              {t('common.delete')}
+            </button>
+          </div>
+        )}
+      </div>
+      {editing && (
+        <EditProject
+          project={p}
+          onSaved={(saved) => {
+            project.setData({ ...p, ...saved });
+            setEditing(false);
+          }}
+          onCancel={() => setEditing(false)}
+        />
+      )}
+      <div className="grid-2">
+        <section className="card" aria-labelledby="repo">
+          <h2 id="repo">{t('project.repository')}</h2>
+          <dl className="facts">
+            <dt>{t('projects.cloneUrl')}</dt>
+            <dd className="mono">{p.clone_url}</dd>
+            <dt>{t('projects.defaultBranch')}</dt>
+            <dd className="mono">{p.default_branch}</dd>
+            <dt>{t('project.source')}</dt>
+            <dd>{p.source === 'gitlab' ? 'GitLab' : t('projects.manual')}</dd>
+            <dt>{t('projects.publicLabel')}</dt>
+            <dd>{p.public ? t('common.yes') : t('common.no')}</dd>
+            {p.web_url && (
+              <>
+                <dt>{t('project.webUrl')}</dt>
+                <dd>
+                  <a href={p.web_url} target="_blank" rel="noreferrer">
+                    {p.web_url}
+                  </a>
+                </dd>
+              </>
+            )}
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="runner">
+          <h2 id="runner">{t('common.runner')}</h2>
+          <dl className="facts">
+            <dt>{t('project.linkedRunner')}</dt>
+            <dd>
+              {p.runner ? (
+                <Link to="/runners">{p.runner.name}</Link>
+              ) : (
+                <span className="warn-text">{t('projects.noRunner')}</span>
+              )}
+            </dd>
+            <dt>{t('project.deployKey')}</dt>
+            <dd>
+              <span
+                className={`tag ${p.deploy_key_state === 'failed' ? 'tag-bad' : p.deploy_key_state === 'registered' ? 'tag-ok' : ''}`}
+              >
+                {t(`deployKey.${p.deploy_key_state ?? 'none'}`)}
+              </span>
+              {p.deploy_key_error && <p className="field-error">{p.deploy_key_error}</p>}
+            </dd>
+          </dl>
+        </section>
+      </div>
+      {p.webhook_urls && p.webhook_secret && (
+        <section className="card" aria-labelledby="webhook">
+          <h2 id="webhook">{t('project.webhook')}</h2>
+          <p className="hint">{t('project.webhookHint')}</p>
+          <CopyField label={t('project.webhookUrl')} value={p.webhook_urls.gitlab} />
+          <CopyField label={t('project.webhookSecret')} value={p.webhook_secret} />
+          <CopyField label={t('project.legacyUrl')} value={p.webhook_urls.legacy} />
+        </section>
+      )}
+      <section className="card" aria-labelledby="branches">
+        <div className="section-head">
+          <h2 id="branches">{t('project.branches')}</h2>
+          {canManage && (
+            <Link to={`/projects/${id}/branches/new`} className="btn btn-primary btn-small">
+              {t('project.addBranch')}
+            </Link>
+          )}
+        </div>
+        {branches.loading && <Loading />}
+        {branches.error ? <ErrorBox error={branches.error} onRetry={branches.reload} /> : null}
+        {branches.data !== null && branchList.length === 0 && (
+          <Empty title={t('project.noBranches')}>
+            <p>{t('project.noBranchesHint')}</p>
+          </Empty>
+        )}
+        {branchList.length > 0 && (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('branch.name')}</th>
+                  <th>{t('common.environment')}</th>
+                  <th>{t('branch.mode')}</th>
+                  <th>{t('branch.timeout')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {branchList.map((b) => (
+                  <tr key={b.id}>
+                    <td>
+                      <Link to={`/projects/${id}/branches/${b.id}`} className="mono">
+                        {b.branch_name}
+                      </Link>
+                    </td>
+                    <td>
+                      <span className="env">{b.environment}</span>
+                    </td>
+                    <td>{b.deployment_type === 'auto' ? t('branch.auto') : t('branch.manual')}</td>
+                    <td>{b.timeout_seconds} s</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="card" aria-labelledby="builds">
+        <div className="section-head">
+          <h2 id="builds">{t('project.recentBuilds')}</h2>
+          <Link to={`/projects/${id}/builds`} className="btn btn-small">
+            {t('project.allBuilds')}
+          </Link>
+        </div>
+        {builds.loading && <Loading />}
+        {builds.error ? <ErrorBox error={builds.error} onRetry={builds.reload} /> : null}
+        {builds.data !== null && buildList.length === 0 && (
+          <Empty title={t('builds.empty')}>
+            <p>{t('builds.emptyHint')}</p>
+          </Empty>
+        )}
+        {buildList.length > 0 && <BuildsTable builds={buildList} />}
+      </section>
+      <ConfirmDialog
+        open={deleting}
+        title={t('project.deleteTitle', { name: p.name })}
+        confirmLabel={t('common.delete')}
+        danger
+        error={deleteError}
+        onConfirm={() => void remove()}
+        onCancel={() => {
+          setDeleting(false);
+          setDeleteError(null);
+        }}
+      >
+        <p>{t('project.deleteBody')}</p>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function EditProject({
+  project,
+  onSaved,
+  onCancel,
+}: {
+  project: Project;
+  onSaved: (p: Project) => void;
+  onCancel: () => void;
+}) {
+  const t = useT();
+  const [form, setForm] = useState<ProjectForm>({
+    name: project.name,
+    clone_url: project.clone_url,
+    default_branch: project.default_branch,
+    runner_id: project.runner?.id ?? null,
+    public: project.public,
+  });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api.patch<Project>(`/api/v1/projects/${project.id}`, form));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card form" onSubmit={(e) => void submit(e)} noValidate>
+      <h2>{t('project.edit')}</h2>
+      <ProjectFields form={form} set={setForm} error={error} />
+      <FormError error={error} fields={['name', 'clone_url', 'default_branch', 'runner_id', 'public']} />
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {t('common.save')}
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

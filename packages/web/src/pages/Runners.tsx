@@ -1,0 +1,227 @@
+/** Runners: online state, version, host, key, linked projects; create, new token, pause, remove. */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import type { Runner } from '../api/types';
+import {
+  ConfirmDialog,
+  Empty,
+  ErrorBox,
+  Field,
+  FormError,
+  Loading,
+  SecretOnce,
+  TimeAgo,
+  fieldErrors,
+} from '../components/ui';
+import { useT } from '../i18n';
+import { useAsync } from '../lib/useAsync';
+import { Link } from '../router';
+import { useUser } from '../session';
+
+export function runnerCommand(origin: string, token: string): string {
+  return `polytene-runner configure --url ${origin} --token ${token}`;
+}
+
+function TokenShown({ name, token }: { name: string; token: string }) {
+  const t = useT();
+  const command = runnerCommand(window.location.origin, token);
+  return (
+    <SecretOnce title={t('runners.tokenFor', { name })} value={token}>
+      <p className="hint">{t('runners.commandHint')}</p>
+      <pre className="code-block" data-testid="runner-command">
+        {command}
+      </pre>
+    </SecretOnce>
+  );
+}
+
+export function RunnersPage() {
+  const t = useT();
+  const user = useUser();
+  const list = useAsync((signal) => api.get<{ runners: Runner[] }>('/api/v1/runners', { signal }), []);
+  const [name, setName] = useState('');
+  const [shared, setShared] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [shown, setShown] = useState<{ runnerId: number; name: string; token: string } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'token' | 'delete'; runner: Runner } | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const errors = fieldErrors(error);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const body: Record<string, unknown> = { name };
+      if (user.role === 'admin') body.shared = shared;
+      const created = await api.post<Runner & { token: string }>('/api/v1/runners', body);
+      setShown({ runnerId: created.id, name: created.name, token: created.token });
+      setName('');
+      list.reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  const setActive = async (runner: Runner, active: boolean) => {
+    setActionError(null);
+    try {
+      await api.patch(`/api/v1/runners/${runner.id}`, { active });
+      list.reload();
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+
+  const confirmed = async () => {
+    if (!confirm) return;
+    setActionError(null);
+    try {
+      if (confirm.kind === 'token') {
+        const { token } = await api.post<{ token: string }>(`/api/v1/runners/${confirm.runner.id}/token`);
+        setShown({ runnerId: confirm.runner.id, name: confirm.runner.name, token });
+      } else {
+        await api.del(`/api/v1/runners/${confirm.runner.id}`);
+      }
+      setConfirm(null);
+      list.reload();
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+
+  const runners = list.data?.runners ?? [];
+  return (
+    <div className="page">
+      <h1>{t('nav.runners')}</h1>
+      <form
+        className="card form form-inline"
+        onSubmit={(e) => void create(e)}
+        noValidate
+        aria-labelledby="new-runner"
+      >
+        <h2 id="new-runner">{t('runners.create')}</h2>
+        <Field label={t('runners.name')} error={errors.of('name')}>
+          {(p) => (
+            <input
+              {...p}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="deploy-host-1"
+            />
+          )}
+        </Field>
+        {user.role === 'admin' && (
+          <label className="check">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} />
+            {t('runners.sharedHint')}
+          </label>
+        )}
+        <FormError error={error} fields={['name', 'shared']} />
+        <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
+          {t('common.create')}
+        </button>
+      </form>
+      {shown && <TokenShown name={shown.name} token={shown.token} />}
+      {actionError && !confirm ? <ErrorBox error={actionError} /> : null}
+      {list.loading && !list.data && <Loading />}
+      {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
+      {list.data && runners.length === 0 && (
+        <Empty title={t('runners.empty')}>
+          <p>{t('runners.emptyHint')}</p>
+        </Empty>
+      )}
+      <ul className="cards">
+        {runners.map((r) => (
+          <li key={r.id} className="card runner-card" data-testid={`runner-${r.name}`}>
+            <div className="section-head">
+              <h2 className="card-title">
+                <span
+                  className={`presence ${r.online ? 'presence-on' : 'presence-off'}`}
+                  aria-hidden="true"
+                />
+                {r.name}
+              </h2>
+              <span className={`tag ${r.online ? 'tag-ok' : ''}`}>
+                {r.online ? t('runners.online') : t('runners.offline')}
+              </span>
+              {!r.active && <span className="tag tag-warn">{t('runners.paused')}</span>}
+              {r.shared && <span className="tag">{t('runners.shared')}</span>}
+            </div>
+            <dl className="facts">
+              <dt>{t('runners.lastSeen')}</dt>
+              <dd>{r.last_seen_at ? <TimeAgo at={r.last_seen_at} /> : t('runners.never')}</dd>
+              <dt>{t('runners.version')}</dt>
+              <dd className="mono">{r.version ?? '—'}</dd>
+              <dt>{t('runners.hostname')}</dt>
+              <dd className="mono">{r.hostname ?? '—'}</dd>
+              <dt>{t('runners.concurrency')}</dt>
+              <dd>{r.concurrency}</dd>
+              <dt>{t('runners.key')}</dt>
+              <dd>
+                {r.public_key ? (
+                  <details>
+                    <summary className="mono">{r.public_key_fingerprint ?? t('runners.showKey')}</summary>
+                    <pre className="code-block wrap">{r.public_key}</pre>
+                  </details>
+                ) : (
+                  <span className="muted">{t('runners.noKey')}</span>
+                )}
+              </dd>
+              <dt>{t('runners.projects')}</dt>
+              <dd>
+                {r.projects.length === 0 ? (
+                  <span className="muted">{t('runners.noProjects')}</span>
+                ) : (
+                  r.projects.map((p, i) => (
+                    <span key={p.id}>
+                      {i > 0 && ', '}
+                      <Link to={`/projects/${p.id}`}>{p.name}</Link>
+                    </span>
+                  ))
+                )}
+              </dd>
+            </dl>
+            {shown?.runnerId === r.id && <p className="notice">{t('runners.tokenAbove')}</p>}
+            <div className="actions">
+              <button type="button" className="btn btn-small" onClick={() => void setActive(r, !r.active)}>
+                {r.active ? t('runners.pause') : t('runners.resume')}
+              </button>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => setConfirm({ kind: 'token', runner: r })}
+              >
+                {t('runners.regenerate')}
+              </button>
+              <button
+                type="button"
+                className="btn btn-small btn-danger"
+                onClick={() => setConfirm({ kind: 'delete', runner: r })}
+              >
+                {t('common.delete')}
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <ConfirmDialog
+        open={confirm !== null}
+        title={
+          confirm?.kind === 'token'
+            ? t('runners.regenerateTitle', { name: confirm.runner.name })
+            : t('runners.deleteTitle', { name: confirm?.runner.name ?? '' })
+        }
+        confirmLabel={confirm?.kind === 'token' ? t('runners.regenerate') : t('common.delete')}
+        danger
+        error={actionError}
+        onConfirm={() => void confirmed()}
+        onCancel={() => {
+          setConfirm(null);
+          setActionError(null);
+        }}
+      >
+        <p>{confirm?.kind === 'token' ? t('runners.regenerateBody') : t('runners.deleteBody')}</p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,214 @@
+/** Administrators: list users, create one, change role, disable. */
+import { useState, type FormEvent } from 'react';
+import { api, query } from '../api/client';
+import type { Role, User } from '../api/types';
+import {
+  Empty,
+  ErrorBox,
+  Field,
+  FormError,
+  Loading,
+  Pagination,
+  TimeAgo,
+  fieldErrors,
+} from '../components/ui';
+import { useT } from '../i18n';
+import { useAsync } from '../lib/useAsync';
+import { setSearch, useLocation } from '../router';
+import { useUser } from '../session';
+
+const PER_PAGE = 20;
+
+export function UsersPage() {
+  const t = useT();
+  const me = useUser();
+  const { search } = useLocation();
+  const q = search.get('q') ?? '';
+  const page = Number(search.get('page') ?? 1) || 1;
+  const list = useAsync(
+    (signal) =>
+      api.get<{ users: User[]; total: number; per_page: number }>(
+        `/api/v1/users${query({ q, page, per_page: PER_PAGE })}`,
+        { signal },
+      ),
+    [q, page],
+  );
+  const [form, setForm] = useState({ login: '', email: '', name: '', password: '', role: 'member' as Role });
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const [rowError, setRowError] = useState<{ id: number; error: unknown } | null>(null);
+  const errors = fieldErrors(error);
+
+  if (me.role !== 'admin') return <ErrorBox error={null} />;
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setCreated(null);
+    try {
+      const user = await api.post<User>('/api/v1/users', form);
+      setCreated(user.login);
+      setForm({ login: '', email: '', name: '', password: '', role: 'member' });
+      list.reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  const update = async (user: User, change: Partial<Pick<User, 'role' | 'disabled'>>) => {
+    setRowError(null);
+    try {
+      await api.patch(`/api/v1/users/${user.id}`, change);
+      list.reload();
+    } catch (failure) {
+      setRowError({ id: user.id, error: failure });
+    }
+  };
+
+  return (
+    <div className="page">
+      <h1>{t('nav.users')}</h1>
+      <form className="card form" onSubmit={(e) => void create(e)} noValidate aria-labelledby="new-user">
+        <h2 id="new-user">{t('users.create')}</h2>
+        <div className="grid-2">
+          <Field label={t('login.login')} error={errors.of('login')}>
+            {(p) => (
+              <input
+                {...p}
+                value={form.login}
+                autoComplete="off"
+                onChange={(e) => setForm({ ...form, login: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label={t('users.email')} error={errors.of('email')}>
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                value={form.email}
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label={t('users.name')} error={errors.of('name')}>
+            {(p) => (
+              <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            )}
+          </Field>
+          <Field
+            label={t('users.initialPassword')}
+            error={errors.of('password')}
+            hint={t('users.initialPasswordHint')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="password"
+                autoComplete="new-password"
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label={t('users.role')} error={errors.of('role')}>
+            {(p) => (
+              <select
+                {...p}
+                value={form.role}
+                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+              >
+                <option value="member">{t('role.member')}</option>
+                <option value="admin">{t('role.admin')}</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <FormError error={error} fields={['login', 'email', 'name', 'password', 'role']} />
+        {created && (
+          <p className="notice notice-ok" role="status">
+            {t('users.created', { login: created })}
+          </p>
+        )}
+        <button type="submit" className="btn btn-primary">
+          {t('common.create')}
+        </button>
+      </form>
+      <div className="toolbar">
+        <label className="search">
+          <span className="sr-only">{t('common.search')}</span>
+          <input
+            type="search"
+            placeholder={t('users.search')}
+            defaultValue={q}
+            onChange={(e) => setSearch({ q: e.target.value, page: null })}
+          />
+        </label>
+      </div>
+      {list.loading && !list.data && <Loading />}
+      {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
+      {list.data && list.data.users.length === 0 && <Empty title={t('users.empty')} />}
+      {list.data && list.data.users.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t('login.login')}</th>
+                <th>{t('users.email')}</th>
+                <th>{t('users.role')}</th>
+                <th>{t('users.state')}</th>
+                <th>{t('users.since')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.users.map((u) => (
+                <tr key={u.id} className={u.disabled ? 'row-muted' : undefined}>
+                  <td>
+                    <strong>{u.login}</strong>
+                    {u.name && <span className="muted small"> {u.name}</span>}
+                  </td>
+                  <td>{u.email}</td>
+                  <td>
+                    <label>
+                      <span className="sr-only">{t('users.role')}</span>
+                      <select
+                        value={u.role}
+                        onChange={(e) => void update(u, { role: e.target.value as Role })}
+                      >
+                        <option value="member">{t('role.member')}</option>
+                        <option value="admin">{t('role.admin')}</option>
+                      </select>
+                    </label>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => void update(u, { disabled: !u.disabled })}
+                      disabled={u.id === me.id}
+                    >
+                      {u.disabled ? t('users.enable') : t('users.disable')}
+                    </button>
+                    {u.disabled && <span className="tag tag-warn">{t('users.disabled')}</span>}
+                    {rowError?.id === u.id && <ErrorBox error={rowError.error} />}
+                  </td>
+                  <td>
+                    <TimeAgo at={u.created_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && (
+        <Pagination
+          page={page}
+          perPage={list.data.per_page || PER_PAGE}
+          total={list.data.total}
+          onPage={(p) => setSearch({ page: p })}
+        />
+      )}
+    </div>
+  );
+}
