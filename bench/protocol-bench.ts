@@ -1,0 +1,175 @@
+import os from 'node:os';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Job } from '@polytene/protocol';
+import { openE2eDatabase, type E2eDatabase } from '../e2e/support/fixtures.js';
+import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
+import { ScriptedRunner, numberedLines } from '../e2e/support/runner-client.js';
+import { linkedRunner, queueAndAnnounce } from '../e2e/support/queue.js';
+import { formatRow, percentile } from './stats.js';
+
+/**
+ * Server benchmarks on a real server process (DESIGN §9 targets): intake-to-claim latency with a runner
+ * waiting in long poll, log ingest through the protocol, and resident memory at rest.
+ */
+const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
+const INGEST_LINES = Number(process.env.BENCH_INGEST_LINES ?? 200_000);
+const BATCH_SIZES = [1_000, 2_500, 5_000];
+const PARALLEL_JOBS = 4;
+const LINE_TEXT = (n: number) =>
+  `${new Date(0).toISOString()} step ${n}: compiling module ${n % 977} of the app... ok`;
+
+let database: E2eDatabase;
+let server: ServerProcess;
+beforeAll(async () => {
+  database = await openE2eDatabase();
+  server = await startServerProcess(database.url);
+});
+afterAll(async () => {
+  await server?.stop();
+  await database?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+async function idleRss(): Promise<number> {
+  await sleep(3_000);
+  return server.rss();
+}
+
+/** Each round: the runner waits in a long poll, a deployment is queued and announced, timed until claimed. */
+async function claimLatencies(): Promise<number[]> {
+  const target = await linkedRunner(database.fixtures);
+  const runner = new ScriptedRunner(server.url, target.token);
+  await runner.hello();
+  const latencies: number[] = [];
+  for (let i = 0; i < DEPLOYMENTS; i++) {
+    const waiting = runner.requestJob(30_000);
+    await sleep(30);
+    const started = performance.now();
+    const queued = await queueAndAnnounce(database.fixtures, target);
+    const job = await waiting;
+    latencies.push(performance.now() - started);
+    if (job?.id !== queued.id) throw new Error(`round ${i}: claimed ${job?.id}, queued ${queued.id}`);
+    await runner.update(job, { status: 'succeeded', exit_code: 0 });
+  }
+  return latencies;
+}
+
+interface Ingest {
+  label: string;
+  linesPerSecond: number;
+  textMbPerSecond: number;
+  bodyMbPerSecond: number;
+}
+
+interface PreparedIngest {
+  job: Job;
+  runner: ScriptedRunner;
+  bodies: string[];
+  lines: number;
+  textBytes: number;
+  bodyBytes: number;
+}
+
+/** Claims a job and prepares `lines` log lines as request bodies of `batch` lines each. */
+async function prepareIngest(batch: number, lines: number): Promise<PreparedIngest> {
+  const target = await linkedRunner(database.fixtures);
+  const runner = new ScriptedRunner(server.url, target.token);
+  const waiting = runner.requestJob(30_000);
+  await queueAndAnnounce(database.fixtures, target);
+  const job = (await waiting) as Job;
+  const bodies: string[] = [];
+  let textBytes = 0;
+  for (let from = 1; from <= lines; from += batch) {
+    const chunk = numberedLines(from, Math.min(from + batch - 1, lines), LINE_TEXT);
+    for (const line of chunk) textBytes += Buffer.byteLength(line.text);
+    bodies.push(JSON.stringify({ lines: chunk }));
+  }
+  const bodyBytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
+  return { job, runner, bodies, lines, textBytes, bodyBytes };
+}
+
+/** Sends the prepared batches of one job one after the other, as a runner does, then ends the job. */
+async function ship({ job, runner, bodies }: PreparedIngest): Promise<void> {
+  for (const body of bodies) {
+    const res = await fetch(`${server.url}/api/v1/runner/jobs/${job.id}/log`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' },
+      body,
+    });
+    if (res.status !== 200) throw new Error(`log batch answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  await runner.update(job, { status: 'succeeded', exit_code: 0 });
+}
+
+/** Ingest through the protocol: `jobs` jobs shipping at once, INGEST_LINES lines in all. */
+async function ingest(batch: number, jobs = 1): Promise<Ingest> {
+  const prepared = await Promise.all(
+    Array.from({ length: jobs }, () => prepareIngest(batch, Math.ceil(INGEST_LINES / jobs))),
+  );
+  const started = performance.now();
+  await Promise.all(prepared.map(ship));
+  const seconds = (performance.now() - started) / 1000;
+  const sum = (f: (p: PreparedIngest) => number) => prepared.reduce((total, p) => total + f(p), 0);
+  return {
+    label:
+      jobs === 1 ? `batches of ${batch} lines, one job` : `batches of ${batch} lines, ${jobs} jobs at once`,
+    linesPerSecond: sum((p) => p.lines) / seconds,
+    textMbPerSecond: mb(sum((p) => p.textBytes)) / seconds,
+    bodyMbPerSecond: mb(sum((p) => p.bodyBytes)) / seconds,
+  };
+}
+
+it('measures claim latency, log ingest and idle memory', async () => {
+  const rssAtStart = await idleRss();
+  const latencies = await claimLatencies();
+  const ingests: Ingest[] = [];
+  for (const batch of BATCH_SIZES) ingests.push(await ingest(batch));
+  ingests.push(await ingest(5_000, PARALLEL_JOBS));
+  const rssAfterLoad = await idleRss();
+
+  const p50 = percentile(latencies, 0.5);
+  const p95 = percentile(latencies, 0.95);
+  const slowestIngest = Math.min(...ingests.map((i) => i.linesPerSecond));
+  const rows = [
+    '',
+    `Polytene server benchmark (one server process, ${DEPLOYMENTS} deployments, ${INGEST_LINES} lines per batch size)`,
+    formatRow('intake-to-claim latency p50', `${p50.toFixed(1)} ms`, '< 50 ms', p50 < 50),
+    formatRow('intake-to-claim latency p95', `${p95.toFixed(1)} ms`, '(reported)', true),
+    formatRow('intake-to-claim latency max', `${Math.max(...latencies).toFixed(1)} ms`, '(reported)', true),
+    ...ingests.map((i) =>
+      formatRow(
+        `ingest, ${i.label}`,
+        `${Math.round(i.linesPerSecond)} lines/s`,
+        '>= 50000/s',
+        i.linesPerSecond >= 50_000,
+      ),
+    ),
+    ...ingests.map((i) =>
+      formatRow(
+        `  MB/s text / bodies, ${i.label}`,
+        `${i.textMbPerSecond.toFixed(1)} / ${i.bodyMbPerSecond.toFixed(1)}`,
+        '(reported)',
+        true,
+      ),
+    ),
+    formatRow(
+      'server RSS idle after start',
+      `${mb(rssAtStart).toFixed(1)} MB`,
+      '< 150 MB',
+      mb(rssAtStart) < 150,
+    ),
+    formatRow(
+      'server RSS idle after the load',
+      `${mb(rssAfterLoad).toFixed(1)} MB`,
+      '< 150 MB',
+      mb(rssAfterLoad) < 150,
+    ),
+    `  slowest ingest: ${Math.round(slowestIngest)} lines/s; machine: ${os.cpus().length} cores, ` +
+      `load average ${os.loadavg()[0]!.toFixed(1)} (benchmarks share the machine with whatever else runs)`,
+    '',
+  ];
+  console.log(rows.join('\n'));
+});
