@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
 import {
   ScriptedRunner,
@@ -44,7 +44,19 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
   page = await context.newPage();
   consoleErrors = watchConsole(page);
+  if (process.env.UI_DEBUG) {
+    page.on('response', (r) => console.log('RESP', r.status(), r.request().method(), r.url()));
+    page.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
+  }
 }, 180_000);
+
+afterEach(async (context) => {
+  // A failed step leaves a screenshot and the console errors so far, to see what the user saw.
+  if (context.task.result?.state === 'fail' && page) {
+    await screenshot(page, `failed-${context.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
+    console.error(`console errors so far: ${JSON.stringify(consoleErrors)}; url ${page.url()}`);
+  }
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -1,5 +1,5 @@
 /** Session bootstrap, language, layout and the route table. */
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onPasswordChangeRequired, onUnauthorized, setCsrfToken } from './api/client';
 import type { Locale, SessionInfo, User } from './api/types';
 import { I18nProvider, guessLocale, rememberLocale, useT } from './i18n';
@@ -134,7 +134,13 @@ export function App() {
   else if (!state.user) page = <Redirect to={`/login?next=${encodeURIComponent(path)}`} />;
   else if (state.mustChange) page = <PasswordChangePage forced />;
   else if (path === '/') page = <Redirect to="/dashboard" />;
-  else page = <Layout>{findRoute(PRIVATE_ROUTES, path) ?? <NotFound />}</Layout>;
+  else
+    page = (
+      <Layout>
+        {/* keyed by path: moving from /deployments/1 to /deployments/2 starts a fresh page, never old data */}
+        <Fragment key={path}>{findRoute(PRIVATE_ROUTES, path) ?? <NotFound />}</Fragment>
+      </Layout>
+    );
 
   return (
     <I18nProvider value={i18n}>

@@ -40,7 +40,7 @@ async function fetchPage(
 
 export class LogController {
   readonly buffer = new LogBuffer();
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private source: EventSource | null = null;
   private pending: LogLineData[] = [];
   private frame = 0;
@@ -50,7 +50,12 @@ export class LogController {
 
   constructor(private readonly options: LogControllerOptions) {}
 
+  /** Starts (or, after stop(), restarts: React's StrictMode stops and starts effects once) the feed. */
   start(): void {
+    if (this.stopped || this.abort.signal.aborted) {
+      this.abort = new AbortController();
+      this.stopped = false;
+    }
     this.buffer.announce(this.options.lastN);
     if (this.options.live) this.connect();
     void this.loadHistory().catch((error: unknown) => {

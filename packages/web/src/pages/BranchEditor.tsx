@@ -115,7 +115,8 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
   const [form, setForm] = useState<BranchForm>(EMPTY);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
+  // After a create the editor reopens at the new config's address with ?saved, to keep saying so.
+  const [saved, setSaved] = useState(() => new URLSearchParams(window.location.search).has('saved'));
   const [deleting, setDeleting] = useState(false);
   const [tabTrap, setTabTrap] = useState(true);
   const errors = fieldErrors(error);
@@ -148,7 +149,8 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
       const body = toBody(form);
       if (branchId === null) {
         const created = await api.post<BranchConfig>(`/api/v1/projects/${projectId}/branches`, body);
-        navigate(`/projects/${projectId}/branches/${created.id}`, { replace: true });
+        navigate(`/projects/${projectId}/branches/${created.id}?saved`, { replace: true });
+        return;
       } else {
         const updated = await api.patch<BranchConfig>(
           `/api/v1/projects/${projectId}/branches/${branchId}`,
