@@ -370,10 +370,13 @@ describe('report back', () => {
   it('a GitLab outage never fails the deployment; the error is stored and retried', async () => {
     const { source, status } = await importOne('outage');
     const deployment = await deploymentOf(status.project_id);
+    // GitLab stays down until the test has seen the stored error (a single failure could be retried and
+    // cleared before the test looks), then comes back and the retry reports the deployment.
     gitlab.failNext({
       path: new RegExp(`/projects/${source.id}/deployments`),
       status: 503,
       body: { message: 'down' },
+      times: 1_000,
     });
     await move(deployment.id, 'running');
     await move(deployment.id, 'succeeded');
@@ -383,14 +386,19 @@ describe('report back', () => {
       .where('id', '=', deployment.id)
       .executeTakeFirstOrThrow();
     expect(row.status).toBe('succeeded');
-    await eventually(async () => {
-      const report = await server.ctx.db
+    const report = () =>
+      server.ctx.db
         .selectFrom('gitlab_deployment_reports')
         .selectAll()
         .where('deployment_id', '=', deployment.id)
         .executeTakeFirst();
-      return report?.error?.includes('503') && report;
-    }, 'the stored error');
+    await eventually(async () => (await report())?.error?.includes('503'), 'the stored error');
+    gitlab.clearFailures();
+    const recovered = await eventually(async () => {
+      const now = await report();
+      return now?.deployment_status === 'success' && now.error === null && now;
+    }, 'the retried report');
+    expect(recovered.gitlab_deployment_id).not.toBeNull();
   });
 
   it('does not report when reporting is off for the project', async () => {

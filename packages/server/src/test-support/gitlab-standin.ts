@@ -179,6 +179,11 @@ export class GitlabStandin {
     this.failures.push({ times: 1, ...failure });
   }
 
+  /** Lifts every injected failure still pending. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Requests received other than reads, in order, as `METHOD path`. */
   writes(): string[] {
     return this.received.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
