@@ -16,6 +16,7 @@ import {
   deploymentStatusOfBuild,
   toBuildView,
 } from './view.js';
+import { paginate } from '../http/paginate.js';
 
 const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
 
@@ -69,18 +70,8 @@ export async function buildRoutes(app: App): Promise<void> {
       if (status !== undefined) query = query.where('builds.status', '=', status);
       if (deployment_status !== undefined)
         query = query.where(deploymentStatusOfBuild, '=', deployment_status);
-      const [rows, count] = await Promise.all([
-        query
-          .orderBy('builds.id', 'desc')
-          .limit(per_page)
-          .offset((page - 1) * per_page)
-          .execute(),
-        query
-          .clearSelect()
-          .select((eb) => eb.fn.countAll<number>().as('total'))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { builds: rows.map(toBuildView), total: Number(count.total), page, per_page };
+      const { rows, total } = await paginate(query.orderBy('builds.id', 'desc'), page, per_page);
+      return { builds: rows.map(toBuildView), total, page, per_page };
     },
   );
 

@@ -13,6 +13,7 @@ import {
   loadDeploymentView,
   toDeploymentView,
 } from './view.js';
+import { paginate } from '../http/paginate.js';
 
 const ListQuery = Type.Intersect([
   Pagination,
@@ -43,18 +44,8 @@ export async function deploymentRoutes(app: App): Promise<void> {
       if (project_id !== undefined) query = query.where('deployments.project_id', '=', project_id);
       if (status !== undefined) query = query.where('deployments.status', '=', status);
       if (environment !== undefined) query = query.where('deployments.environment', '=', environment);
-      const [rows, count] = await Promise.all([
-        query
-          .orderBy('deployments.id', 'desc')
-          .limit(per_page)
-          .offset((page - 1) * per_page)
-          .execute(),
-        query
-          .clearSelect()
-          .select((eb) => eb.fn.countAll<number>().as('total'))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { deployments: rows.map(toDeploymentView), total: Number(count.total), page, per_page };
+      const { rows, total } = await paginate(query.orderBy('deployments.id', 'desc'), page, per_page);
+      return { deployments: rows.map(toDeploymentView), total, page, per_page };
     },
   );
 
