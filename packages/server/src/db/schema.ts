@@ -92,6 +92,8 @@ export interface ProjectsTable {
   /** The user whose GitLab connection serves this project (0005). */
   gitlab_user_id: number | null;
   gitlab_hook_error: string | null;
+  /** Polytene's webhook in GitLab (0006): null when not from GitLab. */
+  gitlab_hook_state: 'pending' | 'registered' | 'failed' | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

@@ -173,6 +173,24 @@ export class GitlabClient {
     );
   }
 
+  /**
+   * Rewrites Polytene's webhook (PUT /projects/:id/hooks/:hook_id): the URL and secret token, with the
+   * same events as when it was added. A hook deleted in GitLab answers 404 (not_found).
+   */
+  async updateHook(projectId: number, hookId: number, url: string, token: string): Promise<{ id: number }> {
+    return this.call(`PUT /projects/${projectId}/hooks/${hookId}`, WithId, () =>
+      new ProjectHooks(this.options).edit(projectId, hookId, url, {
+        token,
+        pushEvents: false,
+        tagPushEvents: false,
+        mergeRequestsEvents: false,
+        pipelineEvents: true,
+        jobEvents: true,
+        enableSslVerification: true,
+      }),
+    );
+  }
+
   /** Removes a webhook; one that is gone already counts as removed. */
   async removeHook(projectId: number, hookId: number): Promise<void> {
     try {

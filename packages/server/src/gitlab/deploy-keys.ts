@@ -4,6 +4,7 @@ import type { DeployKeyState, Project, Runner } from '../db/schema.js';
 import type { GitlabClient, GitlabDeployKey } from './client.js';
 import { clientForProject } from './connection.js';
 import { GitlabError } from './errors.js';
+import { RUNNER_KEY_CHANGED_TASK } from '../runner-protocol/hello.js';
 import { queueDeployKeyRegistration } from './tasks.js';
 
 /** The runners that must be able to clone `project`: its linked runner and every active shared one. */
@@ -172,13 +173,37 @@ async function summarize(db: Db, projectId: number): Promise<void> {
     .execute();
 }
 
-/** A runner's key changed (or it became shared): queue every GitLab project it must clone. */
-export async function queueDeployKeysForRunner(ctx: AppContext, runnerId: number): Promise<void> {
+/**
+ * A runner's key changed, or it was paused or resumed: queue every GitLab project it must clone (all of
+ * them when it is shared, as a shared runner takes any project's deployments). With `allProjects`
+ * (it became shared or stopped being shared) every GitLab project is queued, so the ones it no longer
+ * serves drop its key from their state.
+ */
+export async function queueDeployKeysForRunner(
+  ctx: AppContext,
+  runnerId: number,
+  allProjects = false,
+): Promise<void> {
   const runner = await ctx.db.selectFrom('runners').selectAll().where('id', '=', runnerId).executeTakeFirst();
   if (!runner) return;
   await ctx.db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('projects').select('id').where('source', '=', 'gitlab');
-    if (!runner.shared) query = query.where('runner_id', '=', runner.id);
+    if (!runner.shared && !allProjects) query = query.where('runner_id', '=', runner.id);
     for (const { id } of await query.execute()) await queueDeployKeyRegistration(ctx, trx, id);
   });
+}
+
+/**
+ * Call inside the transaction that changes a runner (runners/service.ts): when it became shared or
+ * unshared, or was paused or resumed, the deploy keys of the projects it serves are queued again.
+ */
+export async function queueDeployKeysAfterRunnerChange(
+  ctx: AppContext,
+  trx: Db,
+  before: Runner,
+  after: Runner,
+): Promise<void> {
+  const sharing = before.shared !== after.shared;
+  if (!sharing && before.active === after.active) return;
+  await ctx.jobs.add(trx, RUNNER_KEY_CHANGED_TASK, { runner_id: after.id, all_projects: sharing });
 }

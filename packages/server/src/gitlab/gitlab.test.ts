@@ -410,3 +410,120 @@ describe('report back', () => {
     expect(gitlab.statuses.some((s) => s.project_id === source.id)).toBe(false);
   });
 });
+
+describe('webhook secret regeneration', () => {
+  beforeAll(async () => {
+    await connect();
+  });
+  const gitlabStatus = async (projectId: number) =>
+    (await api('GET', `/api/v1/projects/${projectId}/gitlab`)).json() as {
+      hook_id: number | null;
+      hook_state: string | null;
+      hook_error: string | null;
+    };
+  const secretOf = async (projectId: number) =>
+    (await api('GET', `/api/v1/projects/${projectId}`)).json().webhook_secret as string;
+
+  it('updates the token of Polytene’s hook in GitLab (PUT, same hook, same events)', async () => {
+    const { source, status } = await importOne('rekeyed');
+    expect((await gitlabStatus(status.project_id)).hook_state).toBe('registered');
+    const before = await secretOf(status.project_id);
+    const res = await api('POST', `/api/v1/projects/${status.project_id}/webhook-secret`);
+    expect(res.statusCode).toBe(200);
+    const secret = res.json().webhook_secret as string;
+    expect(secret).not.toBe(before);
+    const state = await eventually(async () => {
+      const s = await gitlabStatus(status.project_id);
+      return (
+        s.hook_state === 'registered' && gitlab.hooks.find((h) => h.id === s.hook_id)?.token === secret && s
+      );
+    }, 'the new token in GitLab');
+    expect(state).toMatchObject({ hook_id: status.hook_id, hook_error: null });
+    expect(gitlab.hooks.filter((h) => h.project_id === source.id)).toHaveLength(1);
+    expect(gitlab.hooks.find((h) => h.id === status.hook_id)).toMatchObject({
+      url: `https://polytene.example.test/api/v1/projects/${status.project_id}/hooks/gitlab`,
+      pipeline_events: true,
+      job_events: true,
+      push_events: false,
+      enable_ssl_verification: true,
+    });
+    const put = gitlab.received.filter(
+      (r) => r.method === 'PUT' && r.path.endsWith(`/hooks/${status.hook_id}`),
+    );
+    expect(put).toHaveLength(1);
+    expect(put[0]!.body).toMatchObject({ token: secret, url: expect.stringContaining('/hooks/gitlab') });
+  });
+
+  it('shows the update pending with GitLab’s error while GitLab is down, then registered after the retry', async () => {
+    const { status } = await importOne('rekeyed-outage');
+    const hookPath = new RegExp(`/hooks/${status.hook_id}$`);
+    gitlab.failNext({ method: 'PUT', path: hookPath, status: 503, body: { message: 'down' }, times: 1_000 });
+    await api('POST', `/api/v1/projects/${status.project_id}/webhook-secret`);
+    const pending = await eventually(async () => {
+      const s = await gitlabStatus(status.project_id);
+      return s.hook_error?.includes('503') && s;
+    }, 'the stored error');
+    expect(pending.hook_state).toBe('pending');
+    gitlab.clearFailures();
+    const secret = await secretOf(status.project_id);
+    await eventually(async () => {
+      const s = await gitlabStatus(status.project_id);
+      return s.hook_state === 'registered' && s.hook_error === null;
+    }, 'the retried update');
+    expect(gitlab.hooks.find((h) => h.id === status.hook_id)!.token).toBe(secret);
+  });
+
+  it('a refused update is failed with GitLab’s reason, and is not retried', async () => {
+    const { status } = await importOne('rekeyed-refused');
+    gitlab.failNext({
+      method: 'PUT',
+      path: new RegExp(`/hooks/${status.hook_id}$`),
+      status: 403,
+      body: { message: '403 Forbidden' },
+    });
+    await api('POST', `/api/v1/projects/${status.project_id}/webhook-secret`);
+    const failed = await eventually(async () => {
+      const s = await gitlabStatus(status.project_id);
+      return s.hook_state === 'failed' && s;
+    }, 'the failure');
+    expect(failed.hook_error).toContain('403');
+    expect(failed.hook_error).toContain('Maintainer');
+    await new Promise((r) => setTimeout(r, 3_500));
+    const puts = gitlab.received.filter((r) => r.method === 'PUT' && hookPath(r.path));
+    expect(puts).toHaveLength(1);
+    function hookPath(path: string) {
+      return path.endsWith(`/hooks/${status.hook_id}`);
+    }
+  });
+
+  it('adds the hook again with the new secret when it was deleted in GitLab', async () => {
+    const { source, status } = await importOne('rekeyed-gone');
+    gitlab.hooks.splice(
+      gitlab.hooks.findIndex((h) => h.id === status.hook_id),
+      1,
+    );
+    const secret = (await api('POST', `/api/v1/projects/${status.project_id}/webhook-secret`)).json()
+      .webhook_secret as string;
+    const state = await eventually(async () => {
+      const s = await gitlabStatus(status.project_id);
+      return s.hook_state === 'registered' && s.hook_id !== status.hook_id && s;
+    }, 'the new hook');
+    const hooks = gitlab.hooks.filter((h) => h.project_id === source.id);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({ id: state.hook_id, token: secret, pipeline_events: true });
+  });
+
+  it('a manual project has no GitLab hook to update', async () => {
+    const created = await api('POST', '/api/v1/projects', {
+      name: 'manual-rekey',
+      clone_url: 'git@example.test:manual.git',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const before = gitlab.received.length;
+    const res = await api('POST', `/api/v1/projects/${created.json().id}/webhook-secret`);
+    expect(res.statusCode).toBe(200);
+    expect((await gitlabStatus(created.json().id)).hook_state).toBeNull();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(gitlab.received.slice(before).filter((r) => r.path.includes('/hooks'))).toEqual([]);
+  });
+});

@@ -8,7 +8,8 @@ import { hashToken } from '../secrets.js';
 import type { GitlabClient, GitlabProject, PageInfo } from './client.js';
 import { clientFor, recordConnectionError } from './connection.js';
 import { GitlabError, gitlabAppError } from './errors.js';
-import { REGISTER_HOOK_TASK, queueDeployKeyRegistration } from './tasks.js';
+import { addHookAndStore, recordHookError } from './hook.js';
+import { queueDeployKeyRegistration, queueHookSync } from './tasks.js';
 
 export interface ListedProject {
   id: number;
@@ -82,10 +83,6 @@ async function importedIds(db: Db, gitlabUrl: string, ids: number[]): Promise<Ma
   return new Map(rows.map((r) => [r.gitlab_project_id!, r.id]));
 }
 
-export function webhookUrlOf(ctx: AppContext, projectId: number): string {
-  return `${ctx.publicUrl}/api/v1/projects/${projectId}/hooks/gitlab`;
-}
-
 /**
  * Imports GitLab projects: each becomes a Polytene project owned by `user` (GitLab ids, clone and web
  * URLs, default branch, a new webhook secret) with a branch config for its default branch notifying the
@@ -150,6 +147,7 @@ async function insertImported(
       owner_id: user.id,
       webhook_secret_encrypted: ctx.secrets.encrypt(secret),
       webhook_secret_hash: hashToken(secret),
+      gitlab_hook_state: 'pending',
     })
     .onConflict((oc) =>
       oc.columns(['gitlab_url', 'gitlab_project_id']).where('gitlab_project_id', 'is not', null).doNothing(),
@@ -163,6 +161,14 @@ async function insertImported(
     .values({ project_id: project.id, branch_name: defaultBranch, notification_emails: [user.email] })
     .returningAll()
     .executeTakeFirstOrThrow();
+  // Shared runners take any project's deployments, so their keys must be deploy keys here too.
+  const shared = await trx
+    .selectFrom('runners')
+    .select('id')
+    .where('shared', '=', true)
+    .where('active', '=', true)
+    .executeTakeFirst();
+  if (shared) await queueDeployKeyRegistration(ctx, trx, project.id);
   await recordAudit(trx, {
     actor,
     action: 'project_imported',
@@ -180,29 +186,9 @@ export async function registerHook(ctx: AppContext, client: GitlabClient, projec
     await addHookAndStore(ctx, client, project);
   } catch (error) {
     if (!(error instanceof GitlabError)) throw error;
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('projects')
-        .set({ gitlab_hook_error: error.message })
-        .where('id', '=', project.id)
-        .execute();
-      if (error.transient) await ctx.jobs.add(trx, REGISTER_HOOK_TASK, { project_id: project.id });
-    });
+    if (!error.transient) return recordHookError(ctx.db, project.id, error);
+    await ctx.db.transaction().execute((trx) => queueHookSync(ctx, trx, project.id, error.message));
   }
-}
-
-export async function addHookAndStore(
-  ctx: AppContext,
-  client: GitlabClient,
-  project: Project,
-): Promise<void> {
-  const secret = ctx.secrets.decrypt(project.webhook_secret_encrypted);
-  const hook = await client.addHook(project.gitlab_project_id!, webhookUrlOf(ctx, project.id), secret);
-  await ctx.db
-    .updateTable('projects')
-    .set({ gitlab_hook_id: hook.id, gitlab_hook_error: null })
-    .where('id', '=', project.id)
-    .execute();
 }
 
 async function reload(db: Db, ids: number[]): Promise<Project[]> {
@@ -212,7 +198,7 @@ async function reload(db: Db, ids: number[]): Promise<Project[]> {
 
 /**
  * Refreshes name, clone and web URLs and default branch from GitLab, registers the webhook when it is
- * missing and queues the deploy keys again. Uses the connection of the user who asks.
+ * missing (else queues rewriting its URL and token) and queues the deploy keys again. Uses the connection of the user who asks.
  */
 export async function resyncProject(
   ctx: AppContext,
@@ -254,6 +240,7 @@ export async function resyncProject(
         after: changes,
       });
       await queueDeployKeyRegistration(ctx, trx, project.id);
+      if (row.gitlab_hook_id !== null) await queueHookSync(ctx, trx, project.id);
       return row;
     });
     if (updated.gitlab_hook_id === null) await registerHook(ctx, client, updated);

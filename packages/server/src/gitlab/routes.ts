@@ -67,6 +67,11 @@ export const GitlabStatus = Type.Object({
   gitlab_project_id: Nullable(Type.Integer()),
   web_url: Nullable(Type.String()),
   hook_id: Nullable(Type.Integer()),
+  hook_state: Nullable(
+    Type.Union([Type.Literal('pending'), Type.Literal('registered'), Type.Literal('failed')], {
+      description: 'pending while a job registers the webhook or updates its token; failed: see hook_error',
+    }),
+  ),
   hook_error: Nullable(Type.String()),
   report: Type.Boolean(),
   deploy_key_state: Nullable(Type.String()),

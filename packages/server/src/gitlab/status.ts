@@ -25,6 +25,7 @@ export async function gitlabStatusOf(db: Db, project: Project) {
     gitlab_project_id: project.gitlab_project_id,
     web_url: project.web_url,
     hook_id: project.gitlab_hook_id,
+    hook_state: project.gitlab_hook_state,
     hook_error: project.gitlab_hook_error,
     report: project.gitlab_report,
     deploy_key_state: project.deploy_key_state,

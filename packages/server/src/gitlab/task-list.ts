@@ -3,42 +3,21 @@ import type { AppContext } from '../context.js';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/service.js';
 import { RUNNER_KEY_CHANGED_TASK } from '../runner-protocol/hello.js';
 import { GitlabClient } from './client.js';
-import { clientForProject } from './connection.js';
 import { queueDeployKeysForRunner, syncDeployKeys } from './deploy-keys.js';
 import { GitlabError } from './errors.js';
-import { addHookAndStore } from './import.js';
+import { syncHook } from './hook.js';
 import { reportDeployment } from './report.js';
 import {
   DEPLOY_KEYS_TASK,
   REGISTER_HOOK_TASK,
   REMOVE_HOOK_TASK,
   REPORT_DEPLOYMENT_TASK,
+  SYNC_HOOK_TASK,
   type RemoveHookPayload,
 } from './tasks.js';
 
 interface ProjectPayload {
   project_id: number;
-}
-
-/** Registers a webhook that failed at import because GitLab was away; retried by the queue. */
-async function registerHookLater(ctx: AppContext, projectId: number): Promise<void> {
-  const project = await ctx.db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', '=', projectId)
-    .executeTakeFirst();
-  if (!project || project.gitlab_hook_id !== null || project.gitlab_project_id === null) return;
-  try {
-    await addHookAndStore(ctx, await clientForProject(ctx, project), project);
-  } catch (error) {
-    if (!(error instanceof GitlabError)) throw error;
-    await ctx.db
-      .updateTable('projects')
-      .set({ gitlab_hook_error: error.message })
-      .where('id', '=', projectId)
-      .execute();
-    if (error.transient) throw error;
-  }
 }
 
 /** Removes the webhook of a deleted project; a permanent failure is written to the audit log. */
@@ -77,11 +56,14 @@ async function removeHook(ctx: AppContext, payload: RemoveHookPayload): Promise<
 /** The GitLab integration's tasks, by name, for jobs/tasks.ts. */
 export function gitlabTasks(ctx: AppContext): Record<string, Task> {
   return {
-    [REGISTER_HOOK_TASK]: (payload) => registerHookLater(ctx, (payload as ProjectPayload).project_id),
+    [SYNC_HOOK_TASK]: (payload) => syncHook(ctx, (payload as ProjectPayload).project_id),
+    [REGISTER_HOOK_TASK]: (payload) => syncHook(ctx, (payload as ProjectPayload).project_id),
     [REMOVE_HOOK_TASK]: (payload) => removeHook(ctx, payload as RemoveHookPayload),
     [DEPLOY_KEYS_TASK]: (payload) => syncDeployKeys(ctx, (payload as ProjectPayload).project_id),
-    [RUNNER_KEY_CHANGED_TASK]: (payload) =>
-      queueDeployKeysForRunner(ctx, (payload as { runner_id: number }).runner_id),
+    [RUNNER_KEY_CHANGED_TASK]: (payload) => {
+      const { runner_id, all_projects } = payload as { runner_id: number; all_projects?: boolean };
+      return queueDeployKeysForRunner(ctx, runner_id, all_projects === true);
+    },
     [REPORT_DEPLOYMENT_TASK]: (payload) =>
       reportDeployment(ctx, (payload as { deployment_id: number }).deployment_id),
   };

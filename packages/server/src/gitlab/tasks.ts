@@ -3,6 +3,9 @@ import type { Db } from '../db/database.js';
 import type { Project } from '../db/schema.js';
 
 /** Background tasks of the GitLab integration (registered in jobs/tasks.ts through gitlab/task-list.ts). */
+/** Registers Polytene's webhook, or rewrites its URL and token (one task: see gitlab/hook.ts). */
+export const SYNC_HOOK_TASK = 'gitlab_sync_hook';
+/** The former name of SYNC_HOOK_TASK, still handled for jobs queued before it was renamed. */
 export const REGISTER_HOOK_TASK = 'gitlab_register_hook';
 export const REMOVE_HOOK_TASK = 'gitlab_remove_hook';
 export const DEPLOY_KEYS_TASK = 'gitlab_deploy_keys';
@@ -17,6 +20,33 @@ export interface RemoveHookPayload {
   hook_id: number;
   user_id: number | null;
   project_id: number;
+}
+
+/**
+ * Queues a job that brings Polytene's webhook in the GitLab project in line with the project (registered,
+ * with the current URL and secret token); marks the hook pending at once, keeping `error` visible.
+ */
+export async function queueHookSync(
+  ctx: AppContext,
+  trx: Db,
+  projectId: number,
+  error: string | null = null,
+): Promise<void> {
+  const project = await trx
+    .updateTable('projects')
+    .set({ gitlab_hook_state: 'pending', gitlab_hook_error: error })
+    .where('id', '=', projectId)
+    .where('source', '=', 'gitlab')
+    .where('gitlab_project_id', 'is not', null)
+    .returning('id')
+    .executeTakeFirst();
+  if (!project) return;
+  await ctx.jobs.add(
+    trx,
+    SYNC_HOOK_TASK,
+    { project_id: projectId },
+    { queueName: gitlabQueue(projectId), jobKey: `${SYNC_HOOK_TASK}:${projectId}`, maxAttempts: 10 },
+  );
 }
 
 /** Queues (re)registration of the deploy keys of a GitLab project; marks its state pending at once. */

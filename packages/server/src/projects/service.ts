@@ -7,7 +7,7 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { notFound } from '../errors.js';
 import { hashToken } from '../secrets.js';
 import { canUseRunner } from '../runners/service.js';
-import { queueDeployKeyRegistration, queueGitlabCleanup } from '../gitlab/tasks.js';
+import { queueDeployKeyRegistration, queueGitlabCleanup, queueHookSync } from '../gitlab/tasks.js';
 import { accessTo, loadProject, visibleTo } from './access.js';
 import { cloneUrlProblem, invalidField } from './validation.js';
 import { toProjectView, type ProjectView } from './view.js';
@@ -196,6 +196,7 @@ export async function regenerateWebhookSecret(
       entityId: id,
       projectId: id,
     });
+    await queueHookSync(ctx, trx, id);
     return project;
   });
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import type { Runner, User } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { queueDeployKeysAfterRunnerChange } from '../gitlab/deploy-keys.js';
 import { RunnerView, toRunnerView } from './view.js';
 import {
   createRunner,
@@ -110,7 +111,14 @@ export async function runnerRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      const runner = await updateRunner(ctx.db, actorOf(request), user, request.params.id, request.body);
+      const runner = await updateRunner(
+        ctx.db,
+        actorOf(request),
+        user,
+        request.params.id,
+        request.body,
+        (trx, before, after) => queueDeployKeysAfterRunnerChange(ctx, trx, before, after),
+      );
       return viewOf(ctx, user, runner);
     },
   );

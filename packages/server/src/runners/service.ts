@@ -115,6 +115,8 @@ export async function updateRunner(
   user: User,
   id: number,
   changes: RunnerChanges,
+  /** Runs in the same transaction after the change (e.g. queueing deploy keys again). */
+  afterChange?: (trx: Db, before: Runner, after: Runner) => Promise<void>,
 ): Promise<Runner> {
   if (changes.shared !== undefined && user.role !== 'admin') throw sharedNeedsAdmin();
   return db.transaction().execute(async (trx) => {
@@ -139,6 +141,7 @@ export async function updateRunner(
       before: auditable(before),
       after: auditable(after),
     });
+    await afterChange?.(trx, before, after);
     return after;
   });
 }

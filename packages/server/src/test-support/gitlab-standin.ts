@@ -331,6 +331,28 @@ export class GitlabStandin {
       return new HttpAnswer(201, hookView(hook));
     }
     const index = this.hooks.findIndex((h) => h.project_id === project.id && h.id === Number(rest[1]));
+    if (rest.length === 2 && method === 'PUT') {
+      // Edit a project webhook: url is required; other fields change only when given.
+      if (index < 0) return notFound();
+      if (typeof body.url !== 'string' || !body.url) return badRequest('url is missing');
+      const hook = this.hooks[index]!;
+      hook.url = body.url;
+      if (typeof body.token === 'string') hook.token = body.token;
+      for (const field of [
+        'push_events',
+        'pipeline_events',
+        'job_events',
+        'deployment_events',
+        'tag_push_events',
+        'merge_requests_events',
+        'enable_ssl_verification',
+      ] as const) {
+        if (body[field] !== undefined) hook[field] = Boolean(body[field]);
+      }
+      return new HttpAnswer(200, hookView(hook));
+    }
+    if (rest.length === 2 && method === 'GET')
+      return index < 0 ? notFound() : new HttpAnswer(200, hookView(this.hooks[index]!));
     if (rest.length === 2 && method === 'DELETE') {
       if (index < 0) return notFound();
       this.hooks.splice(index, 1);
