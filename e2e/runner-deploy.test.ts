@@ -210,5 +210,40 @@ describe('a deployment from a repository served over SSH', () => {
       await sshd.stop();
       rmSync(sshDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
+
+  it('refuses a host whose key changed since it was pinned: failed with a clear reason, nothing run', async () => {
+    const sshDir = tempDir('polytene-e2e-sshd-');
+    const otherDir = tempDir('polytene-e2e-sshd-other-');
+    const authorized = readFileSync(`${key}.pub`, 'utf8').trim();
+    let sshd = await startSshd(sshDir, authorized);
+    try {
+      const bare = path.join(sshDir, 'app.git');
+      execFileSync('git', ['clone', '-q', '--bare', repo.dir, bare]);
+      const cloneUrl = `ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare}`;
+      const project = await api.createProject(cloneUrl, runnerId, {
+        deployment_script: 'echo deployed-by-script',
+      });
+      const first = await api.deploy(project.id, repo.git('rev-parse', 'HEAD'));
+      expect((await api.waitForStatus(first, ['succeeded', 'failed'])).status).toBe('succeeded');
+
+      // The same address now answers with another host key (a new server, or someone in between).
+      await sshd.stop();
+      sshd = await startSshd(otherDir, authorized, sshd.port);
+      const next = repo.commit({ 'app.txt': 'after the host key changed\n' });
+      execFileSync('git', ['push', '-q', bare, 'main'], { cwd: repo.dir });
+      const second = await api.deploy(project.id, next);
+      const done = await api.waitForStatus(second, ['succeeded', 'failed']);
+      expect(done).toMatchObject({ status: 'failed', failure_reason: 'runner_error' });
+      const texts = (await api.log(second)).map((l) => l.text);
+      const reason = texts.find((t) => t.startsWith('Preparing the deployment failed'));
+      expect(reason).toContain(`the SSH host key of [127.0.0.1]:${sshd.port} changed`);
+      expect(reason).toContain('ssh-keygen -R');
+      expect(texts).not.toContain('deployed-by-script');
+    } finally {
+      await sshd.stop();
+      rmSync(sshDir, { recursive: true, force: true });
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

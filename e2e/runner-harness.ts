@@ -267,17 +267,21 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** An OpenSSH server on 127.0.0.1 with its own host key, letting in the holder of `authorizedKey`. */
+/**
+ * An OpenSSH server on 127.0.0.1 with its own host key (made fresh in `dir`), letting in the holder of
+ * `authorizedKey`; on `port` when given (to stand in for a host whose key changed).
+ */
 export async function startSshd(
   dir: string,
   authorizedKey: string,
+  port?: number,
 ): Promise<{ port: number; user: string; stop(): Promise<void> }> {
   const { execFileSync } = await import('node:child_process');
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync('/run/sshd', { recursive: true });
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
   writeFileSync(path.join(dir, 'authorized_keys'), `${authorizedKey}\n`, { mode: 0o600 });
-  const port = await findFreePort();
+  port ??= await findFreePort();
   const config = path.join(dir, 'sshd_config');
   writeFileSync(
     config,

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Job } from '@polytene/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,35 @@ describe('artifacts', () => {
     expect([...zip.keys()].sort()).toEqual(['index.html', 'lib/', 'lib/app.js']);
     expect(zip.get('index.html')?.toString()).toBe('<h1>hi</h1>\n');
     expect(zip.get('lib/app.js')?.toString()).toBe('console.log(1)\n');
+  });
+
+  it('makes the zip of a commit once and copies it from the cache; keeps the last 3 per project', async () => {
+    const workspaces = new Workspaces(workDir, undefined);
+    const prepare = (sha: string) =>
+      workspaces.prepare({ projectId: 9, cloneUrl: repo.url, sha, environment: 'staging' }, () => undefined);
+    const sha = repo.commit({ 'cached.txt': 'one\n' });
+    const first = await prepare(sha);
+    const dir = await writeArtifacts(jobFor(sha), first);
+    const cachedInode = statSync(first.archive).ino;
+    // The script may change its copy: the cache and the next deployment are not affected.
+    writeFileSync(path.join(dir, `${sha}.zip`), 'changed by the script');
+    const again = await prepare(sha);
+    expect(again.archive).toBe(first.archive);
+    expect(statSync(again.archive).ino).toBe(cachedInode);
+    await writeArtifacts(jobFor(sha), again);
+    expect(
+      readZip(path.join(dir, `${sha}.zip`))
+        .get('cached.txt')
+        ?.toString(),
+    ).toBe('one\n');
+
+    const later: string[] = [];
+    for (const n of [2, 3, 4]) {
+      later.push(repo.commit({ 'cached.txt': `${n}\n` }));
+      await prepare(later[later.length - 1] ?? '');
+    }
+    const kept = readdirSync(path.dirname(first.archive)).sort();
+    expect(kept).toEqual(later.map((s) => `${s}.zip`).sort());
   });
 
   it('keeps the artifacts dir inside the work tree', () => {

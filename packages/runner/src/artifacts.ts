@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from '@polytene/protocol';
 import YAML from 'yaml';
-import { runGit } from './git.js';
 import type { PreparedWorkspace } from './workspace.js';
 import { displayUrl } from './workspace.js';
 
@@ -40,7 +40,8 @@ export function deploymentMetadata(job: Job): Record<string, string | number | n
 
 /**
  * Creates `<artifacts dir>/`, writes `polytene-runner.yml` and `<sha>.zip` (the commit's tree, by
- * `git archive`). Returns the absolute artifacts dir.
+ * `git archive`, copied from the workspace's cache: a copy the script may change or move freely).
+ * Returns the absolute artifacts dir.
  */
 export async function writeArtifacts(
   job: Job,
@@ -50,10 +51,11 @@ export async function writeArtifacts(
   const dir = artifactsDirOf(workspace.workTree, job.artifacts_dir);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, METADATA_FILE), YAML.stringify(deploymentMetadata(job)));
-  await runGit(['archive', '--format=zip', '-o', path.join(dir, `${job.build.sha}.zip`), job.build.sha], {
-    cwd: workspace.gitDir,
-    env: workspace.env,
-    signal,
-  });
+  signal?.throwIfAborted();
+  try {
+    await copyFile(workspace.archive, path.join(dir, `${job.build.sha}.zip`), constants.COPYFILE_FICLONE);
+  } catch (error) {
+    throw new ArtifactsError(`could not copy ${job.build.sha}.zip: ${(error as Error).message}`);
+  }
   return dir;
 }

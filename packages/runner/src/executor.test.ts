@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execute, type OutputStream } from './executor.js';
+import { Masker } from './masking.js';
 import { tempDir } from './test-support/repo.js';
 
 const dir = tempDir('polytene-exec-');
@@ -9,7 +10,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(
   script: string,
-  options: { env?: NodeJS.ProcessEnv; stopAfterMs?: number; killGraceMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    stopAfterMs?: number;
+    killGraceMs?: number;
+    secrets?: string[];
+    maxLineChars?: number;
+  } = {},
 ) {
   const lines: { stream: OutputStream; text: string }[] = [];
   const started = Date.now();
@@ -20,6 +27,8 @@ async function run(
     env: { PATH: process.env.PATH, ...options.env },
     onLine: (stream, text) => lines.push({ stream, text }),
     killGraceMs: options.killGraceMs ?? 1_000,
+    masker: options.secrets ? new Masker(options.secrets) : undefined,
+    maxLineChars: options.maxLineChars,
   });
   if (options.stopAfterMs !== undefined) setTimeout(() => execution.stop(), options.stopAfterMs);
   const result = await execution.done;
@@ -84,5 +93,29 @@ describe('executor', () => {
     const result = await run("trap '' TERM\nsleep 30\n", { stopAfterMs: 200, killGraceMs: 300 });
     expect(result.ms).toBeLessThan(3_000);
     expect(result.exitCode === null || result.exitCode > 128).toBe(true);
+  });
+
+  it('cuts output without a newline at the limit, never inside a secret that is still arriving', async () => {
+    // 98 chars then the first half of the secret (104 > the 100-char limit), a pause, then the rest.
+    const script = [
+      'set +x',
+      `printf '%s' "${'a'.repeat(98)}" "TOPSEC"`,
+      'sleep 0.3',
+      `printf '%s\\n' "RET${'b'.repeat(150)}"`,
+      'echo after',
+    ].join('\n');
+    const result = await run(script, { secrets: ['TOPSECRET'], maxLineChars: 100 });
+    expect(result.exitCode).toBe(0);
+    const pieces = result.text.slice(1, -1);
+    expect(pieces.length).toBe(2);
+    expect(pieces[0]?.length).toBeLessThanOrEqual(100);
+    expect(pieces.join('')).toBe(`${'a'.repeat(98)}[MASKED]${'b'.repeat(150)}`);
+    expect(result.text.at(-1)).toBe('after');
+    expect(result.text.join('\n')).not.toMatch(/TOP|SEC|RET/);
+  });
+
+  it('masks secrets in every line it passes on', async () => {
+    const result = await run('echo "token is TOPSECRET"', { secrets: ['TOPSECRET'] });
+    expect(result.text).toEqual(["+ echo 'token is [MASKED]'", 'token is [MASKED]']);
   });
 });

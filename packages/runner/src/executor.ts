@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import type { Masker } from './masking.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -11,8 +12,15 @@ export interface ExecuteOptions {
   scriptFile: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Called with each complete line, in the order the lines are read. */
+  /** Called with each complete line (masked when a masker is given), in the order the lines are read. */
   onLine: (stream: OutputStream, text: string) => void;
+  /**
+   * Masks secrets in every line passed on. Output without a newline is cut into pieces before it is
+   * complete, so masking has to happen here, where a secret still arriving can be kept out of a cut.
+   */
+  masker?: Masker;
+  /** Longest run of output without a newline kept in memory before it is passed on (default 1 MiB). */
+  maxLineChars?: number;
   /** Time between SIGTERM and SIGKILL when the script is stopped. */
   killGraceMs: number;
 }
@@ -70,7 +78,10 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
     ['stdout', child.stdout],
     ['stderr', child.stderr],
   ];
-  const ended = streams.map(([name, stream]) => readLines(stream, (text) => options.onLine(name, text)));
+  const maxLineChars = options.maxLineChars ?? MAX_PENDING_LINE_CHARS;
+  const ended = streams.map(([name, stream]) =>
+    readLines(stream, (text) => options.onLine(name, text), maxLineChars, options.masker),
+  );
 
   let killTimer: NodeJS.Timeout | null = null;
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -117,11 +128,25 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
   };
 }
 
-/** Splits a byte stream into UTF-8 lines (without the newline or a trailing CR); resolves at its end. */
-function readLines(stream: Readable, onLine: (text: string) => void): Promise<void> {
+/**
+ * Splits a byte stream into UTF-8 lines (without the newline or a trailing CR); resolves at its end.
+ * A run longer than `maxChars` without a newline is passed on in pieces; with a masker, the pieces are
+ * masked and a cut keeps the last `longest - 1` chars back, so a secret arriving in several reads is never
+ * split across two pieces (where masking each piece would miss it).
+ */
+function readLines(
+  stream: Readable,
+  onLine: (text: string) => void,
+  maxChars: number,
+  masker: Masker | undefined,
+): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
-  const emit = (line: string) => onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  const keepBack = masker ? Math.min(Math.max(masker.longest - 1, 0), Math.floor(maxChars / 2)) : 0;
+  const emit = (line: string) => {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    onLine(masker ? masker.mask(text) : text);
+  };
   const take = (text: string) => {
     pending += text;
     let start = 0;
@@ -129,10 +154,12 @@ function readLines(stream: Readable, onLine: (text: string) => void): Promise<vo
       emit(pending.slice(start, newline));
       start = newline + 1;
     }
-    pending = pending.slice(start);
-    while (pending.length > MAX_PENDING_LINE_CHARS) {
-      emit(pending.slice(0, MAX_PENDING_LINE_CHARS));
-      pending = pending.slice(MAX_PENDING_LINE_CHARS);
+    pending = start === 0 ? pending : pending.slice(start);
+    while (pending.length > maxChars) {
+      if (masker) pending = masker.mask(pending);
+      const cut = Math.min(maxChars, pending.length - keepBack);
+      onLine(pending.slice(0, cut));
+      pending = pending.slice(cut);
     }
   };
   return new Promise((resolve) => {

@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 
-export class GitError extends Error {}
+export class GitError extends Error {
+  constructor(
+    message: string,
+    /** Everything git (and ssh under it) wrote to stderr. */
+    readonly stderr = '',
+  ) {
+    super(message);
+  }
+}
 
 export interface GitOptions {
   cwd?: string;
@@ -32,8 +40,14 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     child.on('close', (code) => {
       if (options.signal?.aborted) return reject(options.signal.reason);
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const detail = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' | ');
-      reject(new GitError(`git ${args[0]} failed (exit ${code}): ${detail || 'no message'}`));
+      const stderr = Buffer.concat(err).toString('utf8');
+      const detail = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0)
+        .slice(-3)
+        .join(' | ');
+      reject(new GitError(`git ${args[0]} failed (exit ${code}): ${detail || 'no message'}`, stderr));
     });
   });
 }

@@ -171,7 +171,8 @@ export class JobRun {
       scriptFile: path.join(scriptDir, `deployment-${job.id}.sh`),
       cwd: workTree,
       env: this.scriptEnv(artifactsDir),
-      onLine: (stream, text) => shipper.add(stream, text),
+      onLine: (stream, text) => shipper.add(stream, text, true),
+      masker: shipper.secretMasker,
       killGraceMs: ctx.config.killGraceSeconds * 1000,
     });
     const onStop = () => execution.stop();

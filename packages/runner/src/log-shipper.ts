@@ -63,14 +63,20 @@ export class LogShipper {
     this.masker = new Masker(options.secrets);
   }
 
+  /** The masker built from the job's secrets, for readers that mask before the shipper sees a line. */
+  get secretMasker(): Masker {
+    return this.masker;
+  }
+
   /** The number of the last line handed to the shipper. */
   get lastLineNumber(): number {
     return this.nextN - 1;
   }
 
-  add(stream: LogStream, text: string): void {
+  /** A line of the script's output; `alreadyMasked` when the reader masked it (see executor). */
+  add(stream: LogStream, text: string, alreadyMasked = false): void {
     if (this.refused || this.truncated) return;
-    const masked = this.masker.mask(text);
+    const masked = alreadyMasked ? text : this.masker.mask(text);
     const bytes = Buffer.byteLength(masked);
     if (this.bytesKept + bytes > this.options.limitBytes) {
       this.truncated = true;

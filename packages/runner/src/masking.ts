@@ -3,6 +3,8 @@ export const MASK = '[MASKED]';
 /** Replaces every secret value (and each line of a multi-line secret) with `[MASKED]`. */
 export class Masker {
   private readonly pattern: RegExp | null;
+  /** Length of the longest value masked (0 without secrets). */
+  readonly longest: number;
 
   constructor(secrets: readonly string[]) {
     const values = new Set<string>();
@@ -11,7 +13,9 @@ export class Masker {
         if (part.trim().length > 0) values.add(part);
       }
     }
-    const sorted = [...values].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    const byLength = [...values].sort((a, b) => b.length - a.length);
+    this.longest = byLength[0]?.length ?? 0;
+    const sorted = byLength.map(escapeRegExp);
     this.pattern = sorted.length > 0 ? new RegExp(sorted.join('|'), 'g') : null;
   }
 

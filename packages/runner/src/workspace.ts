@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { isValidSha } from '@polytene/protocol';
 import { GitError, gitEnv, runGit } from './git.js';
@@ -21,7 +21,12 @@ export interface PreparedWorkspace {
   gitDir: string;
   /** The environment every git command of this workspace uses (SSH key, pinned host keys). */
   env: NodeJS.ProcessEnv;
+  /** `git archive --format=zip` of the commit, kept in the runner's cache (copy it, never change it). */
+  archive: string;
 }
+
+/** Archives kept per project: a redeploy of a recent commit reuses its zip instead of making it again. */
+const ARCHIVES_KEPT = 3;
 
 /**
  * One cached bare clone per project under `<workDir>/repos`, fetched only when it lacks the wanted commit,
@@ -89,11 +94,20 @@ export class Workspaces {
         String(checkout.projectId),
         slug(checkout.environment),
       );
-      await this.checkoutInto(gitDir, workTree, checkout.sha, env, signal);
+      // The zip is made from the cached clone while the work tree is checked out: neither needs the other.
+      const archive = this.archiveOf(checkout.projectId, gitDir, checkout.sha, env, signal);
+      archive.catch(() => undefined);
+      try {
+        await this.checkoutInto(gitDir, workTree, checkout.sha, env, signal);
+      } catch (error) {
+        await archive.catch(() => undefined);
+        throw error;
+      }
       say(`Checked out ${checkout.sha} in ${workTree}`);
-      return { workTree, gitDir, env };
+      return { workTree, gitDir, env, archive: await archive };
     } catch (error) {
-      if (error instanceof GitError) throw new WorkspaceError(error.message);
+      if (error instanceof GitError)
+        throw new WorkspaceError(sshProblem(error.stderr, this.knownHostsFile) ?? error.message);
       throw error;
     }
   }
@@ -137,6 +151,36 @@ export class Workspaces {
     });
   }
 
+  /**
+   * `<workDir>/archives/<project>/<sha>.zip`, made by `git archive` unless it is there already; the
+   * oldest beyond the last few are removed. Runs under the project lock.
+   */
+  private async archiveOf(
+    projectId: number,
+    gitDir: string,
+    sha: string,
+    env: NodeJS.ProcessEnv,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const dir = path.join(this.workDir, 'archives', String(projectId));
+    const file = path.join(dir, `${sha}.zip`);
+    if (existsSync(file)) {
+      const now = new Date();
+      await utimes(file, now, now);
+      return file;
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const partial = `${file}.partial`;
+    try {
+      await runGit(['archive', '--format=zip', '-o', partial, sha], { cwd: gitDir, env, signal });
+      await rename(partial, file);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    await pruneArchives(dir, ARCHIVES_KEPT);
+    return file;
+  }
+
   /** GIT_SSH_COMMAND: the runner's key only, no prompts, host keys accepted on first use and pinned. */
   private sshCommand(): string {
     const options = [
@@ -166,6 +210,17 @@ export class Workspaces {
   }
 }
 
+/** Removes all but the `keep` most recently used zips of a project. */
+async function pruneArchives(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.zip'));
+  if (names.length <= keep) return;
+  const used = await Promise.all(
+    names.map(async (name) => ({ name, at: (await stat(path.join(dir, name))).mtimeMs })),
+  );
+  used.sort((a, b) => b.at - a.at);
+  for (const { name } of used.slice(keep)) await rm(path.join(dir, name), { force: true });
+}
+
 const FETCH_REFSPECS = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
 
 async function hasCommit(gitDir: string, sha: string, env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -191,6 +246,30 @@ export function cloneUrlProblem(url: string): string | null {
   }
   if (url.includes('::')) return 'names a git remote helper, which is not allowed';
   return /^[^/:]+:/.test(url) ? null : 'is neither a URL nor a user@host:path address';
+}
+
+/**
+ * A clear reason when ssh refused the server's host key, or null. The key pinned on first use
+ * (StrictHostKeyChecking=accept-new) no longer matching is never accepted silently.
+ */
+export function sshProblem(stderr: string, knownHostsFile: string): string | null {
+  const changed = /Host key for (\S+) has changed/.exec(stderr);
+  if (changed || stderr.includes('REMOTE HOST IDENTIFICATION HAS CHANGED')) {
+    const host = changed?.[1] ?? 'the git server';
+    return (
+      `the SSH host key of ${host} changed since the runner pinned it in ${knownHostsFile}, so git ` +
+      `refused to connect (a new server, or someone in between). If the change is expected, remove the ` +
+      `pinned key with: ssh-keygen -R ${shellQuote(host)} -f ${shellQuote(knownHostsFile)}`
+    );
+  }
+  if (stderr.includes('Host key verification failed')) {
+    const detail = /^(?!@)(.*host key.*)$/im.exec(stderr)?.[1]?.trim();
+    return (
+      `the SSH host key of the git server could not be verified against ${knownHostsFile}` +
+      (detail ? `: ${detail}` : '')
+    );
+  }
+  return null;
 }
 
 /** The URL without a password, for log lines. */
