@@ -165,9 +165,20 @@ export async function verifyConnection(ctx: AppContext, userId: number): Promise
       .where('user_id', '=', userId)
       .execute();
     return { ok: true, user: { id: user.id, username: user.username, name: user.name }, scopes };
-  } catch (error) {
-    if (!(error instanceof GitlabError)) throw error;
+  } catch (caught) {
+    if (!(caught instanceof GitlabError)) throw caught;
+    const error = caught.kind === 'not_found' ? noApiAt(client.baseUrl, caught) : caught;
     await recordConnectionError(ctx.db, userId, error);
     return { ok: false, error: { kind: error.kind, message: error.message } };
   }
+}
+
+/** GET /user exists on every GitLab: a 404 means the URL is not GitLab's base URL. */
+function noApiAt(baseUrl: string, error: GitlabError): GitlabError {
+  return new GitlabError(
+    'not_found',
+    `${baseUrl} has no GitLab API (404 for GET ${baseUrl}/api/v4/user): check that the URL is the address of ` +
+      'the GitLab instance, such as https://gitlab.example.com, without a path to a group or project',
+    error.status,
+  );
 }

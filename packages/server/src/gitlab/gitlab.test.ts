@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
   startTestServer,
@@ -7,7 +7,7 @@ import {
   type TestServer,
 } from '../test-support/server.js';
 import { insertRunner } from '../test-support/fixtures.js';
-import { GitlabStandin, sshFingerprint } from '../test-support/gitlab-standin.js';
+import { GitlabStandin, sshFingerprint, type InjectedFailure } from '../test-support/gitlab-standin.js';
 import { parsePublicKey } from '../runner-protocol/public-key.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 
@@ -79,6 +79,37 @@ async function importOne(name: string) {
   expect(res.statusCode, res.body).toBe(201);
   return { source, status: res.json().projects[0] as { project_id: number; hook_id: number | null } };
 }
+
+async function deploymentOf(projectId: number) {
+  const build = await server.ctx.db
+    .insertInto('builds')
+    .values({
+      project_id: projectId,
+      source: 'api',
+      status: 'success',
+      ref: 'main',
+      sha: randomBytes(20).toString('hex'),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return server.ctx.db
+    .insertInto('deployments')
+    .values({
+      build_id: build.id,
+      project_id: projectId,
+      environment: 'staging',
+      trigger: 'user',
+      branch_name: 'main',
+      script: 'true',
+      artifacts_dir: 'polytene',
+      timeout_seconds: 60,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+const move = (id: number, to: 'running' | 'succeeded') =>
+  server.ctx.db.transaction().execute((trx) => transitionDeployment(server.ctx, trx, id, { to }));
 
 describe('GitLab connection', () => {
   it('stores the URL and token, never shows the token, and encrypts it at rest', async () => {
@@ -221,7 +252,87 @@ describe('listing and importing', () => {
       name: 'group/renamed-now',
       default_branch: 'trunk',
       web_url: `${gitlab.url}/group/renamed-now`,
+      clone_url: 'git@127.0.0.1:group/renamed-now.git',
+      http_url: `${gitlab.url}/group/renamed-now.git`,
     });
+    expect(res.json()).toMatchObject({ web_url: `${gitlab.url}/group/renamed-now` });
+  });
+
+  it('re-sync registers a webhook GitLab refused at import, and rewrites an existing one', async () => {
+    const source = gitlab.addProject({ name: 'resync-hook' });
+    gitlab.failNext({ method: 'POST', path: /\/hooks$/, status: 403, body: { message: '403 Forbidden' } });
+    const imported = (await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] })).json();
+    const projectId = imported.projects[0].project_id as number;
+    expect(imported.projects[0]).toMatchObject({ hook_id: null, hook_state: 'failed' });
+
+    const res = await api('POST', `/api/v1/projects/${projectId}/gitlab/resync`);
+    expect(res.json()).toMatchObject({ hook_state: 'registered', hook_error: null });
+    const hook = gitlab.hooks.find((h) => h.project_id === source.id)!;
+    expect(hook.id).toBe(res.json().hook_id);
+
+    hook.url = 'https://old-address.example/hook';
+    hook.token = 'tampered';
+    await api('POST', `/api/v1/projects/${projectId}/gitlab/resync`);
+    const secret = (await api('GET', `/api/v1/projects/${projectId}`)).json().webhook_secret as string;
+    await eventually(
+      async () => hook.token === secret && hook.url.endsWith(`/api/v1/projects/${projectId}/hooks/gitlab`),
+      'the rewritten hook',
+    );
+    expect(gitlab.hooks.filter((h) => h.project_id === source.id)).toHaveLength(1);
+  });
+
+  it('deleting a project whose webhook GitLab refuses to remove records why in the audit log', async () => {
+    const { source, status } = await importOne('undeletable-hook');
+    gitlab.failNext({
+      method: 'DELETE',
+      path: new RegExp(`/projects/${source.id}/hooks/`),
+      status: 403,
+      body: { message: '403 Forbidden' },
+    });
+    expect((await api('DELETE', `/api/v1/projects/${status.project_id}`)).statusCode).toBe(204);
+    const event = await eventually(async () => {
+      const { events } = (await api('GET', '/api/v1/audit?action=gitlab_hook_removal_failed')).json() as {
+        events: { project_id: number | null; after: { error: string; hook_id: number } }[];
+      };
+      return events.find((e) => e.project_id === status.project_id);
+    }, 'the audit event');
+    expect(event.after).toMatchObject({ hook_id: status.hook_id, error: expect.stringContaining('403') });
+  });
+
+  it('a removal still failing on its last attempt (GitLab unreachable) is in the audit log', async () => {
+    const { source, status } = await importOne('unreachable-delete');
+    gitlab.failNext({
+      path: new RegExp(`/projects/${source.id}/hooks/`),
+      status: 0,
+      hangUp: true,
+      times: 1_000,
+    });
+    const me = await server.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('login', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    // The job as deleting the project queues it, here with one attempt only: this one is the last.
+    await server.ctx.jobs.add(
+      server.ctx.db,
+      'gitlab_remove_hook',
+      {
+        gitlab_url: gitlab.url,
+        gitlab_project_id: source.id,
+        hook_id: status.hook_id,
+        user_id: me.id,
+        project_id: status.project_id,
+      },
+      { maxAttempts: 1 },
+    );
+    const event = await eventually(async () => {
+      const { events } = (await api('GET', '/api/v1/audit?action=gitlab_hook_removal_failed')).json() as {
+        events: { project_id: number | null; after: { error: string } }[];
+      };
+      return events.find((e) => e.project_id === status.project_id);
+    }, 'the audit event');
+    expect(event.after.error).toContain('is unreachable');
+    gitlab.clearFailures();
   });
 
   it('deleting the project removes its webhook from GitLab', async () => {
@@ -307,37 +418,6 @@ describe('deploy keys', () => {
 });
 
 describe('report back', () => {
-  async function deploymentOf(projectId: number) {
-    const build = await server.ctx.db
-      .insertInto('builds')
-      .values({
-        project_id: projectId,
-        source: 'api',
-        status: 'success',
-        ref: 'main',
-        sha: randomBytes(20).toString('hex'),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return server.ctx.db
-      .insertInto('deployments')
-      .values({
-        build_id: build.id,
-        project_id: projectId,
-        environment: 'staging',
-        trigger: 'user',
-        branch_name: 'main',
-        script: 'true',
-        artifacts_dir: 'polytene',
-        timeout_seconds: 60,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  }
-
-  const move = (id: number, to: 'running' | 'succeeded') =>
-    server.ctx.db.transaction().execute((trx) => transitionDeployment(server.ctx, trx, id, { to }));
-
   // The two moves follow at once, so the report jobs may see only the end: the start is still reported.
   it('reports start and end to the Deployments API and as commit status polytene/<environment>', async () => {
     const { source, status } = await importOne('reported');
@@ -525,5 +605,251 @@ describe('webhook secret regeneration', () => {
     expect((await gitlabStatus(created.json().id)).hook_state).toBeNull();
     await new Promise((r) => setTimeout(r, 1_000));
     expect(gitlab.received.slice(before).filter((r) => r.path.includes('/hooks'))).toEqual([]);
+  });
+});
+
+describe('deploy keys when runners change', () => {
+  beforeAll(async () => {
+    await connect();
+  });
+
+  const hello = (token: string, publicKey: string) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v1/runner/hello',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { version: '1.0.0', hostname: 'deploy-host', public_key: publicKey, concurrency: 1 },
+    });
+  const keyState = async (projectId: number) =>
+    (await api('GET', `/api/v1/projects/${projectId}/gitlab`)).json() as {
+      deploy_key_state: string | null;
+      deploy_keys: { runner_id: number; fingerprint: string; state: string }[];
+    };
+  /** Waits until the project's keys are exactly `runnerIds`, all registered with their current keys. */
+  async function registeredFor(projectId: number, runners: { id: number; fingerprint: string }[]) {
+    const want = JSON.stringify(runners.map((r) => [r.id, r.fingerprint, 'registered']));
+    return eventually(async () => {
+      const s = await keyState(projectId);
+      const have = JSON.stringify(s.deploy_keys.map((k) => [k.runner_id, k.fingerprint, k.state]));
+      return s.deploy_key_state === 'registered' && have === want && s;
+    }, `the deploy keys of project ${projectId}`);
+  }
+  const fingerprints = (gitlabProjectId: number) =>
+    gitlab.keysOf(gitlabProjectId).map((k) => k.fingerprint_sha256);
+
+  it('changing the linked runner registers the new runner’s key and drops the old one from the state', async () => {
+    const { source, status } = await importOne('switched');
+    const a = await runnerWithKey('switch-a');
+    const b = await runnerWithKey('switch-b');
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: a.runner.id });
+    await registeredFor(status.project_id, [{ id: a.runner.id, fingerprint: a.key.fingerprint }]);
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: b.runner.id });
+    await registeredFor(status.project_id, [{ id: b.runner.id, fingerprint: b.key.fingerprint }]);
+    expect(fingerprints(source.id)).toContain(sshFingerprint(b.key.normalized));
+  });
+
+  it('a linked runner’s new key sent with hello is registered again', async () => {
+    const { source, status } = await importOne('rekeyed-runner');
+    const { runner, token } = await insertRunner(server, { name: 'rekeying' });
+    const first = ed25519Key('first');
+    expect((await hello(token, first)).statusCode).toBe(200);
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+    await registeredFor(status.project_id, [
+      { id: runner.id, fingerprint: parsePublicKey(first)!.fingerprint },
+    ]);
+    const second = ed25519Key('second');
+    expect((await hello(token, second)).statusCode).toBe(200);
+    await registeredFor(status.project_id, [
+      { id: runner.id, fingerprint: parsePublicKey(second)!.fingerprint },
+    ]);
+    expect(fingerprints(source.id)).toContain(sshFingerprint(second));
+  });
+
+  it('a runner made shared registers its key in every GitLab project; unshared, it leaves their state', async () => {
+    const one = await importOne('shared-one');
+    const two = await importOne('shared-two');
+    const { runner, key } = await runnerWithKey('sharing');
+    const res = await api('PATCH', `/api/v1/runners/${runner.id}`, { shared: true });
+    expect(res.statusCode, res.body).toBe(200);
+    for (const p of [one, two]) {
+      await registeredFor(p.status.project_id, [{ id: runner.id, fingerprint: key.fingerprint }]);
+      expect(fingerprints(p.source.id)).toEqual([sshFingerprint(key.normalized)]);
+    }
+
+    const later = await importOne('shared-later');
+    await registeredFor(later.status.project_id, [{ id: runner.id, fingerprint: key.fingerprint }]);
+
+    await api('PATCH', `/api/v1/runners/${runner.id}`, { shared: false });
+    for (const p of [one, two, later]) {
+      await eventually(async () => {
+        const s = await keyState(p.status.project_id);
+        return s.deploy_keys.length === 0 && s.deploy_key_state === null;
+      }, 'the unshared runner to leave the state');
+    }
+    await api('DELETE', `/api/v1/runners/${runner.id}`);
+  });
+
+  it('a shared runner’s new key sent with hello is registered in every GitLab project', async () => {
+    const one = await importOne('hello-one');
+    const { runner, token } = await insertRunner(server, { name: 'shared-hello', shared: true });
+    const two = await importOne('hello-two');
+    const publicKey = ed25519Key('shared');
+    expect((await hello(token, publicKey)).statusCode).toBe(200);
+    for (const p of [one, two]) {
+      await registeredFor(p.status.project_id, [
+        { id: runner.id, fingerprint: parsePublicKey(publicKey)!.fingerprint },
+      ]);
+      expect(fingerprints(p.source.id)).toContain(sshFingerprint(publicKey));
+    }
+    await api('DELETE', `/api/v1/runners/${runner.id}`);
+  });
+});
+
+/**
+ * Each way GitLab can fail, as seen by each part of the integration: the error is stored where a person
+ * looks (connection, import answer, project's GitLab state, deployment report) and names the cause.
+ * Transient ones (429, unreachable) are retried by the queue, so the stand-in keeps failing until checked.
+ */
+describe('every GitLab error class gives a clear stored error', () => {
+  beforeAll(async () => {
+    await connect();
+  });
+  afterEach(() => gitlab.clearFailures());
+
+  interface ErrorClass {
+    name: string;
+    failure: Omit<InjectedFailure, 'path' | 'method'>;
+    kind: string;
+    says: RegExp;
+    transient: boolean;
+  }
+  const classes: ErrorClass[] = [
+    {
+      name: '401',
+      failure: { status: 401, body: { message: '401 Unauthorized' } },
+      kind: 'unauthorized',
+      says: /refused the token \(401\)/,
+      transient: false,
+    },
+    {
+      name: '403',
+      failure: { status: 403, body: { message: '403 Forbidden' } },
+      kind: 'forbidden',
+      says: /\(403\).*Maintainer/,
+      transient: false,
+    },
+    {
+      name: '404',
+      failure: { status: 404, body: { message: '404 Project Not Found' } },
+      kind: 'not_found',
+      says: /404.*Project Not Found/,
+      transient: false,
+    },
+    {
+      name: '429 with Retry-After',
+      failure: {
+        status: 429,
+        body: { message: 'Retry later' },
+        headers: { 'retry-after': '60' },
+        times: 1_000,
+      },
+      kind: 'rate_limited',
+      says: /429 Too Many Requests/,
+      transient: true,
+    },
+    {
+      name: 'unreachable',
+      failure: { status: 0, hangUp: true, times: 1_000 },
+      kind: 'unreachable',
+      says: /is unreachable/,
+      transient: true,
+    },
+    {
+      name: 'malformed answer',
+      failure: { status: 200, raw: '<html>sign in</html>', contentType: 'text/html' },
+      kind: 'malformed',
+      says: /unexpected answer/,
+      transient: false,
+    },
+  ];
+
+  // A 404 for GET /user means a wrong base URL: its own test below.
+  it.each(classes.filter((c) => c.kind !== 'not_found'))('connection verify: $name', async (c) => {
+    gitlab.failNext({ path: /\/api\/v4\/user$/, ...c.failure });
+    const res = (await api('POST', '/api/v1/user/gitlab/verify')).json();
+    expect(res).toMatchObject({ ok: false, error: { kind: c.kind } });
+    expect(res.error.message).toMatch(c.says);
+    expect((await api('GET', '/api/v1/user/gitlab')).json().last_error).toBe(res.error.message);
+  });
+
+  it('connection verify: a URL that is not GitLab’s base URL (404) says so', async () => {
+    await connect('admin-token', `${gitlab.url}/group/project`);
+    const res = (await api('POST', '/api/v1/user/gitlab/verify')).json();
+    expect(res).toMatchObject({ ok: false, error: { kind: 'not_found' } });
+    expect(res.error.message).toContain('has no GitLab API');
+    expect((await api('GET', '/api/v1/user/gitlab')).json().last_error).toContain('has no GitLab API');
+    await connect();
+  });
+
+  it.each(classes)('import: $name answers 502 naming it, stores it, writes nothing', async (c) => {
+    const source = gitlab.addProject({ name: `import-${c.kind}` });
+    gitlab.failNext({ method: 'GET', path: new RegExp(`/projects/${source.id}$`), ...c.failure });
+    const before = await server.ctx.db.selectFrom('projects').select('id').execute();
+    const res = await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error).toMatchObject({
+      code: `GITLAB_${c.kind.toUpperCase()}`,
+      details: { kind: c.kind },
+    });
+    expect(res.json().error.message).toMatch(c.says);
+    expect((await api('GET', '/api/v1/user/gitlab')).json().last_error).toBe(res.json().error.message);
+    expect(await server.ctx.db.selectFrom('projects').select('id').execute()).toHaveLength(before.length);
+    expect(gitlab.hooks.some((h) => h.project_id === source.id)).toBe(false);
+  });
+
+  it.each(classes)('deploy keys: $name is stored on the project', async (c) => {
+    const { source, status } = await importOne(`keys-${c.kind}`);
+    const { runner } = await runnerWithKey(`keys-${c.kind}`);
+    gitlab.failNext({ path: new RegExp(`/projects/${source.id}/deploy_keys`), ...c.failure });
+    await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+    const state = await eventually(async () => {
+      const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+      return c.says.test(s.deploy_key_error ?? '') && s;
+    }, 'the stored error');
+    expect(state.deploy_key_state).toBe(c.transient ? 'pending' : 'failed');
+    expect(state.deploy_keys[0]).toMatchObject({ runner_id: runner.id, state: state.deploy_key_state });
+    if (!c.transient) return;
+    gitlab.clearFailures();
+    await eventually(async () => {
+      const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+      return s.deploy_key_state === 'registered' && s.deploy_key_error === null;
+    }, 'the retried registration');
+  });
+
+  it.each(classes)('report back: $name is stored on the report and never fails the deployment', async (c) => {
+    const { source, status } = await importOne(`report-${c.kind}`);
+    const deployment = await deploymentOf(status.project_id);
+    gitlab.failNext({ path: new RegExp(`/projects/${source.id}/deployments`), ...c.failure });
+    await move(deployment.id, 'running');
+    const report = await eventually(
+      async () =>
+        server.ctx.db
+          .selectFrom('gitlab_deployment_reports')
+          .selectAll()
+          .where('deployment_id', '=', deployment.id)
+          .where('error', 'is not', null)
+          .executeTakeFirst(),
+      'the stored error',
+    );
+    expect(report.error).toMatch(c.says);
+    expect((await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json().last_report_error).toBe(
+      report.error,
+    );
+    const row = await server.ctx.db
+      .selectFrom('deployments')
+      .select('status')
+      .where('id', '=', deployment.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('running');
   });
 });

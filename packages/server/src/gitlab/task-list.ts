@@ -20,8 +20,12 @@ interface ProjectPayload {
   project_id: number;
 }
 
-/** Removes the webhook of a deleted project; a permanent failure is written to the audit log. */
-async function removeHook(ctx: AppContext, payload: RemoveHookPayload): Promise<void> {
+/**
+ * Removes the webhook of a deleted project. The project is gone, so a failure is written to the audit log
+ * (action gitlab_hook_removal_failed, with GitLab's reason): at once when permanent, and when a transient
+ * one outlasts the last retry.
+ */
+async function removeHook(ctx: AppContext, payload: RemoveHookPayload, lastAttempt: boolean): Promise<void> {
   const connection = payload.user_id
     ? await ctx.db
         .selectFrom('gitlab_connections')
@@ -41,7 +45,7 @@ async function removeHook(ctx: AppContext, payload: RemoveHookPayload): Promise<
     await client.removeHook(payload.gitlab_project_id, payload.hook_id);
   } catch (error) {
     if (!(error instanceof GitlabError)) throw error;
-    if (error.transient) throw error;
+    if (error.transient && !lastAttempt) throw error;
     await recordAudit(ctx.db, {
       actor: SYSTEM_ACTOR,
       action: 'gitlab_hook_removal_failed',
@@ -58,7 +62,8 @@ export function gitlabTasks(ctx: AppContext): Record<string, Task> {
   return {
     [SYNC_HOOK_TASK]: (payload) => syncHook(ctx, (payload as ProjectPayload).project_id),
     [REGISTER_HOOK_TASK]: (payload) => syncHook(ctx, (payload as ProjectPayload).project_id),
-    [REMOVE_HOOK_TASK]: (payload) => removeHook(ctx, payload as RemoveHookPayload),
+    [REMOVE_HOOK_TASK]: (payload, helpers) =>
+      removeHook(ctx, payload as RemoveHookPayload, helpers.job.attempts >= helpers.job.max_attempts),
     [DEPLOY_KEYS_TASK]: (payload) => syncDeployKeys(ctx, (payload as ProjectPayload).project_id),
     [RUNNER_KEY_CHANGED_TASK]: (payload) => {
       const { runner_id, all_projects } = payload as { runner_id: number; all_projects?: boolean };
