@@ -16,7 +16,8 @@ import {
 /**
  * The GitLab story end to end: the built server as a process, the stand-in GitLab, the real runner CLI
  * and real git. Import → webhook registered; link the runner → its key is a deploy key; a pipeline
- * success event → the deployment runs on the runner → GitLab is told (deployment and commit status).
+ * success event → the deployment runs on the runner → GitLab is told (deployment and commit status);
+ * a regenerated webhook secret → GitLab's hook gets the new token.
  */
 let server: PolyteneServer;
 let api: Api;
@@ -163,5 +164,34 @@ describe('GitLab import to deployment', () => {
       name: 'polytene/staging',
       target_url: `${server.url}/deployments/${answer.deployment_id}`,
     });
+
+    // A regenerated secret reaches GitLab's hook: its deliveries keep working, the old token is refused.
+    const oldToken = hook.token!;
+    const { webhook_secret: secret } = await api.call<{ webhook_secret: string }>(
+      'POST',
+      `/api/v1/projects/${projectId}/webhook-secret`,
+    );
+    await eventually(async () => hook.token === secret, 'the new token in GitLab');
+    const deliver = (token: string, key: string) =>
+      fetch(hook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-event': 'Pipeline Hook',
+          'x-gitlab-token': token,
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({
+          ...payload,
+          object_attributes: { ...payload.object_attributes, id: 7002, status: 'running' },
+        }),
+      });
+    expect((await deliver(oldToken, 'e2e-delivery-old-token')).status).toBe(401);
+    expect((await deliver(hook.token!, 'e2e-delivery-new-token')).status).toBe(200);
+    const state = await api.call<{ hook_state: string; hook_id: number }>(
+      'GET',
+      `/api/v1/projects/${projectId}/gitlab`,
+    );
+    expect(state).toMatchObject({ hook_state: 'registered', hook_id: hook.id });
   });
 });

@@ -679,6 +679,17 @@ describe('deploy keys when runners change', () => {
     const later = await importOne('shared-later');
     await registeredFor(later.status.project_id, [{ id: runner.id, fingerprint: key.fingerprint }]);
 
+    // Paused, it takes no deployments and leaves the state; resumed, its key is registered again.
+    await api('PATCH', `/api/v1/runners/${runner.id}`, { active: false });
+    await eventually(
+      async () => (await keyState(one.status.project_id)).deploy_keys.length === 0,
+      'the paused runner to leave the state',
+    );
+    gitlab.projectKeys.get(one.source.id)!.clear();
+    await api('PATCH', `/api/v1/runners/${runner.id}`, { active: true });
+    await registeredFor(one.status.project_id, [{ id: runner.id, fingerprint: key.fingerprint }]);
+    expect(fingerprints(one.source.id)).toEqual([sshFingerprint(key.normalized)]);
+
     await api('PATCH', `/api/v1/runners/${runner.id}`, { shared: false });
     for (const p of [one, two, later]) {
       await eventually(async () => {
