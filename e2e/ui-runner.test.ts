@@ -165,12 +165,13 @@ describe('the browser UI with the real runner', () => {
 
   it('keeps the deployment page usable at phone width in the dark theme', async () => {
     await page.getByLabel('Theme').selectOption('dark');
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page.getByTestId('outcome').getByText('exit code 0').waitFor();
     // nothing sticks out sideways: the page does not scroll horizontally
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // (a string: this file is type-checked without the DOM library)
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await lineOnScreen('all done').waitFor();
     await screenshot(page, 'runner-03-phone-dark');
     await page.setViewportSize({ width: 1280, height: 860 });
@@ -223,5 +224,171 @@ describe('the browser UI with the real runner', () => {
     await page.locator('main').getByRole('link', { name: 'webshop-admin' }).first().waitFor();
     await screenshot(page, 'runner-07-gitlab-imported');
     expect(gitlab.hooks.length).toBe(2);
+  }, 180_000);
+
+  it('lists builds with filters and pagination, and folds the raw CI payload', async () => {
+    writeFileSync(release, '0');
+    let withPayload = 0;
+    for (let i = 1; i <= 27; i++) {
+      const created = await api.call<{ build: { id: number } }>(
+        'POST',
+        `/api/v1/projects/${projectId}/builds`,
+        {
+          ref: i % 9 === 0 ? 'feature/x' : 'main',
+          sha: repo.commit({ 'app.txt': `version ${i + 1}\n` }),
+          status: i % 9 === 0 ? 'failed' : 'success',
+          external_id: `ui-walk-${i}`,
+          ...(i === 26
+            ? { payload: { pipeline: { id: 4242, stages: ['build', 'test'] }, user: { name: 'lead' } } }
+            : {}),
+        },
+      );
+      if (i === 26) withPayload = created.build.id;
+    }
+    await page.goto(`${server.url}/projects/${projectId}/builds`);
+    const pagination = page.getByRole('navigation', { name: 'Pages' });
+    await pagination.getByText('Page 1 of 2').waitFor();
+    expect(await page.locator('main tbody tr').count()).toBe(25);
+    await pagination.getByRole('button', { name: /Next/ }).click();
+    await pagination.getByText('Page 2 of 2').waitFor();
+    await expect.poll(() => page.locator('main tbody tr').count()).toBe(3);
+    await page.getByLabel('CI status').selectOption('failed');
+    await expect
+      .poll(async () =>
+        (await page.locator('main tbody tr').allTextContents()).map((r) => r.includes('feature/x')),
+      )
+      .toEqual([true, true, true]);
+    expect(await pagination.count()).toBe(0);
+    await screenshot(page, 'runner-08-builds-filtered');
+
+    // the raw payload: folded until asked for, then pretty-printed with its nested parts folded again
+    await page.goto(`${server.url}/builds/${withPayload}`);
+    const payload = page.locator('details.payload');
+    await payload.waitFor();
+    expect(await payload.getAttribute('open')).toBeNull();
+    await payload.locator('summary').first().click();
+    const pipeline = payload.locator(
+      `xpath=.//details[summary/span[@class='json-key' and contains(., '"pipeline"')]]`,
+    );
+    await pipeline.waitFor();
+    expect(await pipeline.getAttribute('open')).toBeNull();
+    await pipeline.locator('summary').first().click();
+    await pipeline.getByText('4242').waitFor();
+    await page.getByRole('link', { name: /^e2e-/ }).first().waitFor(); // the crumbs name the project
+    await screenshot(page, 'runner-08b-build-payload');
+  }, 180_000);
+
+  it('offers Roll back for an older build, naming the environment and what is there now', async () => {
+    const { builds } = await api.call<{ builds: { id: number; ref: string }[] }>(
+      'GET',
+      `/api/v1/projects/${projectId}/builds?branch=main&per_page=1`,
+    );
+    const newest = builds[0]!.id;
+    const deployed = await api.call<{ id: number }>('POST', `/api/v1/builds/${newest}/deployments`, {});
+    await api.waitForStatus(deployed.id, ['succeeded'], 90_000);
+    await page.goto(`${server.url}/builds/${buildId}`);
+    await page.getByTestId('deploy-button').getByText('Roll back').waitFor();
+    await page.getByTestId('deploy-button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Roll production back?' }).waitFor();
+    expect(await dialog.textContent()).toContain(`Now there: build #${newest}`);
+    await screenshot(page, 'runner-09-rollback-confirm');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  }, 180_000);
+
+  it('shows the real runner with its version, host and linked project; pauses and resumes it', async () => {
+    await page.goto(`${server.url}/runners`);
+    const card = page.getByTestId('runner-real-runner');
+    await card.getByText('online').first().waitFor();
+    await card.getByRole('link', { name: /^e2e-/ }).waitFor();
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await card.getByText('paused', { exact: true }).waitFor();
+    await screenshot(page, 'runner-10-runners');
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await card.getByText('paused', { exact: true }).waitFor({ state: 'detached' });
+    // a spare runner gets a new token: shown once, with the command to run
+    await page.getByLabel('Name').fill('spare');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const first = (await page.getByTestId('runner-command').textContent()) ?? '';
+    await page.getByTestId('runner-spare').getByRole('button', { name: 'New token' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'New token' }).click();
+    await expect.poll(() => page.getByTestId('runner-command').textContent()).not.toBe(first);
+    expect(await page.getByTestId('runner-command').textContent()).toMatch(/--token prt_\S+$/);
+  }, 180_000);
+
+  it('lets the admin create a user, make them admin and disable them', async () => {
+    await page.goto(`${server.url}/users`);
+    await page.getByLabel('Login').fill('dev');
+    await page.getByLabel('Email').fill('dev@example.test');
+    await page.getByLabel('Initial password').fill('Quiet-Harbour-4821');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('User dev created.').waitFor();
+    const row = page.locator('tbody tr', { hasText: 'dev@example.test' });
+    await row.getByRole('combobox', { name: 'Role of dev' }).selectOption('admin');
+    await row.getByRole('button', { name: 'Disable dev' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
+    await screenshot(page, 'runner-11-users');
+  }, 180_000);
+
+  it('creates an API token shown once on the profile, then revokes it', async () => {
+    await page.goto(`${server.url}/profile`);
+    await page.getByLabel('Token name').fill('deploy-bot');
+    await page
+      .locator('form', { has: page.getByLabel('Token name') })
+      .getByRole('button', { name: 'Create' })
+      .click();
+    const once = page.locator('.secret-once', { hasText: 'Token deploy-bot' });
+    await once.waitFor();
+    expect((await once.textContent()) ?? '').toContain('shown');
+    await page.getByRole('cell', { name: 'deploy-bot', exact: true }).waitFor();
+    await screenshot(page, 'runner-12-token-once');
+    await page
+      .locator('tr', { hasText: 'deploy-bot' })
+      .getByRole('button', { name: /Revoke/ })
+      .click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /Revoke/ })
+      .click();
+    await page.getByRole('cell', { name: 'deploy-bot', exact: true }).waitFor({ state: 'detached' });
+  }, 180_000);
+
+  it('filters the history by user and by project', async () => {
+    await page.goto(`${server.url}/history`);
+    await page.getByRole('combobox', { name: /^User/ }).selectOption({ label: 'dev' });
+    // dev has done nothing yet
+    await page.getByText('No events match these filters.').waitFor();
+    await page.getByRole('combobox', { name: /^User/ }).selectOption({ label: 'admin' });
+    await page.locator('.timeline-item').first().waitFor();
+    await page.getByRole('combobox', { name: /^Project/ }).selectOption({ label: 'group/webshop' });
+    await page.locator('.timeline-item', { hasText: 'create' }).first().waitFor();
+    await screenshot(page, 'runner-13-history-filtered');
+    expect(new URL(page.url()).searchParams.get('actor_id')).toMatch(/^\d+$/);
+  }, 180_000);
+
+  it('reaches the help page and the deploy button by keyboard alone', async () => {
+    await page.goto(`${server.url}/builds/${buildId}`);
+    await page.getByTestId('deploy-button').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.getByTestId('deploy-button').evaluate((b) => b === b.ownerDocument.activeElement);
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByRole('heading', { name: 'Roll production back?' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/help`);
+    await page.getByRole('heading', { name: 'Getting started' }).waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'runner-14-help-phone');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await screenshot(page, 'runner-15-menu-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
   }, 180_000);
 });

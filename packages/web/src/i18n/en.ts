@@ -291,6 +291,9 @@ export const en = {
   'users.disable': 'Disable',
   'users.enable': 'Enable',
   'users.disabled': 'disabled',
+  'users.roleOf': 'Role of {login}',
+  'users.disableOne': 'Disable {login}',
+  'users.enableOne': 'Enable {login}',
   'role.admin': 'administrator',
   'role.member': 'member',
 
@@ -314,8 +317,8 @@ export const en = {
   'profile.revokeTitle': 'Revoke token {name}?',
   'profile.revokeBody': 'Scripts using it will be refused from now on.',
 
-  'history.user': 'User id',
-  'history.project': 'Project id',
+  'history.user': 'User',
+  'history.project': 'Project',
   'history.entity': 'Kind',
   'history.action': 'Action',
   'history.empty': 'Nothing has happened yet.',

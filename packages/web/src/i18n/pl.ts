@@ -294,6 +294,9 @@ export const pl: Record<MessageKey, string> = {
   'users.disable': 'Zablokuj',
   'users.enable': 'Odblokuj',
   'users.disabled': 'zablokowany',
+  'users.roleOf': 'Rola użytkownika {login}',
+  'users.disableOne': 'Zablokuj {login}',
+  'users.enableOne': 'Odblokuj {login}',
   'role.admin': 'administrator',
   'role.member': 'członek',
 
@@ -317,8 +320,8 @@ export const pl: Record<MessageKey, string> = {
   'profile.revokeTitle': 'Unieważnić token {name}?',
   'profile.revokeBody': 'Skrypty, które go używają, będą od teraz odrzucane.',
 
-  'history.user': 'Id użytkownika',
-  'history.project': 'Id projektu',
+  'history.user': 'Użytkownik',
+  'history.project': 'Projekt',
   'history.entity': 'Rodzaj',
   'history.action': 'Akcja',
   'history.empty': 'Jeszcze nic się nie wydarzyło.',

@@ -1,7 +1,8 @@
 /** One build: CI details, the raw CI payload, its deployments, and Deploy / Redeploy / Roll back. */
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { BranchConfig, BuildDetail, Deployment } from '../api/types';
+import type { BranchConfig, BuildDetail, Deployment, Project } from '../api/types';
+import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
@@ -28,6 +29,11 @@ export function BuildPage({ id }: { id: number }) {
         ? api.get<BranchConfig>(`/api/v1/projects/${b.project_id}/branches/${b.branch_config_id}`, { signal })
         : Promise.resolve(null),
     [b?.project_id, b?.branch_config_id],
+  );
+  const project = useAsync(
+    (signal) =>
+      b ? api.get<Project>(`/api/v1/projects/${b.project_id}`, { signal }) : Promise.resolve(null),
+    [b?.project_id],
   );
   const board = useAsync(
     (signal) => api.get<unknown>('/api/v1/dashboard', { signal }).catch(() => null),
@@ -64,7 +70,7 @@ export function BuildPage({ id }: { id: number }) {
       <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
         <Link to="/projects">{t('nav.projects')}</Link> /{' '}
         <Link to={`/projects/${b.project_id}`}>
-          {t('common.project')} #{b.project_id}
+          {project.data?.name ?? `${t('common.project')} #${b.project_id}`}
         </Link>{' '}
         / <Link to={`/projects/${b.project_id}/builds`}>{t('nav.builds')}</Link> / <span>#{b.id}</span>
       </nav>
@@ -178,11 +184,11 @@ export function BuildPage({ id }: { id: number }) {
       <section className="card">
         <details className="payload">
           <summary>{t('build.payload')}</summary>
-          <pre className="code-block">
-            {b.payload === null || b.payload === undefined
-              ? t('build.noPayload')
-              : JSON.stringify(b.payload, null, 2)}
-          </pre>
+          {b.payload === null || b.payload === undefined ? (
+            <pre className="code-block">{t('build.noPayload')}</pre>
+          ) : (
+            <JsonTree value={b.payload} />
+          )}
         </details>
       </section>
       <ConfirmDialog

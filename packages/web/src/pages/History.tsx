@@ -1,6 +1,6 @@
 /** The audit log: who changed what and when, filterable, each entry with its diff. */
 import { api, query } from '../api/client';
-import type { AuditEvent } from '../api/types';
+import { listOf, type AuditEvent, type Project, type User } from '../api/types';
 import { Empty, ErrorBox, Loading, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { diffObjects, showValue } from '../lib/diff';
@@ -34,7 +34,33 @@ export function HistoryPage() {
       ),
     [actor, projectId, action, entity, beforeId],
   );
+  // The choices: every user (admins may list them) and project the viewer can see, plus whoever appears.
+  const users = useAsync(
+    (signal) =>
+      api
+        .get<unknown>(`/api/v1/users${query({ per_page: 100 })}`, { signal })
+        .then((raw) => listOf<User>(raw, 'users').items)
+        .catch(() => [] as User[]),
+    [],
+  );
+  const projects = useAsync(
+    (signal) =>
+      api
+        .get<unknown>(`/api/v1/projects${query({ per_page: 100 })}`, { signal })
+        .then((raw) => listOf<Project>(raw, 'projects').items)
+        .catch(() => [] as Project[]),
+    [],
+  );
   const events = list.data ? { items: list.data.events } : null;
+  const people = new Map<string, string>();
+  for (const u of users.data ?? []) people.set(String(u.id), u.login);
+  for (const e of list.data?.events ?? [])
+    if (e.actor?.id != null && e.actor.login) people.set(String(e.actor.id), e.actor.login);
+  if (actor && !people.has(actor)) people.set(actor, `#${actor}`);
+  const projectNames = new Map<string, string>();
+  for (const p of projects.data ?? []) projectNames.set(String(p.id), p.name);
+  if (projectId && !projectNames.has(projectId)) projectNames.set(projectId, `#${projectId}`);
+  const byName = (a: [string, string], b: [string, string]) => a[1].localeCompare(b[1]);
   const filtered = Boolean(actor || projectId || action || entity);
   return (
     <div className="page">
@@ -42,20 +68,28 @@ export function HistoryPage() {
       <div className="toolbar filters">
         <label>
           {t('history.user')}
-          <input
-            type="search"
-            defaultValue={actor}
-            onChange={(e) => setSearch({ actor: e.target.value, before_id: null })}
-          />
+          <select value={actor} onChange={(e) => setSearch({ actor_id: e.target.value, before_id: null })}>
+            <option value="">{t('common.any')}</option>
+            {[...people].sort(byName).map(([id, login]) => (
+              <option key={id} value={id}>
+                {login}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           {t('history.project')}
-          <input
-            type="number"
-            min={1}
-            defaultValue={projectId}
+          <select
+            value={projectId}
             onChange={(e) => setSearch({ project_id: e.target.value, before_id: null })}
-          />
+          >
+            <option value="">{t('common.any')}</option>
+            {[...projectNames].sort(byName).map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           {t('history.entity')}
@@ -110,7 +144,7 @@ export function HistoryPage() {
                     <>
                       {' · '}
                       <Link to={`/projects/${e.project_id}`}>
-                        {t('common.project')} #{e.project_id}
+                        {projectNames.get(String(e.project_id)) ?? `${t('common.project')} #${e.project_id}`}
                       </Link>
                     </>
                   )}

@@ -6,6 +6,7 @@ import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } f
 import { useT } from '../i18n';
 import { hasApi } from '../lib/apiPaths';
 import { useAsync } from '../lib/useAsync';
+import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
 
 const PER_PAGE = 20;
@@ -251,12 +252,13 @@ function GitlabImport({ onImported }: { onImported: () => void }) {
   const [result, setResult] = useState<string | null>(null);
   const [importError, setImportError] = useState<unknown>(null);
   const offered = useAsync(() => hasApi(GITLAB_PROJECTS), []);
+  const wanted = useDebounced(search.trim());
   const found = useAsync(
     (signal) =>
       offered.data
-        ? api.get<unknown>(`${GITLAB_PROJECTS}${query({ search })}`, { signal })
+        ? api.get<unknown>(`${GITLAB_PROJECTS}${query({ search: wanted })}`, { signal })
         : Promise.resolve(null),
-    [search, offered.data],
+    [wanted, offered.data],
   );
   const unavailable =
     offered.data === false || (found.error instanceof ApiError && found.error.status === 404);

@@ -170,7 +170,7 @@ export function UsersPage() {
                   <td>{u.email}</td>
                   <td>
                     <label>
-                      <span className="sr-only">{t('users.role')}</span>
+                      <span className="sr-only">{t('users.roleOf', { login: u.login })}</span>
                       <select
                         value={u.role}
                         onChange={(e) => void update(u, { role: e.target.value as Role })}
@@ -186,6 +186,7 @@ export function UsersPage() {
                       className="btn btn-small"
                       onClick={() => void update(u, { disabled: !u.disabled })}
                       disabled={u.id === me.id}
+                      aria-label={t(u.disabled ? 'users.enableOne' : 'users.disableOne', { login: u.login })}
                     >
                       {u.disabled ? t('users.enable') : t('users.disable')}
                     </button>
