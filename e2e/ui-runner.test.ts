@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,7 @@ let deploymentId: number;
 const repo = new TestRepo('polytene-e2e-ui-repo-');
 const dir = tempDir('polytene-e2e-ui-runner-');
 const release = path.join(dir, 'release');
+const sshKey = path.join(dir, 'runner_ed25519');
 
 /** Prints a numbered line every 0.2 s until the release file exists, then one stderr line, then exits. */
 const SCRIPT = [
@@ -50,6 +52,7 @@ beforeAll(async () => {
   ensureBuilt();
   server = await startPolytene();
   api = await Api.asAdmin(server.url);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshKey]);
   const created = await api.createRunner('real-runner');
   runner = await startRunnerProcess([
     '--url',
@@ -60,6 +63,8 @@ beforeAll(async () => {
     path.join(dir, 'work'),
     '--kill-grace-seconds',
     '2',
+    '--ssh-key',
+    sshKey,
   ]);
   const sha = repo.commit({ 'app.txt': 'version 1\n' });
   const project = await api.createProject(repo.url, created.id, {
@@ -276,6 +281,10 @@ describe('the browser UI with the real runner', () => {
     await pipeline.getByText('4242').waitFor();
     await page.getByRole('link', { name: /^e2e-/ }).first().waitFor(); // the crumbs name the project
     await screenshot(page, 'runner-08b-build-payload');
+    // what is there now is the last deployment that succeeded, not the later canceled one
+    const now = page.locator('section', { has: page.getByRole('heading', { name: 'Now on production' }) });
+    await now.getByRole('link', { name: `#${buildId}` }).waitFor();
+    expect(await now.textContent()).toContain('succeeded');
   }, 180_000);
 
   it('offers Roll back for an older build, naming the environment and what is there now', async () => {
@@ -302,6 +311,10 @@ describe('the browser UI with the real runner', () => {
     const card = page.getByTestId('runner-real-runner');
     await card.getByText('online').first().waitFor();
     await card.getByRole('link', { name: /^e2e-/ }).waitFor();
+    // the public key the runner reported, folded behind its fingerprint
+    const publicKey = readFileSync(`${sshKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    await card.locator('summary', { hasText: 'SHA256:' }).click();
+    expect(await card.locator('pre').textContent()).toContain(publicKey);
     await card.getByRole('button', { name: 'Pause' }).click();
     await card.getByText('paused', { exact: true }).waitFor();
     await screenshot(page, 'runner-10-runners');

@@ -1,14 +1,13 @@
 /** One build: CI details, the raw CI payload, its deployments, and Deploy / Redeploy / Roll back. */
 import { useState } from 'react';
-import { api } from '../api/client';
-import type { BranchConfig, BuildDetail, Deployment, Project } from '../api/types';
+import { api, query } from '../api/client';
+import { listOf, type BranchConfig, type BuildDetail, type Deployment, type Project } from '../api/types';
 import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
-import { dashboardRows } from './Dashboard';
 
 export type DeployKind = 'deploy' | 'redeploy' | 'rollback';
 
@@ -35,9 +34,20 @@ export function BuildPage({ id }: { id: number }) {
       b ? api.get<Project>(`/api/v1/projects/${b.project_id}`, { signal }) : Promise.resolve(null),
     [b?.project_id],
   );
-  const board = useAsync(
-    (signal) => api.get<unknown>('/api/v1/dashboard', { signal }).catch(() => null),
-    [id],
+  const environment = branch.data?.environment ?? b?.deployments[0]?.environment ?? 'production';
+  // What is there now: the environment's last successful deployment (a failed or canceled one left it as it was).
+  const there = useAsync(
+    (signal) =>
+      b
+        ? api
+            .get<unknown>(
+              `/api/v1/deployments${query({ project_id: b.project_id, environment, status: 'succeeded', per_page: 1 })}`,
+              { signal },
+            )
+            .then((raw) => listOf<Deployment>(raw, 'deployments').items[0] ?? null)
+            .catch(() => null)
+        : Promise.resolve(null),
+    [b?.project_id, environment, b?.deployments.length],
   );
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -46,10 +56,7 @@ export function BuildPage({ id }: { id: number }) {
   if (build.loading && !b) return <Loading />;
   if (build.error || !b) return <ErrorBox error={build.error} onRetry={build.reload} />;
 
-  const environment = branch.data?.environment ?? b.deployments[0]?.environment ?? 'production';
-  const current =
-    dashboardRows(board.data).find((r) => r.project.id === b.project_id && r.environment === environment)
-      ?.deployment ?? null;
+  const current = there.data ?? null;
   const kind = deployKind(b.id, current, b.deployments.length);
   const label = t(`deploy.${kind}`);
 
