@@ -15,6 +15,8 @@ const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const INGEST_LINES = Number(process.env.BENCH_INGEST_LINES ?? 200_000);
 const BATCH_SIZES = [1_000, 2_500, 5_000];
 const PARALLEL_JOBS = 4;
+/** Extra node flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const LINE_TEXT = (n: number) =>
   `${new Date(0).toISOString()} step ${n}: compiling module ${n % 977} of the app... ok`;
 
@@ -22,7 +24,7 @@ let database: E2eDatabase;
 let server: ServerProcess;
 beforeAll(async () => {
   database = await openE2eDatabase();
-  server = await startServerProcess(database.url);
+  server = await startServerProcess(database.url, {}, SERVER_NODE_ARGS);
 });
 afterAll(async () => {
   await server?.stop();
