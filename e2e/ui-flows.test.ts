@@ -90,6 +90,8 @@ describe('the browser UI against a real server', () => {
     await page.getByLabel('New password again').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    // the empty state, not the loading one
+    await page.getByText('Nothing has been deployed yet.').waitFor();
     await screenshot(page, '03-dashboard-empty');
   });
 

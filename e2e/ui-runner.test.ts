@@ -404,4 +404,20 @@ describe('the browser UI with the real runner', () => {
     await screenshot(page, 'runner-15-menu-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
   }, 180_000);
+
+  it('says in plain words when a deployment does not exist, and shows builds at phone width', async () => {
+    await page.goto(`${server.url}/deployments/999999`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/not|no longer/i);
+    await alert.getByRole('button', { name: 'Try again' }).waitFor();
+    await screenshot(page, 'runner-16-not-found');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/projects/${projectId}/builds`);
+    await page.locator('main tbody tr').first().waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'runner-17-builds-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    expect(consoleErrors.filter((e) => !/status of 404\b/.test(e))).toEqual([]);
+  }, 180_000);
 });
