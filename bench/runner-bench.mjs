@@ -5,7 +5,7 @@
 //  - the runner's RSS idle and while streaming
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import path from 'node:path';
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const REPO_MB = Number(process.argv[3] ?? 50);
 const root = mkdtempSync(path.join(os.tmpdir(), 'polytene-runner-bench-'));
+// Run as root, embedded PostgreSQL runs initdb as another user, which must be able to reach the data dir.
+chmodSync(root, 0o755);
 const children = [];
 
 function freePort() {
@@ -226,7 +228,9 @@ main()
   .finally(async () => {
     for (const child of children.reverse()) {
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r),
+      );
     }
     rmSync(root, { recursive: true, force: true });
   });

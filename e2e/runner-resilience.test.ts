@@ -75,7 +75,9 @@ describe('runner and server failures', () => {
     const id = await api.deploy(project.id, sha);
     const lines = await api.waitForLog(id, 'pid ');
     const scriptPid = Number(lines.find((l) => l.text.startsWith('pid '))?.text.slice(4));
-    expect(groupAlive(scriptPid)).toBe(true);
+    expect({ alive: groupAlive(scriptPid), state: await api.deployment(id), log: lines }).toMatchObject({
+      alive: true,
+    });
     try {
       // Frozen past the lease (8 s): the server gives the deployment up, the script keeps running.
       runner.child.kill('SIGSTOP');
