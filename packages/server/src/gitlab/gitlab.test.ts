@@ -108,8 +108,18 @@ async function deploymentOf(projectId: number) {
     .executeTakeFirstOrThrow();
 }
 
+/** A running deployment holds a lease as a runner's claim gives it, so the lease reaper leaves it alone. */
 const move = (id: number, to: 'running' | 'succeeded') =>
-  server.ctx.db.transaction().execute((trx) => transitionDeployment(server.ctx, trx, id, { to }));
+  server.ctx.db.transaction().execute(async (trx) => {
+    await transitionDeployment(server.ctx, trx, id, { to });
+    if (to === 'running') {
+      await trx
+        .updateTable('deployments')
+        .set({ lease_expires_at: new Date(Date.now() + 3_600_000) })
+        .where('id', '=', id)
+        .execute();
+    }
+  });
 
 describe('GitLab connection', () => {
   it('stores the URL and token, never shows the token, and encrypts it at rest', async () => {
