@@ -12,4 +12,6 @@ export interface AppContext {
   secrets: SecretBox;
   jobs: JobQueue;
   publicUrl: string;
+  /** When this process started serving; the lease reaper gives runners one lease from then to report. */
+  startedAt: Date;
 }

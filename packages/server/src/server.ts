@@ -56,6 +56,7 @@ export async function createServer(
       jobs,
       secrets: new SecretBox(loadSecretKey(config.secretKey, config.dataDir)),
       publicUrl: publicUrlOf(config),
+      startedAt: new Date(),
     };
     const app = await buildApp(ctx, { logger: options.logger ? { level: config.logLevel } : false });
     if (options.worker !== false) await jobs.start();

@@ -12,6 +12,8 @@ import { reapExpiredLeases } from './lease-reaper.js';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
+  // A server up for an hour: its first lease of grace after the start is long over.
+  server.ctx.startedAt = new Date(Date.now() - 3_600_000);
 });
 afterAll(async () => server.close());
 
@@ -68,5 +70,30 @@ describe('the lease reaper', () => {
     await running(-1_000);
     expect((await reapExpiredLeases(server.ctx)).length).toBe(1);
     expect(await reapExpiredLeases(server.ctx)).toEqual([]);
+  });
+});
+
+describe('the lease reaper after a server restart', () => {
+  it('gives a lease that ran out while the server was down one lease from the start, then reaps it', async () => {
+    const id = await running(0);
+    const startedAt = (server.ctx.startedAt = new Date());
+    await server.ctx.db
+      .updateTable('deployments')
+      .set({ lease_expires_at: new Date(startedAt.getTime() - 5_000) })
+      .where('id', '=', id)
+      .execute();
+    const lease = server.ctx.config.leaseSeconds * 1000;
+    expect(await reapExpiredLeases(server.ctx, new Date(startedAt.getTime() + lease - 1_000))).not.toContain(
+      id,
+    );
+    expect((await row(id)).status).toBe('running');
+    expect(await reapExpiredLeases(server.ctx, new Date(startedAt.getTime() + lease + 1_000))).toContain(id);
+    expect(await row(id)).toMatchObject({ status: 'failed', failure_reason: 'runner_lost' });
+  });
+
+  it('still reaps at once a lease that ran out after the start', async () => {
+    server.ctx.startedAt = new Date(Date.now() - 5_000);
+    const id = await running(-1_000);
+    expect(await reapExpiredLeases(server.ctx, new Date())).toEqual([id]);
   });
 });
