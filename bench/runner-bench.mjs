@@ -66,7 +66,7 @@ async function main() {
   const runner = await launch(
     process.execPath,
     [
-      'packages/runner/dist/cli.js',
+      'packages/runner/dist/polytene-runner.mjs',
       'start',
       '--url',
       url,

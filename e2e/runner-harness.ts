@@ -7,7 +7,7 @@ import { createTestDatabase } from '../packages/server/src/test-support/db.js';
 
 /** Real processes for the runner end-to-end tests: the built server (dist/main.js) and the built runner CLI. */
 export const SERVER_MAIN = path.resolve('packages/server/dist/main.js');
-export const RUNNER_CLI = path.resolve('packages/runner/dist/cli.js');
+export const RUNNER_CLI = path.resolve('packages/runner/dist/polytene-runner.mjs');
 const DEFAULT_PASSWORD = 'AlaMaKota2!';
 const PASSWORD = 'Runner-E2e-Passw0rd';
 

@@ -11,6 +11,7 @@ import {
 } from '@polytene/protocol';
 import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { AnswerTooLargeError, request } from './http-request.js';
 
 /** The server could not be reached (network error, 5xx or 429) even after the retries. */
 export class ServerUnavailableError extends Error {}
@@ -55,6 +56,8 @@ export class RunnerClient {
   constructor(
     url: string,
     private readonly runnerToken: string,
+    /** Time limit of one attempt (a long poll gets its wait on top). */
+    private readonly attemptTimeoutMs = 30_000,
   ) {
     this.base = url.replace(/\/+$/, '') + RUNNER_API_PREFIX;
   }
@@ -80,7 +83,7 @@ export class RunnerClient {
       method: 'POST',
       body: { wait_ms: waitMs },
       signal,
-      timeoutMs: waitMs + 30_000,
+      timeoutMs: waitMs + this.attemptTimeoutMs,
     });
     if (status === 204) return null;
     return checked(Job, json, 'job');
@@ -126,16 +129,16 @@ export class RunnerClient {
     let delay = retry.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
       let failure: string;
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? this.attemptTimeoutMs);
       try {
-        const response = await fetch(this.base + path, {
+        const response = await request(new URL(this.base + path), {
           method: options.method,
           headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
           body: JSON.stringify(options.body),
-          signal: attemptSignal(options.signal, options.timeoutMs ?? 30_000),
+          signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
         });
-        const text = await response.text();
-        const json = text ? parseJson(text) : null;
-        if (response.ok) return { status: response.status, json };
+        const json = response.text ? parseJson(response.text) : null;
+        if (response.status >= 200 && response.status < 300) return { status: response.status, json };
         const error = Value.Check(ErrorBody, json) ? json.error : null;
         failure = `${response.status} ${error?.message ?? response.statusText}`;
         if (response.status < 500 && response.status !== 429) {
@@ -144,7 +147,8 @@ export class RunnerClient {
       } catch (error) {
         if (error instanceof ServerRefusedError || error instanceof ProtocolError) throw error;
         if (options.signal?.aborted) throw options.signal.reason ?? error;
-        failure = networkProblem(error);
+        if (error instanceof AnswerTooLargeError) throw new ProtocolError(`the server's ${error.message}`);
+        failure = timeout.aborted ? 'timed out' : networkProblem(error);
       }
       if (attempt >= retry.attempts) {
         throw new ServerUnavailableError(`cannot reach Polytene at ${this.base}${path}: ${failure}`);
@@ -171,12 +175,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function attemptSignal(outer: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return outer ? AbortSignal.any([outer, timeout]) : timeout;
-}
-
-/** A short reason for a fetch failure: `connect ECONNREFUSED 127.0.0.1:9`, `timed out`, ... */
+/** A short reason for a failed request: `connect ECONNREFUSED 127.0.0.1:9`, `timed out`, ... */
 export function networkProblem(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'timed out';

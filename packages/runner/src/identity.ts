@@ -8,9 +8,13 @@ import { createRequire } from 'node:module';
 
 const run = promisify(execFile);
 
-export const RUNNER_VERSION: string = (
-  createRequire(import.meta.url)('../package.json') as { version: string }
-).version;
+/** Set by the bundler (rolldown.config.mjs), so the one-file runner needs no package.json beside it. */
+declare const __POLYTENE_RUNNER_VERSION__: string | undefined;
+
+export const RUNNER_VERSION: string =
+  typeof __POLYTENE_RUNNER_VERSION__ === 'string'
+    ? __POLYTENE_RUNNER_VERSION__
+    : (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** The public half of the runner's SSH key: `<key>.pub` when present, else derived with `ssh-keygen -y`. */
 export async function readPublicKey(privateKey: string | undefined): Promise<string | null> {
