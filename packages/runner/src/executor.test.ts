@@ -75,6 +75,39 @@ describe('executor', () => {
     ]);
   });
 
+  it('reads fast output completely and in order, from both streams', async () => {
+    const result = await run(
+      'set +x\nfor i in $(seq 1 100000); do echo "out $i"; if [ $((i % 1000)) = 0 ]; then echo "err $i" >&2; fi; done\n',
+    );
+    expect(result.exitCode).toBe(0);
+    const out = result.lines.filter((l) => l.stream === 'stdout' && l.text.startsWith('out '));
+    const err = result.lines.filter((l) => l.stream === 'stderr');
+    expect(out.map((l) => l.text)).toEqual(Array.from({ length: 100_000 }, (_, i) => `out ${i + 1}`));
+    expect(err.map((l) => l.text)).toEqual(Array.from({ length: 100 }, (_, i) => `err ${(i + 1) * 1000}`));
+  });
+
+  it('a paused reader holds the script back until it resumes, losing nothing', async () => {
+    const lines: string[] = [];
+    const execution = await execute({
+      script: 'set +x\nfor i in $(seq 1 200000); do echo "line $i"; done\necho finished\n',
+      scriptFile: path.join(dir, 'paused.sh'),
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      onLine: (_stream, text) => lines.push(text),
+      killGraceMs: 1_000,
+    });
+    execution.pause();
+    // Unpaused, the script ends in about a second.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // The pipe holds at most 64 KiB: the script is blocked well before its end.
+    expect(lines.length).toBeLessThan(20_000);
+    expect(lines).not.toContain('finished');
+    execution.resume();
+    await execution.done;
+    expect(lines.filter((l) => l.startsWith('line '))).toHaveLength(200_000);
+    expect(lines.at(-1)).toBe('finished');
+  });
+
   it('passes the environment and keeps a last line without a newline', async () => {
     const result = await run('printf "%s" "$GREETING"', { env: { GREETING: 'hello there' } });
     expect(result.text).toEqual(["+ printf %s 'hello there'", 'hello there']);

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import type { Readable } from 'node:stream';
+import net from 'node:net';
 import type { Masker } from './masking.js';
+import { openOutputPipes } from './output-pipes.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -64,24 +65,27 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
       mode: 0o600,
     },
   );
-  const child = spawn(
-    'bash',
-    ['--noprofile', '--norc', '-c', LAUNCHER, 'polytene-script', options.scriptFile],
-    {
+  const pipes = await openOutputPipes(options.scriptFile);
+  let child: ChildProcess;
+  try {
+    child = spawn('bash', ['--noprofile', '--norc', '-c', LAUNCHER, 'polytene-script', options.scriptFile], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', pipes.stdoutFd, pipes.stderrFd],
       detached: true,
-    },
-  );
-  const streams: [OutputStream, Readable][] = [
-    ['stdout', child.stdout],
-    ['stderr', child.stderr],
-  ];
+    });
+  } finally {
+    // The child has its own copies; the runner keeps only the read ends, so they end when the script
+    // and everything it started have closed their output.
+    pipes.closeWriteEnds();
+  }
   const maxLineChars = options.maxLineChars ?? MAX_PENDING_LINE_CHARS;
-  const ended = streams.map(([name, stream]) =>
-    readLines(stream, (text) => options.onLine(name, text), maxLineChars, options.masker),
-  );
+  const readers = (
+    [
+      ['stdout', pipes.stdoutReadFd],
+      ['stderr', pipes.stderrReadFd],
+    ] as const
+  ).map(([name, fd]) => readLines(fd, (text) => options.onLine(name, text), maxLineChars, options.masker));
 
   let killTimer: NodeJS.Timeout | null = null;
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -104,9 +108,9 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
   const done = new Promise<ExecutionResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (exitCode, signal) => {
-      const drained = Promise.all(ended);
+      const drained = Promise.all(readers.map((r) => r.ended));
       const timer = setTimeout(() => {
-        for (const [, stream] of streams) stream.destroy();
+        for (const reader of readers) reader.destroy();
       }, DRAIN_AFTER_EXIT_MS);
       void drained.finally(async () => {
         clearTimeout(timer);
@@ -123,23 +127,47 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
   return {
     done,
     stop,
-    pause: () => streams.forEach(([, s]) => s.pause()),
-    resume: () => streams.forEach(([, s]) => s.resume()),
+    pause: () => readers.forEach((r) => r.hold(true)),
+    resume: () => readers.forEach((r) => r.hold(false)),
   };
 }
 
+/** While output flows faster than one read per FAST_READ_MS, reading waits BURST_WAIT_MS between reads. */
+const FAST_READ_MS = 2;
+const BURST_WAIT_MS = 2;
+/** A read this large means the pipe was full: read again at once. */
+const FULL_PIPE_BYTES = 64 * 1024;
+
+/** Node takes `onread` in the Socket constructor too (read into one buffer, no 'data' events); its types
+ * list it only for connect(). */
+interface SocketWithOnRead extends net.SocketConstructorOpts {
+  onread: net.OnReadOpts;
+}
+
+interface LineReader {
+  /** Resolves at the end of the output (every writer closed it) or when destroyed. */
+  ended: Promise<void>;
+  /** Holds reading (the script blocks once the pipe is full), or lets it go on. */
+  hold(held: boolean): void;
+  destroy(): void;
+}
+
 /**
- * Splits a byte stream into UTF-8 lines (without the newline or a trailing CR); resolves at its end.
+ * Splits the output read from `fd` into UTF-8 lines (without the newline or a trailing CR).
+ * A script printing line by line makes one small write per line; reading each on its own costs the
+ * runner a system call and a callback per line. So while output flows fast, reading pauses for a
+ * moment after each read and the next read takes everything written meanwhile (measured on 1,000,000
+ * lines: 2.2 s of runner CPU for reading became 0.2 s). Sparse output is read the moment it comes.
  * A run longer than `maxChars` without a newline is passed on in pieces; with a masker, the pieces are
  * masked and a cut keeps the last `longest - 1` chars back, so a secret arriving in several reads is never
  * split across two pieces (where masking each piece would miss it).
  */
 function readLines(
-  stream: Readable,
+  fd: number,
   onLine: (text: string) => void,
   maxChars: number,
   masker: Masker | undefined,
-): Promise<void> {
+): LineReader {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   const keepBack = masker ? Math.min(Math.max(masker.longest - 1, 0), Math.floor(maxChars / 2)) : 0;
@@ -162,18 +190,53 @@ function readLines(
       pending = pending.slice(cut);
     }
   };
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => take(decoder.write(chunk)));
+
+  let held = false;
+  let waiting = false;
+  let lastReadAt = -Infinity;
+  const socket: net.Socket = new net.Socket(<SocketWithOnRead>{
+    fd,
+    readable: true,
+    writable: false,
+    onread: {
+      buffer: Buffer.allocUnsafe(2 * FULL_PIPE_BYTES),
+      callback: (bytes: number, buffer: Uint8Array): boolean => {
+        take(decoder.write(Buffer.from(buffer.buffer, buffer.byteOffset, bytes)));
+        const now = performance.now();
+        if (bytes < FULL_PIPE_BYTES && now - lastReadAt < FAST_READ_MS && !waiting) {
+          waiting = true;
+          socket.pause();
+          setTimeout(() => {
+            waiting = false;
+            if (!held) socket.resume();
+          }, BURST_WAIT_MS);
+        }
+        lastReadAt = now;
+        return true;
+      },
+    },
+  });
+  const ended = new Promise<void>((resolve) => {
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       take(decoder.end());
       if (pending.length > 0) emit(pending);
       pending = '';
       resolve();
     };
-    stream.on('end', finish);
-    stream.on('close', () => {
-      if (pending.length > 0 || !stream.readableEnded) finish();
-    });
-    stream.on('error', () => undefined);
+    socket.on('end', finish);
+    socket.on('close', finish);
+    socket.on('error', () => undefined);
   });
+  return {
+    ended,
+    hold: (value) => {
+      held = value;
+      if (value) socket.pause();
+      else if (!waiting) socket.resume();
+    },
+    destroy: () => socket.destroy(),
+  };
 }

@@ -53,6 +53,8 @@ export class LogShipper {
   private timer: NodeJS.Timeout | null = null;
   private lastSendAt = 0;
   private pressure = false;
+  private stampMs = -1;
+  private stamp = '';
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly stopSignal = new AbortController();
@@ -128,10 +130,20 @@ export class LogShipper {
   }
 
   private push(stream: LogStream, text: string): void {
-    this.pending.push({ n: this.nextN++, stream, t: new Date().toISOString(), text });
+    this.pending.push({ n: this.nextN++, stream, t: this.timestamp(), text });
     this.pendingChars += text.length;
     this.updatePressure();
     this.kick();
+  }
+
+  /** Now as ISO 8601; formatted once per millisecond (formatting for each of many lines cost the most). */
+  private timestamp(): string {
+    const now = Date.now();
+    if (now !== this.stampMs) {
+      this.stampMs = now;
+      this.stamp = new Date(now).toISOString();
+    }
+    return this.stamp;
   }
 
   private kick(): void {
