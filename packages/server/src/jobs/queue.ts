@@ -8,6 +8,7 @@ import {
   type TaskList,
   type TaskSpec,
 } from 'graphile-worker';
+import pg from 'pg';
 import type { Db } from '../db/database.js';
 
 export type { Task };
@@ -28,6 +29,10 @@ export class JobQueue {
   private readonly tasks: TaskList = {};
   private readonly recurring: RecurringTask[] = [];
   private runner: Runner | null = null;
+  private pool: pg.Pool | null = null;
+  private concurrency = 4;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly connectionString: string) {}
 
@@ -75,16 +80,16 @@ export class JobQueue {
   }
 
   async start(concurrency = 4): Promise<void> {
-    this.runner = await run({
-      connectionString: this.connectionString,
-      concurrency,
-      taskList: this.tasks,
-      noHandleSignals: true,
-      pollInterval: 2_000,
-      logger: quietLogger,
-    });
+    this.concurrency = concurrency;
+    this.stopping = false;
+    // Our own pool with a listener that outlives graphile-worker's: PostgreSQL ending idle connections
+    // (a restart, or Ctrl-C reaching the embedded one while the server stops) must not crash the process
+    // with an unhandled 'error'; pg drops such a connection from the pool by itself.
+    this.pool = new pg.Pool({ connectionString: this.connectionString, max: concurrency + 2 });
+    this.pool.on('error', () => undefined);
+    await this.startRunner();
     for (const task of this.recurring) {
-      await this.runner.addJob(
+      await this.runner?.addJob(
         task.name,
         {},
         { jobKey: task.jobKey, jobKeyMode: 'preserve_run_at', maxAttempts: 1 },
@@ -93,11 +98,66 @@ export class JobQueue {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     const runner = this.runner;
     this.runner = null;
     await runner?.stop();
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.end();
+  }
+
+  private async startRunner(): Promise<void> {
+    if (!this.pool) return;
+    const runner = await run({
+      pgPool: this.pool,
+      concurrency: this.concurrency,
+      taskList: this.tasks,
+      noHandleSignals: true,
+      pollInterval: 2_000,
+      logger: quietLogger,
+    });
+    if (this.stopping) {
+      await runner.stop();
+      return;
+    }
+    this.runner = runner;
+    // graphile-worker shuts its workers down when it cannot complete a job (the database went away at that
+    // moment), and 0.17 keeps a failed first look-up of its task ids forever, so after a database restart
+    // at the wrong moment its workers only repeat that error. Background work such as the lease reaper
+    // must go on: when the workers stop, or fail to look for jobs for a while, start them afresh.
+    let failingSince: number | null = null;
+    const restart = () => {
+      if (this.stopping || this.runner !== runner) return;
+      this.runner = null;
+      void runner.stop().catch(() => undefined);
+      this.scheduleRestart();
+    };
+    runner.events.on('worker:getJob:error', () => {
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > STUCK_AFTER_MS) restart();
+    });
+    runner.events.on('worker:getJob:empty', () => (failingSince = null));
+    runner.events.on('job:start', () => (failingSince = null));
+    runner.promise.then(restart, restart);
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer) return;
+    console.error(
+      '[jobs] error: the job workers stopped or cannot reach the database; starting them afresh in 1 s',
+    );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopping) this.startRunner().catch(() => this.scheduleRestart());
+    }, 1_000);
   }
 }
+
+/** How long the workers may fail to look for jobs before they are started afresh. */
+const STUCK_AFTER_MS = 10_000;
 
 /** graphile-worker logs only warnings and errors; task progress shows in our own records. */
 const quietLogger = new Logger(() => (level, message) => {
