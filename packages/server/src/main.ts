@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   let localRunner: Awaited<ReturnType<typeof startLocalRunner>> = null;
   const stop = (signal: string) => {
     stopping ??= (async () => {
+      // Ctrl-C reaches the embedded PostgreSQL too, which ends every session at once: expected now.
+      server.ctx.jobs.beginStop();
       server.app.log.info(`${signal} received, stopping`);
       await localRunner?.stop();
       await server.stop();

@@ -62,7 +62,7 @@ export class JobQueue {
 
   /** Creates graphile-worker's own schema; safe to run from several processes at once. */
   async migrate(): Promise<void> {
-    await runMigrations({ connectionString: this.connectionString, logger: quietLogger });
+    await runMigrations({ connectionString: this.connectionString, logger: workerLogger() });
   }
 
   /** Adds a job through `db`; pass a transaction to make the job commit (or roll back) with the change. */
@@ -97,6 +97,11 @@ export class JobQueue {
     }
   }
 
+  /** From now on the queue is stopping: dropped connections are expected, not logged or recovered. */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -117,7 +122,7 @@ export class JobQueue {
       taskList: this.tasks,
       noHandleSignals: true,
       pollInterval: 2_000,
-      logger: quietLogger,
+      logger: workerLogger(() => this.stopping),
     });
     if (this.stopping) {
       await runner.stop();
@@ -159,7 +164,10 @@ export class JobQueue {
 /** How long the workers may fail to look for jobs before they are started afresh. */
 const STUCK_AFTER_MS = 10_000;
 
-/** graphile-worker logs only warnings and errors; task progress shows in our own records. */
-const quietLogger = new Logger(() => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`[jobs] ${level}: ${message}`);
-});
+/** graphile-worker logs only warnings and errors (none while stopping); task progress shows in our own records. */
+function workerLogger(stopping: () => boolean = () => false): Logger {
+  return new Logger(() => (level, message) => {
+    if (stopping()) return;
+    if (level === 'error' || level === 'warning') console.error(`[jobs] ${level}: ${message}`);
+  });
+}
