@@ -175,16 +175,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A short reason for a failed request: `connect ECONNREFUSED 127.0.0.1:9`, `timed out`, ... */
-export function networkProblem(error: unknown): string {
+/** A short reason for a failed request: `connect ECONNREFUSED 127.0.0.1:9`, `socket hang up`, ... */
+function networkProblem(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: string }).code;
-    return code && !cause.message.includes(code) ? `${code} ${cause.message}` : cause.message;
-  }
-  return error.message;
+  const code = (error as { code?: string }).code;
+  return code && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
 }
 
 function jitter(ms: number): number {
