@@ -14,8 +14,10 @@ interface Started {
   output: () => string;
 }
 
-async function startServer(dataDir: string, port: number): Promise<Started> {
+/** `detached`: the server leads a process group of its own (with the embedded PostgreSQL), as in a terminal. */
+async function startServer(dataDir: string, port: number, detached = false): Promise<Started> {
   const child = spawn(process.execPath, [MAIN], {
+    detached,
     env: {
       ...process.env,
       POLYTENE_DATA_DIR: dataDir,
@@ -121,6 +123,21 @@ describe('npm start with the embedded database', () => {
       second.child.kill('SIGTERM');
       expect(await exited(second.child)).toBe(0);
       expect(existsSync(pidFile)).toBe(false);
+    },
+  );
+
+  it(
+    'stops cleanly on Ctrl-C, which reaches the embedded PostgreSQL at the same moment',
+    { timeout: 180_000 },
+    async () => {
+      const port = await findFreePort();
+      const server = await startServer(dataDir, port, true);
+      await new Promise((r) => setTimeout(r, 1_000));
+      // A terminal's Ctrl-C: SIGINT to the whole foreground process group.
+      process.kill(-server.child.pid!, 'SIGINT');
+      expect(await exited(server.child)).toBe(0);
+      expect(server.output()).not.toMatch(/error|\n\s+at /i);
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     },
   );
 });

@@ -52,14 +52,4 @@ describe('the job queue and a PostgreSQL that drops connections', () => {
       await queue.stop();
     }
   }, 40_000);
-
-  it('stops without an unhandled error while PostgreSQL terminates its connections at the same time', async () => {
-    for (let round = 0; round < 5; round++) {
-      const queue = await startedQueue([]);
-      await new Promise((r) => setTimeout(r, 200));
-      await Promise.all([queue.stop(), terminateOtherSessions(database.url)]);
-      // pg reports a dropped idle connection a moment later; an 'error' without a listener would crash.
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
 });

@@ -82,11 +82,13 @@ export class JobQueue {
   async start(concurrency = 4): Promise<void> {
     this.concurrency = concurrency;
     this.stopping = false;
-    // Our own pool with a listener that outlives graphile-worker's: PostgreSQL ending idle connections
+    // Our own pool with listeners that outlive graphile-worker's: PostgreSQL ending idle connections
     // (a restart, or Ctrl-C reaching the embedded one while the server stops) must not crash the process
     // with an unhandled 'error'; pg drops such a connection from the pool by itself.
     this.pool = new pg.Pool({ connectionString: this.connectionString, max: concurrency + 2 });
     this.pool.on('error', () => undefined);
+    // Likewise for a connection that is in use: the failing query reports it; the event must not crash.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     await this.startRunner();
     for (const task of this.recurring) {
       await this.runner?.addJob(
