@@ -5,6 +5,7 @@ import type { Deployment, DeploymentUpdate } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
 import { AppError, notFound } from '../errors.js';
+import { queueDeploymentChange } from './changes.js';
 
 export interface TransitionRequest {
   to: DeploymentStatus;
@@ -16,8 +17,6 @@ export interface TransitionRequest {
   extra?: DeploymentUpdate;
 }
 
-/** Task added (in the same transaction) whenever a deployment changes status; see jobs/tasks.ts. */
-export const DEPLOYMENT_CHANGED_TASK = 'deployment_changed';
 /** Event topics: one per deployment, and `jobs` that wakes runners waiting for work. */
 export const deploymentTopic = (id: number) => `deployment:${id}`;
 export const JOBS_TOPIC = 'jobs';
@@ -82,6 +81,6 @@ export async function transitionDeployment(
   });
   if (final)
     await publish(trx, JOBS_TOPIC, { project_id: current.project_id, environment: current.environment });
-  await ctx.jobs.add(trx, DEPLOYMENT_CHANGED_TASK, { deployment_id: deploymentId, status: updated.status });
+  await queueDeploymentChange(ctx, trx, { deployment_id: deploymentId, status: updated.status });
   return updated;
 }

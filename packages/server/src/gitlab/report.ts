@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Deployment } from '../db/schema.js';
-import type { DeploymentChangeHandler } from '../jobs/tasks.js';
+import type { DeploymentChangeHandler } from '../deployments/changes.js';
 import type { CommitState, DeploymentStatus } from './client.js';
 import { clientForProject } from './connection.js';
 import { GitlabError } from './errors.js';

@@ -1,5 +1,12 @@
 import type { AppContext } from '../context.js';
-import { DEPLOYMENT_CHANGED_TASK } from '../deployments/transitions.js';
+import {
+  DEPLOYMENT_CHANGE_HANDLERS,
+  LEGACY_DEPLOYMENT_CHANGED_TASK,
+  deploymentChangeTask,
+  type DeploymentChange,
+  type DeploymentChangeHandler,
+  type DeploymentChangeHandlerName,
+} from '../deployments/changes.js';
 import { emailOnDeploymentEnd } from '../notifications/email.js';
 import { reportDeploymentChange } from '../gitlab/report.js';
 import { gitlabTasks } from '../gitlab/task-list.js';
@@ -11,22 +18,21 @@ import {
   deleteOldLogs,
 } from './log-retention.js';
 
-export interface DeploymentChange {
-  deployment_id: number;
-  status: string;
-}
+/** The follow-ups of a deployment status change; each must be idempotent, as a failed job is retried. */
+const DEPLOYMENT_CHANGE_HANDLER_OF: Record<DeploymentChangeHandlerName, DeploymentChangeHandler> = {
+  gitlab_report: reportDeploymentChange,
+  email: emailOnDeploymentEnd,
+};
 
-export type DeploymentChangeHandler = (ctx: AppContext, change: DeploymentChange) => Promise<void>;
-
-/**
- * Registers every background task with the queue. Follow-ups of a deployment status change (email,
- * GitLab report...) are listed in `handlers`; each must be idempotent, as a failed job is retried whole.
- */
+/** Registers every background task with the queue. */
 export function registerTasks(ctx: AppContext): void {
-  const handlers: DeploymentChangeHandler[] = [reportDeploymentChange, emailOnDeploymentEnd];
-  ctx.jobs.register(DEPLOYMENT_CHANGED_TASK, async (payload) => {
-    const change = payload as DeploymentChange;
-    for (const handler of handlers) await handler(ctx, change);
+  for (const name of DEPLOYMENT_CHANGE_HANDLERS) {
+    const handler = DEPLOYMENT_CHANGE_HANDLER_OF[name];
+    ctx.jobs.register(deploymentChangeTask(name), (payload) => handler(ctx, payload as DeploymentChange));
+  }
+  ctx.jobs.register(LEGACY_DEPLOYMENT_CHANGED_TASK, async (payload) => {
+    for (const name of DEPLOYMENT_CHANGE_HANDLERS)
+      await DEPLOYMENT_CHANGE_HANDLER_OF[name](ctx, payload as DeploymentChange);
   });
   for (const [name, task] of Object.entries(gitlabTasks(ctx))) ctx.jobs.register(name, task);
   ctx.jobs.registerRecurring({

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { DeploymentChangeHandler } from '../jobs/tasks.js';
+import type { DeploymentChangeHandler } from '../deployments/changes.js';
 import { deploymentEndedMail, type DeploymentFacts } from './message.js';
 
 /** The statuses a person is told about; `skipped` (superseded before it started) is not news. */
