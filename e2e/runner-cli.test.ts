@@ -142,3 +142,15 @@ describe('polytene-runner configure, start --detach, status, stop', () => {
     expect((await cli(['deploy-everything'])).code).toBe(2);
   });
 });
+
+describe('polytene-runner in the repository', () => {
+  it('npx polytene-runner runs the built runner through the launcher npm linked at install time', () => {
+    const output = execFileSync('npx', ['--no-install', 'polytene-runner', '--version'], {
+      encoding: 'utf8',
+    });
+    const { version } = JSON.parse(readFileSync('packages/runner/package.json', 'utf8')) as {
+      version: string;
+    };
+    expect(output.trim()).toBe(version);
+  });
+});
