@@ -181,7 +181,7 @@ export const en = {
   'branch.tabMoves': 'Tab moves focus (switch)',
   'branch.variables': 'Variables',
   'branch.variablesHint':
-    'Passed to the script as environment variables. Secret values are never shown again and are masked in logs.',
+    'Passed to the script as environment variables. Secret values must be at least 8 characters long; they are never shown again and are masked in logs.',
   'branch.varKey': 'NAME',
   'branch.varValue': 'value',
   'branch.secret': 'secret',

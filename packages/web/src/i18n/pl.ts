@@ -184,7 +184,7 @@ export const pl: Record<MessageKey, string> = {
   'branch.tabMoves': 'Tab przenosi fokus (przełącz)',
   'branch.variables': 'Zmienne',
   'branch.variablesHint':
-    'Przekazywane do skryptu jako zmienne środowiskowe. Wartości tajne nie są już nigdy pokazywane i są maskowane w logach.',
+    'Przekazywane do skryptu jako zmienne środowiskowe. Wartości tajne muszą mieć co najmniej 8 znaków; nie są już nigdy pokazywane i są maskowane w logach.',
   'branch.varKey': 'NAZWA',
   'branch.varValue': 'wartość',
   'branch.secret': 'tajna',
