@@ -74,6 +74,16 @@ export const JobVariable = Type.Object({
 });
 export type JobVariable = Static<typeof JobVariable>;
 
+/**
+ * Shortest secret value, in characters (code points): a shorter one is refused by the server (GitLab's
+ * rule for masked variables) and not masked by the runner, as masking it would hide unrelated text.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+export function isTooShortForSecret(value: string): boolean {
+  return [...value].length < MIN_SECRET_LENGTH;
+}
+
 export const Job = Type.Object({
   id: Type.Integer({ description: 'deployment id' }),
   token: Type.String({ description: 'job-scoped token for the calls about this job' }),

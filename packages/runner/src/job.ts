@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   MAX_LOG_BATCH_BYTES,
+  MIN_SECRET_LENGTH,
+  isTooShortForSecret,
   type HelloResponse,
   type Job,
   type JobControlStatus,
@@ -15,6 +17,7 @@ import { execute, type ExecutionResult } from './executor.js';
 import { GitError } from './git.js';
 import { RUNNER_VERSION } from './identity.js';
 import { LogShipper, isTakenAway } from './log-shipper.js';
+import { Masker } from './masking.js';
 import type { Logger } from './logger.js';
 import { WorkspaceError, displayUrl, type Workspaces } from './workspace.js';
 
@@ -51,10 +54,14 @@ export class JobRun {
       maxBatchBytes: settings.max_log_batch_bytes ?? MAX_LOG_BATCH_BYTES,
       maxLineChars: Math.max(1, settings.max_log_line_chars),
       limitBytes: config.logLimitBytes,
-      secrets: job.variables.filter((v) => v.secret).map((v) => v.value),
+      secrets: this.secrets(),
       onStatus: (status) => this.onServerStatus(status),
       onRefused: () => this.stop('lost'),
     });
+  }
+
+  private secrets(): string[] {
+    return this.job.variables.filter((v) => v.secret).map((v) => v.value);
   }
 
   get stopReason(): StopReason | null {
@@ -116,6 +123,7 @@ export class JobRun {
       `Polytene runner ${RUNNER_VERSION} on ${os.hostname()}: deploying ${job.project.name} ${job.branch} ` +
         `(${job.build.sha}) to ${job.environment}`,
     );
+    this.warnAboutShortSecrets();
     let workTree: string;
     let artifactsDir: string;
     try {
@@ -166,11 +174,13 @@ export class JobRun {
     const { job, ctx, shipper } = this;
     const scriptDir = path.join(ctx.config.workDir, 'scripts');
     await mkdir(scriptDir, { recursive: true, mode: 0o700 });
+    const env = this.scriptEnv(artifactsDir);
+    shipper.useMasker(await Masker.forScript(this.secrets(), env));
     const execution = await execute({
       script: job.script,
       scriptFile: path.join(scriptDir, `deployment-${job.id}.sh`),
       cwd: workTree,
-      env: this.scriptEnv(artifactsDir),
+      env,
       onLine: (stream, text) => shipper.add(stream, text, true),
       masker: shipper.secretMasker,
       killGraceMs: ctx.config.killGraceSeconds * 1000,
@@ -182,6 +192,17 @@ export class JobRun {
       return await execution.done;
     } finally {
       this.stopper.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** Secrets stored before the server refused short ones are not masked (see Masker); the log says so. */
+  private warnAboutShortSecrets(): void {
+    for (const variable of this.job.variables) {
+      if (!variable.secret || !isTooShortForSecret(variable.value)) continue;
+      this.shipper.system(
+        `Variable ${variable.key} is secret but shorter than ${MIN_SECRET_LENGTH} characters, so it is not ` +
+          'masked in this log; give it a longer value.',
+      );
     }
   }
 

@@ -42,7 +42,7 @@ const RETRY_MAX_MS = 5_000;
  * sent twice into the log.
  */
 export class LogShipper {
-  private readonly masker: Masker;
+  private masker: Masker;
   private readonly pending: LogLine[] = [];
   private pendingChars = 0;
   private nextN = 1;
@@ -68,6 +68,11 @@ export class LogShipper {
   /** The masker built from the job's secrets, for readers that mask before the shipper sees a line. */
   get secretMasker(): Masker {
     return this.masker;
+  }
+
+  /** Masks from now on with `masker` (one that knows more forms of the same secrets, see Masker.forScript). */
+  useMasker(masker: Masker): void {
+    this.masker = masker;
   }
 
   /** The number of the last line handed to the shipper. */

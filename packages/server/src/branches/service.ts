@@ -5,7 +5,13 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
 import { loadProject } from '../projects/access.js';
 import { invalidField } from '../projects/validation.js';
-import { checkArtifactsDir, checkBranchName, checkEnvironment, variableKeyProblem } from './validation.js';
+import {
+  checkArtifactsDir,
+  checkBranchName,
+  checkEnvironment,
+  checkSecretLength,
+  variableKeyProblem,
+} from './validation.js';
 
 export interface VariableInput {
   key: string;
@@ -76,9 +82,13 @@ function storeVariables(
     const secret = variable.secret ?? false;
     const value = variable.value ?? null;
     if (secret) {
-      if (value !== null) return { key: variable.key, secret, encrypted: ctx.secrets.encrypt(value) };
+      if (value !== null) {
+        checkSecretLength(variable.key, i, value, false);
+        return { key: variable.key, secret, encrypted: ctx.secrets.encrypt(value) };
+      }
       const kept = existing.find((e) => e.key === variable.key && e.secret && e.encrypted);
       if (!kept) throw invalidField(`variables.${i}.value`, 'is required for a new secret variable');
+      checkSecretLength(variable.key, i, ctx.secrets.decrypt(kept.encrypted ?? ''), true);
       return { key: variable.key, secret, encrypted: kept.encrypted };
     }
     if (value === null) throw invalidField(`variables.${i}.value`, 'is required');

@@ -1,4 +1,5 @@
-import { refNameProblem } from '@polytene/protocol';
+import { MIN_SECRET_LENGTH, isTooShortForSecret, refNameProblem } from '@polytene/protocol';
+import { validationFailed } from '../errors.js';
 import { invalidField } from '../projects/validation.js';
 
 export const ENV_VAR_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -45,4 +46,17 @@ export function checkEnvironment(name: string): void {
 export function checkArtifactsDir(dir: string): void {
   const problem = artifactsDirProblem(dir);
   if (problem) throw invalidField('artifacts_dir', problem);
+}
+
+/**
+ * Refuses a secret value shorter than MIN_SECRET_LENGTH (masking it would hide unrelated text in logs),
+ * also one stored before the rule that a change would keep: its owner is asked for a longer one.
+ */
+export function checkSecretLength(key: string, index: number, value: string, stored: boolean): void {
+  if (!isTooShortForSecret(value)) return;
+  const problem = `a secret value must be at least ${MIN_SECRET_LENGTH} characters long`;
+  const hint = stored ? ' (the stored value is shorter: enter a new one)' : '';
+  throw validationFailed(`Variable ${key}: ${problem}${hint}`, [
+    { field: `variables.${index}.value`, message: `${problem}${hint}` },
+  ]);
 }

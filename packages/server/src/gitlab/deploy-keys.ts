@@ -7,17 +7,16 @@ import { GitlabError } from './errors.js';
 import { RUNNER_KEY_CHANGED_TASK } from '../runner-protocol/hello.js';
 import { queueDeployKeyRegistration } from './tasks.js';
 
-/** The runners that must be able to clone `project`: its linked runner and every active shared one. */
+/**
+ * The runners that must be able to clone `project`: its linked runner only, or every active shared one
+ * when it has no runner of its own (shared runners never take a linked project: DESIGN §2).
+ */
 async function runnersNeeding(db: Db, project: Project): Promise<Runner[]> {
   return db
     .selectFrom('runners')
     .selectAll()
     .where('active', '=', true)
-    .where((eb) =>
-      project.runner_id === null
-        ? eb('shared', '=', true)
-        : eb.or([eb('shared', '=', true), eb('id', '=', project.runner_id)]),
-    )
+    .where((eb) => (project.runner_id === null ? eb('shared', '=', true) : eb('id', '=', project.runner_id)))
     .orderBy('id')
     .execute();
 }
@@ -174,8 +173,8 @@ async function summarize(db: Db, projectId: number): Promise<void> {
 }
 
 /**
- * A runner's key changed, or it was paused or resumed: queue every GitLab project it must clone (all of
- * them when it is shared, as a shared runner takes any project's deployments). With `allProjects`
+ * A runner's key changed, or it was paused or resumed: queue every GitLab project it must clone (also
+ * those without a runner of their own when it is shared, as a shared runner takes their deployments). With `allProjects`
  * (it became shared or stopped being shared) every GitLab project is queued, so the ones it no longer
  * serves drop its key from their state.
  */
@@ -188,7 +187,13 @@ export async function queueDeployKeysForRunner(
   if (!runner) return;
   await ctx.db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('projects').select('id').where('source', '=', 'gitlab');
-    if (!runner.shared && !allProjects) query = query.where('runner_id', '=', runner.id);
+    if (!allProjects) {
+      query = query.where((eb) =>
+        runner.shared
+          ? eb.or([eb('runner_id', '=', runner.id), eb('runner_id', 'is', null)])
+          : eb('runner_id', '=', runner.id),
+      );
+    }
     for (const { id } of await query.execute()) await queueDeployKeyRegistration(ctx, trx, id);
   });
 }

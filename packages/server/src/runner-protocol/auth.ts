@@ -14,15 +14,22 @@ function bearer(request: FastifyRequest, prefix: string, what: string): string {
   return token;
 }
 
-/** The runner whose token (`Bearer prt_...`) the request carries, or 401. Paused runners are returned. */
+/**
+ * The runner whose token (`Bearer prt_...`) the request carries, or 401. Paused runners are returned; a
+ * runner whose owner is disabled is refused with 403 (a disabled user's runners do no work).
+ */
 export async function authenticateRunner(db: Db, request: FastifyRequest): Promise<Runner> {
   const token = bearer(request, RUNNER_TOKEN_PREFIX, 'runner token');
-  const runner = await db
+  const row = await db
     .selectFrom('runners')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
+    .leftJoin('users', 'users.id', 'runners.owner_id')
+    .selectAll('runners')
+    .select('users.disabled as owner_disabled')
+    .where('runners.token_hash', '=', hashToken(token))
     .executeTakeFirst();
-  if (!runner) throw new AppError(401, 'UNAUTHORIZED', 'the runner token is not valid');
+  if (!row) throw new AppError(401, 'UNAUTHORIZED', 'the runner token is not valid');
+  const { owner_disabled, ...runner } = row;
+  if (owner_disabled === true) throw forbidden('the owner of this runner is disabled');
   return runner;
 }
 

@@ -64,3 +64,41 @@ describe('claiming a deployment', () => {
     expect(await claimJob(server.ctx, runner, null)).toBeNull();
   });
 });
+
+describe('which runner may claim a project', () => {
+  it('never gives a project linked to runner A to shared runner B, even while A is busy or paused', async () => {
+    const { runner: a } = await insertRunner(server);
+    const { runner: b } = await insertRunner(server, { shared: true });
+    const { project: linked } = await insertProject(server, { runner_id: a.id });
+    const [first, second] = await queueIn(linked.id, 2);
+    const config = await insertBranchConfig(server, {
+      project_id: linked.id,
+      branch_name: 'staging',
+      environment: 'staging',
+    });
+    const build = await insertBuild(server, { project_id: linked.id, branch_config_id: config.id });
+    const staging = await insertQueuedDeployment(server, build, config);
+
+    expect(await claimJob(server.ctx, b, null)).toBeNull();
+    expect((await claimJob(server.ctx, a, null))?.id).toBe(first);
+    // A is busy with production; staging waits for A, not for B.
+    expect(await claimJob(server.ctx, b, null)).toBeNull();
+    await server.ctx.db.updateTable('runners').set({ active: false }).where('id', '=', a.id).execute();
+    expect(await claimJob(server.ctx, b, null)).toBeNull();
+    const statuses = await server.ctx.db
+      .selectFrom('deployments')
+      .select(['id', 'status', 'runner_id'])
+      .where('id', 'in', [second!, staging.id])
+      .execute();
+    expect(statuses.every((d) => d.status === 'queued' && d.runner_id === null)).toBe(true);
+  });
+
+  it('gives a project without a runner of its own to a shared runner, and not to an unshared one', async () => {
+    const { runner: unshared } = await insertRunner(server);
+    const { runner: shared } = await insertRunner(server, { shared: true });
+    const { project } = await insertProject(server, { runner_id: null });
+    const [id] = await queueIn(project.id, 1);
+    expect(await claimJob(server.ctx, unshared, null)).toBeNull();
+    expect((await claimJob(server.ctx, shared, null))?.id).toBe(id);
+  });
+});

@@ -21,7 +21,8 @@ function isOneRunningViolation(error: unknown): boolean {
 
 /**
  * Claims, in one transaction, the oldest queued deployment this runner may take: its project is linked
- * to this runner or the runner is shared, the runner is active, and nothing runs in (project,
+ * to this runner, or has no runner of its own and this runner is shared (a project linked to another
+ * runner is never taken, not even while that runner is busy or offline: DESIGN §2), the runner is active and its owner (if any) not disabled, and nothing runs in (project,
  * environment) nor waits there ahead of it. Rows other runners are claiming are skipped
  * (`FOR UPDATE SKIP LOCKED`); the partial unique index on running deployments is the last guard, and a
  * claim it stops is tried again. Null when there is nothing to take.
@@ -34,7 +35,8 @@ export async function claimJob(ctx: AppContext, runner: Runner, ip: string | nul
           SELECT d.id FROM deployments d
           JOIN projects p ON p.id = d.project_id
           JOIN runners r ON r.id = ${runner.id}
-          WHERE d.status = 'queued' AND r.active AND (p.runner_id = r.id OR r.shared)
+          WHERE d.status = 'queued' AND r.active AND (p.runner_id = r.id OR (p.runner_id IS NULL AND r.shared))
+            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.owner_id AND u.disabled)
             AND NOT EXISTS (
               SELECT 1 FROM deployments o
               WHERE o.project_id = d.project_id AND o.environment = d.environment AND o.id <> d.id

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@polytene/protocol';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { adminSession, insertUser, startTestServer, type TestServer } from '../test-support/server.js';
+import { claimJob } from './claim.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -240,7 +241,7 @@ describe('POST /api/v1/runner/jobs/request', () => {
     expect(seen.last_seen_at).toBeInstanceOf(Date);
   });
 
-  it('gives a runner not linked to the project nothing, and a shared runner the job', async () => {
+  it('gives a project linked to a runner to no other runner, shared or not; a shared one takes a project without a runner', async () => {
     const { deployment } = await queuedJob('production');
     const { token: stranger } = await insertRunner(server);
     expect((await requestJob(stranger)).statusCode).toBe(204);
@@ -251,9 +252,14 @@ describe('POST /api/v1/runner/jobs/request', () => {
       .where('id', '<>', deployment.id)
       .execute();
     const { token: shared } = await insertRunner(server, { shared: true });
+    expect((await requestJob(shared)).statusCode).toBe(204);
+    const { project: unlinked } = await insertProject(server, { runner_id: null });
+    const open = await queue(unlinked.id);
+    expect((await requestJob(stranger)).statusCode).toBe(204);
     const res = await requestJob(shared);
     expect(res.statusCode).toBe(201);
-    expect(res.json().id).toBe(deployment.id);
+    expect(res.json().id).toBe(open.id);
+    expect((await deploymentRow(deployment.id)).status).toBe('queued');
   });
 
   it('runs one deployment per (project, environment) at a time, oldest first', async () => {
@@ -489,3 +495,48 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<v
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('a runner whose owner is disabled', () => {
+  let admin: Awaited<ReturnType<typeof adminSession>>;
+  beforeAll(async () => {
+    admin = await adminSession(server);
+  });
+
+  async function disable(userId: number, disabled: boolean) {
+    const res = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${userId}`,
+      headers: admin,
+      payload: { disabled },
+    });
+    expect(res.statusCode).toBe(200);
+  }
+
+  it('is told so on hello and on a job request, takes no job, and works again once the owner is enabled', async () => {
+    const owner = await insertUser(server, { login: 'runner-owner' });
+    const { runner, token } = await insertRunner(server, { owner_id: owner.id, shared: true });
+    const { project } = await insertProject(server, { runner_id: runner.id, owner_id: owner.id });
+    const deployment = await queue(project.id);
+    await disable(owner.id, true);
+
+    const hello = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/runner/hello',
+      headers: auth(token),
+      payload: { version: '1.2.3', hostname: 'h', public_key: null, concurrency: 1 },
+    });
+    expect(hello.statusCode).toBe(403);
+    expect(hello.json().error.message).toBe('the owner of this runner is disabled');
+    const request = await requestJob(token);
+    expect(request.statusCode).toBe(403);
+    expect(request.json().error.message).toBe('the owner of this runner is disabled');
+    // Even a claim already under way (a long poll that began before) takes nothing.
+    expect(await claimJob(server.ctx, runner, null)).toBeNull();
+    expect((await deploymentRow(deployment.id)).status).toBe('queued');
+
+    await disable(owner.id, false);
+    const res = await requestJob(token);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().id).toBe(deployment.id);
+  });
+});

@@ -92,7 +92,8 @@ export async function createUser(db: Db, actor: Actor, input: NewUserInput): Pro
 
 /**
  * Changes a user's account. The last active administrator can be neither demoted nor disabled, so the
- * installation always keeps someone who can manage it; disabling a user ends their sessions.
+ * installation always keeps someone who can manage it; disabling a user ends their sessions and revokes
+ * their API tokens.
  */
 export async function updateUser(db: Db, actor: Actor, id: number, changes: UserChanges): Promise<User> {
   return db.transaction().execute(async (trx) => {
@@ -125,9 +126,7 @@ export async function updateUser(db: Db, actor: Actor, id: number, changes: User
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (changes.disabled === true && !before.disabled) {
-      await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    }
+    if (changes.disabled === true && !before.disabled) await endAccess(trx, id);
     await recordAudit(trx, {
       actor,
       action: actionFor(before, changes),
@@ -138,6 +137,21 @@ export async function updateUser(db: Db, actor: Actor, id: number, changes: User
     });
     return after;
   });
+}
+
+/**
+ * A disabled user's sessions end and their API tokens are revoked for good: enabling the user again
+ * does not bring them back (they make new ones). Their runners are refused while they are disabled
+ * (runner-protocol/auth.ts, claim.ts).
+ */
+async function endAccess(trx: Db, userId: number): Promise<void> {
+  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await trx
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 function actionFor(before: User, changes: UserChanges): string {

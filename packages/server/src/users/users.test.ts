@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
+  bearerFor,
   insertUser,
   login,
   startTestServer,
@@ -165,6 +166,34 @@ describe('changing users', () => {
     const [event] = await auditOf(frank.id, 'disable');
     expect(event?.before).toMatchObject({ disabled: false });
     expect(event?.after).toMatchObject({ disabled: true });
+  });
+
+  it('disabling a user revokes their API tokens, so enabling them again does not bring the tokens back', async () => {
+    const hank = await insertUser(server, { login: 'hank' });
+    const bearer = await bearerFor(server, await login(server, 'hank', TEST_PASSWORD));
+    const me = () => server.app.inject({ method: 'GET', url: '/api/v1/user', headers: bearer });
+    expect((await me()).statusCode).toBe(200);
+    const patch = (disabled: boolean) =>
+      server.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${hank.id}`,
+        headers: admin,
+        payload: { disabled },
+      });
+    expect((await patch(true)).statusCode).toBe(200);
+    expect((await me()).statusCode).toBe(401);
+    expect((await patch(false)).statusCode).toBe(200);
+    expect((await me()).statusCode).toBe(401);
+    const tokens = await server.ctx.db
+      .selectFrom('api_tokens')
+      .select('revoked_at')
+      .where('user_id', '=', hank.id)
+      .execute();
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]?.revoked_at).not.toBeNull();
+    const session = await login(server, 'hank', TEST_PASSWORD);
+    const listed = await server.app.inject({ method: 'GET', url: '/api/v1/user/tokens', headers: session });
+    expect(listed.json().tokens).toEqual([]);
   });
 
   it('keeps the last active admin from demoting or disabling themself, but allows it once another admin exists', async () => {

@@ -121,6 +121,8 @@ export const en = {
   'projects.publicLabel': 'Public',
   'projects.noRunner': 'no runner linked',
   'projects.noRunnerOption': '— none (shared runners only) —',
+  'projects.runnerHint':
+    'Only the linked runner deploys this project; with none linked, any shared runner does.',
   'projects.name': 'Name',
   'projects.cloneUrl': 'Clone URL',
   'projects.cloneUrlHint': 'SSH or HTTPS URL the runner clones from.',
@@ -179,7 +181,7 @@ export const en = {
   'branch.tabMoves': 'Tab moves focus (switch)',
   'branch.variables': 'Variables',
   'branch.variablesHint':
-    'Passed to the script as environment variables. Secret values are never shown again and are masked in logs.',
+    'Passed to the script as environment variables. Secret values must be at least 8 characters long; they are never shown again and are masked in logs.',
   'branch.varKey': 'NAME',
   'branch.varValue': 'value',
   'branch.secret': 'secret',
@@ -248,7 +250,7 @@ export const en = {
 
   'runners.create': 'New runner',
   'runners.name': 'Name',
-  'runners.sharedHint': 'Shared: may take deployments of every project',
+  'runners.sharedHint': 'Shared: takes deployments of projects that have no runner of their own',
   'runners.tokenFor': 'Token of runner {name}',
   'runners.commandHint': 'On the deploy host, as the runner’s own user, run:',
   'runners.tokenAbove': 'Its new token is shown above.',

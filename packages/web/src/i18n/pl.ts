@@ -123,6 +123,8 @@ export const pl: Record<MessageKey, string> = {
   'projects.publicLabel': 'Publiczny',
   'projects.noRunner': 'brak przypisanego runnera',
   'projects.noRunnerOption': '— brak (tylko runnery współdzielone) —',
+  'projects.runnerHint':
+    'Ten projekt wdraża wyłącznie przypisany do niego runner; gdy żadnego nie przypisano, robi to dowolny runner współdzielony.',
   'projects.name': 'Nazwa',
   'projects.cloneUrl': 'Adres klonowania',
   'projects.cloneUrlHint': 'Adres SSH lub HTTPS, z którego runner klonuje repozytorium.',
@@ -182,7 +184,7 @@ export const pl: Record<MessageKey, string> = {
   'branch.tabMoves': 'Tab przenosi fokus (przełącz)',
   'branch.variables': 'Zmienne',
   'branch.variablesHint':
-    'Przekazywane do skryptu jako zmienne środowiskowe. Wartości tajne nie są już nigdy pokazywane i są maskowane w logach.',
+    'Przekazywane do skryptu jako zmienne środowiskowe. Wartości tajne muszą mieć co najmniej 8 znaków; nie są już nigdy pokazywane i są maskowane w logach.',
   'branch.varKey': 'NAZWA',
   'branch.varValue': 'wartość',
   'branch.secret': 'tajna',
@@ -251,7 +253,7 @@ export const pl: Record<MessageKey, string> = {
 
   'runners.create': 'Nowy runner',
   'runners.name': 'Nazwa',
-  'runners.sharedHint': 'Współdzielony: może przejmować wdrożenia wszystkich projektów',
+  'runners.sharedHint': 'Współdzielony: przejmuje wdrożenia projektów, które nie mają własnego runnera',
   'runners.tokenFor': 'Token runnera {name}',
   'runners.commandHint': 'Na maszynie wdrożeniowej, jako własny użytkownik runnera, uruchom:',
   'runners.tokenAbove': 'Nowy token jest pokazany wyżej.',

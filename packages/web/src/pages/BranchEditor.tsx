@@ -317,6 +317,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                   type={v.secret ? 'password' : 'text'}
                   autoComplete="off"
                   placeholder={v.stored ? t('branch.secretKept') : t('branch.varValue')}
+                  aria-invalid={Boolean(errors.of(`variables.${i}.value`))}
                   value={v.value}
                   onChange={(e) => setVariable(i, { value: e.target.value })}
                 />

@@ -118,6 +118,7 @@ export function ProjectPage({ id }: { id: number }) {
               {p.deploy_key_error && <p className="field-error">{p.deploy_key_error}</p>}
             </dd>
           </dl>
+          <p className="hint">{t('projects.runnerHint')}</p>
         </section>
       </div>
       {p.webhook_urls && p.webhook_secret && (

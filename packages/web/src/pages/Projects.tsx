@@ -156,7 +156,7 @@ export function ProjectFields({
           />
         )}
       </Field>
-      <Field label={t('common.runner')} error={errors.of('runner_id')}>
+      <Field label={t('common.runner')} error={errors.of('runner_id')} hint={t('projects.runnerHint')}>
         {(p) => (
           <select
             {...p}

@@ -145,7 +145,11 @@ export function RunnersPage() {
                 {r.online ? t('runners.online') : t('runners.offline')}
               </span>
               {!r.active && <span className="tag tag-warn">{t('runners.paused')}</span>}
-              {r.shared && <span className="tag">{t('runners.shared')}</span>}
+              {r.shared && (
+                <span className="tag" title={t('runners.sharedHint')}>
+                  {t('runners.shared')}
+                </span>
+              )}
             </div>
             <dl className="facts">
               <dt>{t('runners.lastSeen')}</dt>
