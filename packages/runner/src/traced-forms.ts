@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
  * whole word) and expanded unquoted (split into fields, each quoted on its own). Each form is printed
  * between two markers, so what lies between them is exactly the text the trace would show for the value.
  */
-const QUERY = `a=$1 z=$2; shift 2
+const QUERY = `a=$1 z=$2 n=$3
 set -f
-for v in "$@"; do
+for ((i = 0; i < n; i++)); do
+  name=POLYTENE_MASK_$i
+  v=\${!name}
   set -x
   : "$a$v$z"
   : " $a$v$z"
@@ -56,8 +58,14 @@ function askBash(values: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   return new Promise((resolve) => {
     execFile(
       'bash',
-      ['--noprofile', '--norc', '-c', QUERY, 'polytene-mask', start, end, ...values],
-      { env, timeout: QUERY_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      ['--noprofile', '--norc', '-c', QUERY, 'polytene-mask', start, end, String(values.length)],
+      // The values go in the environment, which only this user can read, never in argv (`ps` shows it).
+      {
+        env: { ...env, ...Object.fromEntries(values.map((v, i) => [`POLYTENE_MASK_${i}`, v])) },
+        timeout: QUERY_TIMEOUT_MS,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
       (error, _stdout, stderr) => {
         if (error) return resolve([]);
         const between = new RegExp(`${start}([\\s\\S]*?)${end}`, 'g');
