@@ -20,6 +20,7 @@ describe('security headers over plain http (the UI opened as http://deploy-vm:80
       expect(String(headers['content-security-policy']), url).toContain("script-src 'self'");
       expect(String(headers['content-security-policy']), url).not.toContain('upgrade-insecure-requests');
       expect(headers['strict-transport-security'], url).toBeUndefined();
+      expect(headers['cross-origin-opener-policy'], url).toBeUndefined();
     }
   });
 });

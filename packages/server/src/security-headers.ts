@@ -23,6 +23,8 @@ export function helmetOptions(publicUrl: string): FastifyHelmetOptions {
       },
     },
     strictTransportSecurity: https,
+    // Browsers ignore it on an http origin other than localhost, with an error in the console.
+    crossOriginOpenerPolicy: https,
   };
 }
 
