@@ -38,9 +38,7 @@ function databaseLine(server: RunningServer): string {
   const cluster = server.embeddedCluster;
   if (!cluster) return 'external PostgreSQL';
   const where = `embedded PostgreSQL in ${cluster.dir}`;
-  return cluster.movedBecause
-    ? `${where} (not in ${server.ctx.config.dataDir}: ${cluster.movedBecause})`
-    : where;
+  return cluster.movedBecause ? `${where} (${cluster.movedBecause})` : where;
 }
 
 function announce(server: RunningServer): void {

@@ -76,25 +76,42 @@ async function movedClusterDir(dataDir: string): Promise<string> {
  */
 export async function embeddedLayout(dataDir: string): Promise<EmbeddedLayout> {
   const packaged = await packagedBinaries();
-  const inDataDir = path.resolve(dataDir, 'postgres');
   if (process.getuid?.() !== 0) {
-    return { binaries: packaged, clusterDir: inDataDir, owner: null, movedBecause: null };
+    return {
+      binaries: packaged,
+      clusterDir: path.resolve(dataDir, 'postgres'),
+      owner: null,
+      movedBecause: null,
+    };
   }
   const owner = await postgresUser();
+  try {
+    return await rootLayout(dataDir, packaged, owner);
+  } catch (error) {
+    throw new Error(
+      `running as root, the embedded PostgreSQL (run as the OS user postgres) needs ${ROOT_STATE_DIR} for what it cannot reach under ${path.resolve(dataDir)}, and that failed (${(error as Error).message}): make ${ROOT_STATE_DIR} writable, run Polytene as a normal user, or use an external PostgreSQL (POLYTENE_DATABASE_URL)`,
+    );
+  }
+}
+
+async function rootLayout(
+  dataDir: string,
+  packaged: PostgresBinaries,
+  owner: { uid: number; gid: number },
+): Promise<EmbeddedLayout> {
   const binaries = reaches(owner, binaryPath(packaged, 'postgres'))
     ? packaged
     : await reachableCopy(packaged, ROOT_STATE_DIR);
   const pointer = path.join(dataDir, 'postgres-location');
   if (!existsSync(pointer) && reaches(owner, path.dirname(path.resolve(dataDir)))) {
     await chmod(dataDir, 0o711);
-    return { binaries, clusterDir: inDataDir, owner, movedBecause: null };
+    return { binaries, clusterDir: path.resolve(dataDir, 'postgres'), owner, movedBecause: null };
   }
-  const clusterDir = await movedClusterDir(dataDir);
-  await mkdir(path.dirname(clusterDir), { recursive: true });
-  await chmod(path.dirname(clusterDir), 0o755);
+  await mkdir(ROOT_STATE_DIR, { recursive: true });
+  await chmod(ROOT_STATE_DIR, 0o755);
   return {
     binaries,
-    clusterDir,
+    clusterDir: await movedClusterDir(dataDir),
     owner,
     movedBecause: `the postgres OS user cannot enter ${path.resolve(dataDir)}`,
   };
