@@ -15,7 +15,8 @@ export function ensureBuilt(): void {
   execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more chromium switches, e.g. `--host-resolver-rules` to reach the server by a name. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -26,6 +27,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }

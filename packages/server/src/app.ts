@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import type { App } from './http/types.js';
 import { errorHandler } from './http/errors.js';
+import { apiDocsCsp, helmetOptions } from './security-headers.js';
 import { validatorCompiler } from './http/validator.js';
 import { authenticate } from './auth/hook.js';
 import { authRoutes } from './auth/routes.js';
@@ -49,17 +50,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-      },
-    },
-  });
+  await app.register(helmet, helmetOptions(ctx.publicUrl));
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -68,7 +59,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: apiDocsCsp(ctx.publicUrl),
+  });
 
   app.addHook('onRequest', authenticate(ctx));
 

