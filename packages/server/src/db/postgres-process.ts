@@ -16,6 +16,11 @@ export interface Postmaster {
 const MESSAGES_LOCALE = 'C';
 const READY = 'database system is ready to accept connections';
 
+function environmentIsUtf8(): boolean {
+  const locale = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || '';
+  return /utf-?8/i.test(locale);
+}
+
 function lastLines(text: string, count = 5): string {
   return text.trim().split('\n').slice(-count).join(' | ');
 }
@@ -51,6 +56,9 @@ export async function initCluster(
         '--username=postgres',
         `--pwfile=${passwordFile}`,
         `--lc-messages=${MESSAGES_LOCALE}`,
+        // UTF-8 always: in a container without LANG, initdb would otherwise make a SQL_ASCII database.
+        '--encoding=UTF8',
+        ...(environmentIsUtf8() ? [] : ['--locale=C']),
       ]);
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
