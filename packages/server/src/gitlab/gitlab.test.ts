@@ -266,6 +266,33 @@ describe('listing and importing', () => {
     expect(res.json().error.details.project_ids).toContain(status.project_id);
   });
 
+  it('re-sync and background deploy keys call the instance URL, following an admin who moves it', async () => {
+    await connect();
+    const { status } = await importOne('moving');
+    const elsewhere = 'http://127.0.0.1:9';
+    expect(
+      (await api('PATCH', `/api/v1/gitlab/instances/${standinInstance}`, { url: elsewhere })).statusCode,
+    ).toBe(200);
+    try {
+      expect((await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json().gitlab_url).toBe(
+        elsewhere,
+      );
+      const resync = await api('POST', `/api/v1/projects/${status.project_id}/gitlab/resync`);
+      expect(resync.statusCode).toBe(502);
+      expect(resync.json().error.message).toContain(`GitLab at ${elsewhere} did not answer`);
+      const { runner } = await runnerWithKey('moving');
+      await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+      await eventually(async () => {
+        const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+        return (s.deploy_key_error ?? '').includes(elsewhere);
+      }, 'the deploy key job calling the moved URL');
+    } finally {
+      await api('PATCH', `/api/v1/gitlab/instances/${standinInstance}`, { url: gitlab.url });
+    }
+    const again = await api('POST', `/api/v1/projects/${status.project_id}/gitlab/resync`);
+    expect(again.statusCode, again.body).toBe(200);
+  });
+
   it('refuses to import the same project twice with a clear 409', async () => {
     const { source, status } = await importOne('twice');
     const res = await api('POST', '/api/v1/gitlab/import', { project_ids: [source.id] });

@@ -211,6 +211,27 @@ describe('GitLab instances (admin setting)', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the instance routes, and the connection body as instance_id + token', async () => {
+    const doc = (await asAdmin('GET', '/api/docs/json')).json() as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    expect(Object.keys(doc.paths['/api/v1/gitlab/instances'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'post']),
+    );
+    expect(Object.keys(doc.paths['/api/v1/gitlab/instances/{id}'] ?? {})).toEqual(
+      expect.arrayContaining(['patch', 'delete']),
+    );
+    const body = doc.paths['/api/v1/user/gitlab']!.put!.requestBody!.content['application/json']!.schema as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(body.properties).sort()).toEqual(['instance_id', 'token']);
+  });
+});
+
 describe('verify errors in plain words', () => {
   it('a closed port and a port that does not speak HTTP read the same, with no socket codes', async () => {
     const target = await listeningPort();
