@@ -63,7 +63,11 @@ describe('GitLab import to deployment', () => {
     const sha = repo.commit({ 'app.txt': 'version 1\n' });
     const source = gitlab.addProject({ name: 'webshop', default_branch: 'main', ssh_url: repo.url });
 
-    await api.call('PUT', '/api/v1/user/gitlab', { gitlab_url: gitlab.url, token: 'glpat-e2e' });
+    const instance = await api.call<{ id: number }>('POST', '/api/v1/gitlab/instances', {
+      name: 'Team GitLab',
+      url: gitlab.url,
+    });
+    await api.call('PUT', '/api/v1/user/gitlab', { instance_id: instance.id, token: 'glpat-e2e' });
     const verified = await api.call<{ ok: boolean; user: { username: string } }>(
       'POST',
       '/api/v1/user/gitlab/verify',

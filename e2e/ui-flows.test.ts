@@ -240,8 +240,41 @@ describe('the browser UI against a real server', () => {
   it('offers the GitLab connection and API tokens on the profile page', async () => {
     await page.goto(`${server.url}/profile`);
     await page.getByRole('heading', { name: 'GitLab connection' }).waitFor();
+    // No GitLab instance is configured yet: the admin is offered to add one.
+    await page.getByRole('link', { name: 'Add a GitLab instance' }).waitFor();
     await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
     await screenshot(page, '13-profile');
+  });
+
+  it('tells a member with no GitLab instance configured to ask an administrator', async () => {
+    await apiCall('POST', '/api/v1/users', {
+      login: 'mia',
+      email: 'mia@example.test',
+      password: 'First-Passw0rd-42',
+    });
+    const memberContext = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-GB',
+    });
+    try {
+      const member = await memberContext.newPage();
+      await member.goto(`${server.url}/login`);
+      await member.getByLabel('Login').fill('mia');
+      await member.getByLabel('Password').fill('First-Passw0rd-42');
+      await member.getByRole('button', { name: 'Log in' }).click();
+      await member.getByLabel('Current password').fill('First-Passw0rd-42');
+      await member.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+      await member.getByLabel('New password again').fill(NEW_PASSWORD);
+      await member.getByRole('button', { name: 'Change password' }).click();
+      await member.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      await member.goto(`${server.url}/profile`);
+      await member.getByText('Ask an administrator to add your GitLab instance.').waitFor();
+      expect(await member.getByRole('link', { name: 'Add a GitLab instance' }).count()).toBe(0);
+      expect(await member.getByRole('link', { name: 'GitLab', exact: true }).count()).toBe(0);
+      await screenshot(member, '13b-profile-member-no-gitlab');
+    } finally {
+      await memberContext.close();
+    }
   });
 
   it('counts the public project’s deployment on the landing page chart', async () => {

@@ -201,12 +201,22 @@ describe('the browser UI with the real runner', () => {
     expect(consoleErrors).toEqual([]);
   }, 180_000);
 
-  it('imports several projects from GitLab: connect on the profile, search, pick two, import', async () => {
+  it('imports several projects from GitLab: add the instance, connect on the profile, search, pick two, import', async () => {
     gitlab = await new GitlabStandin().start();
     gitlab.addUser('glpat-ui-e2e', { username: 'lead' });
     for (const name of ['webshop', 'webshop-admin', 'blog']) gitlab.addProject({ name, ssh_url: repo.url });
+    // With no instance configured, the profile sends the admin to add one.
     await page.goto(`${server.url}/profile`);
-    await page.getByLabel('GitLab URL').fill(gitlab.url);
+    await page.getByRole('link', { name: 'Add a GitLab instance' }).click();
+    await page.getByRole('heading', { name: 'GitLab instances' }).waitFor();
+    await page.getByLabel('Name').fill('Team GitLab');
+    await page.getByLabel('URL').fill(gitlab.url);
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'Team GitLab', exact: true }).waitFor();
+    await screenshot(page, 'runner-06a-gitlab-instances');
+
+    await page.goto(`${server.url}/profile`);
+    await page.getByLabel('GitLab instance').selectOption({ label: `Team GitLab (${gitlab.url})` });
     await page.getByLabel('Personal access token').fill('glpat-ui-e2e');
     await page.getByRole('button', { name: 'Save and verify' }).click();
     await page.getByText('Connected as lead.').first().waitFor({ timeout: 30_000 });

@@ -20,6 +20,7 @@ import { BuildPage } from './pages/Build';
 import { DeploymentPage } from './pages/Deployment';
 import { RunnersPage } from './pages/Runners';
 import { UsersPage } from './pages/Users';
+import { GitlabInstancesPage } from './pages/GitlabInstances';
 import { ProfilePage } from './pages/Profile';
 import { HistoryPage } from './pages/History';
 import { HelpPage } from './pages/Help';
@@ -40,6 +41,7 @@ const PRIVATE_ROUTES: Route[] = [
   ['/deployments/:id', (p) => <DeploymentPage id={Number(p.id)} />],
   ['/runners', () => <RunnersPage />],
   ['/users', () => <UsersPage />],
+  ['/gitlab-instances', () => <GitlabInstancesPage />],
   ['/profile', () => <ProfilePage />],
   ['/history', () => <HistoryPage />],
 ];

@@ -43,9 +43,19 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** A GitLab an admin configured (0008); members store tokens only for these. */
+export interface GitlabInstancesTable {
+  id: Id;
+  name: string;
+  url: string;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 export interface GitlabConnectionsTable {
   user_id: number;
-  gitlab_url: string;
+  /** The GitLab instance the token is for (0008). */
+  instance_id: number;
   token_encrypted: string;
   verified_username: string | null;
   last_error: string | null;
@@ -94,6 +104,8 @@ export interface ProjectsTable {
   gitlab_hook_error: string | null;
   /** Polytene's webhook in GitLab (0006): null when not from GitLab. */
   gitlab_hook_state: 'pending' | 'registered' | 'failed' | null;
+  /** The GitLab instance the project lives in (0008); gitlab_url is a copy of its URL. */
+  gitlab_instance_id: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -256,6 +268,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   gitlab_connections: GitlabConnectionsTable;
+  gitlab_instances: GitlabInstancesTable;
   runners: RunnersTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;

@@ -3,11 +3,15 @@ import type { Db } from '../db/database.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { AppError } from '../errors.js';
 import { invalidField } from '../projects/validation.js';
-import { GitlabClient, gitlabUrlProblem, normalizeGitlabUrl, type GitlabUser } from './client.js';
+import { GitlabClient, type GitlabUser } from './client.js';
 import { GitlabError } from './errors.js';
+import { findInstance, type InstanceView } from './instances.js';
 
 export interface ConnectionView {
   connected: boolean;
+  /** The admin-configured GitLab the token is for. */
+  instance: InstanceView | null;
+  /** The instance's URL, as before instances existed. */
   gitlab_url: string | null;
   verified_username: string | null;
   last_error: string | null;
@@ -18,40 +22,64 @@ export type VerifyResult =
   | { ok: true; user: Pick<GitlabUser, 'id' | 'username' | 'name'>; scopes: string[] | null }
   | { ok: false; error: { kind: string; message: string } };
 
+/** A client for a stored connection, with the instance it talks to. */
+export interface ConnectedClient {
+  client: GitlabClient;
+  instance: InstanceView;
+}
+
 export async function connectionView(db: Db, userId: number): Promise<ConnectionView> {
   const row = await db
     .selectFrom('gitlab_connections')
-    .selectAll()
-    .where('user_id', '=', userId)
+    .innerJoin('gitlab_instances', 'gitlab_instances.id', 'gitlab_connections.instance_id')
+    .select([
+      'gitlab_instances.id',
+      'gitlab_instances.name',
+      'gitlab_instances.url',
+      'gitlab_connections.verified_username',
+      'gitlab_connections.last_error',
+      'gitlab_connections.updated_at',
+    ])
+    .where('gitlab_connections.user_id', '=', userId)
     .executeTakeFirst();
   return {
     connected: row !== undefined,
-    gitlab_url: row?.gitlab_url ?? null,
+    instance: row ? { id: row.id, name: row.name, url: row.url } : null,
+    gitlab_url: row?.url ?? null,
     verified_username: row?.verified_username ?? null,
     last_error: row?.last_error ?? null,
     updated_at: row ? row.updated_at.toISOString() : null,
   };
 }
 
-/** Stores (or replaces) the user's GitLab URL and token; the token is encrypted and never shown again. */
+/**
+ * Stores (or replaces) the user's token for one of the GitLab instances an admin configured; the token is
+ * encrypted and never shown again. The URL is the instance's: nothing the user types is an address.
+ */
 export async function saveConnection(
   ctx: AppContext,
   actor: Actor,
   userId: number,
-  input: { gitlab_url: string; token: string },
+  input: { instance_id: number; token: string },
 ): Promise<ConnectionView> {
-  const problem = gitlabUrlProblem(input.gitlab_url.trim());
-  if (problem) throw invalidField('gitlab_url', problem);
   if (!input.token.trim()) throw invalidField('token', 'must not be empty');
-  const gitlabUrl = normalizeGitlabUrl(input.gitlab_url);
   await ctx.db.transaction().execute(async (trx) => {
+    const instance = await findInstance(trx, input.instance_id);
+    if (!instance) {
+      throw new AppError(
+        404,
+        'NOT_FOUND',
+        `there is no GitLab instance ${input.instance_id}; ask an administrator to add your GitLab instance`,
+        [{ field: 'instance_id', message: 'is not a configured GitLab instance' }],
+      );
+    }
     const before = await trx
       .selectFrom('gitlab_connections')
-      .select('gitlab_url')
+      .select('instance_id')
       .where('user_id', '=', userId)
       .executeTakeFirst();
     const values = {
-      gitlab_url: gitlabUrl,
+      instance_id: instance.id,
       token_encrypted: ctx.secrets.encrypt(input.token.trim()),
       verified_username: null,
       last_error: null,
@@ -68,7 +96,7 @@ export async function saveConnection(
       entityType: 'gitlab_connection',
       entityId: userId,
       before: before ?? null,
-      after: { gitlab_url: gitlabUrl, token: 'set' },
+      after: { instance_id: instance.id, gitlab_url: instance.url, token: 'set' },
     });
   });
   return connectionView(ctx.db, userId);
@@ -79,7 +107,7 @@ export async function deleteConnection(ctx: AppContext, actor: Actor, userId: nu
     const removed = await trx
       .deleteFrom('gitlab_connections')
       .where('user_id', '=', userId)
-      .returning('gitlab_url')
+      .returning('instance_id')
       .executeTakeFirst();
     if (!removed) throw new AppError(404, 'NOT_FOUND', 'no GitLab connection is stored');
     await recordAudit(trx, {
@@ -92,45 +120,61 @@ export async function deleteConnection(ctx: AppContext, actor: Actor, userId: nu
   });
 }
 
-/** A client for the user's stored connection; 409 when the user has none. */
-export async function clientFor(ctx: AppContext, userId: number): Promise<GitlabClient> {
-  const row = await ctx.db
+/** The user's connection (token and its instance), when the user has one. */
+async function storedConnection(db: Db, userId: number, instanceId?: number | null) {
+  let query = db
     .selectFrom('gitlab_connections')
-    .select(['gitlab_url', 'token_encrypted'])
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+    .innerJoin('gitlab_instances', 'gitlab_instances.id', 'gitlab_connections.instance_id')
+    .select([
+      'gitlab_instances.id',
+      'gitlab_instances.name',
+      'gitlab_instances.url',
+      'gitlab_connections.token_encrypted',
+    ])
+    .where('gitlab_connections.user_id', '=', userId);
+  if (instanceId !== undefined && instanceId !== null)
+    query = query.where('gitlab_connections.instance_id', '=', instanceId);
+  return query.executeTakeFirst();
+}
+
+/** A client for the user's stored connection, at its instance's URL; 409 when the user has none. */
+export async function clientFor(ctx: AppContext, userId: number): Promise<ConnectedClient> {
+  const row = await storedConnection(ctx.db, userId);
   if (!row) {
     throw new AppError(409, 'GITLAB_NOT_CONNECTED', 'connect GitLab first (PUT /api/v1/user/gitlab)');
   }
-  return new GitlabClient(row.gitlab_url, ctx.secrets.decrypt(row.token_encrypted));
+  return {
+    client: new GitlabClient(row.url, ctx.secrets.decrypt(row.token_encrypted)),
+    instance: { id: row.id, name: row.name, url: row.url },
+  };
 }
 
 /**
  * A client for background work on an imported project: the connection of the user who imported (or last
- * re-synced) it, which must point at the project's GitLab.
+ * re-synced) it, which must be to the project's GitLab instance; the URL is the instance's.
  */
 export async function clientForProject(
   ctx: AppContext,
-  project: { gitlab_url: string | null; gitlab_user_id: number | null; owner_id: number | null },
+  project: {
+    gitlab_url: string | null;
+    gitlab_instance_id: number | null;
+    gitlab_user_id: number | null;
+    owner_id: number | null;
+  },
 ): Promise<GitlabClient> {
   const userId = project.gitlab_user_id ?? project.owner_id;
   const row =
-    userId === null || project.gitlab_url === null
+    userId === null || project.gitlab_instance_id === null
       ? undefined
-      : await ctx.db
-          .selectFrom('gitlab_connections')
-          .innerJoin('users', 'users.id', 'gitlab_connections.user_id')
-          .select(['gitlab_connections.gitlab_url', 'gitlab_connections.token_encrypted', 'users.login'])
-          .where('gitlab_connections.user_id', '=', userId)
-          .executeTakeFirst();
-  if (!row || row.gitlab_url !== project.gitlab_url) {
+      : await storedConnection(ctx.db, userId, project.gitlab_instance_id);
+  if (!row) {
     throw new GitlabError(
       'not_connected',
       `no GitLab connection to ${project.gitlab_url ?? 'GitLab'} serves this project any more; ` +
         're-sync the project (POST /api/v1/projects/:id/gitlab/resync) with a connected account',
     );
   }
-  return new GitlabClient(row.gitlab_url, ctx.secrets.decrypt(row.token_encrypted));
+  return new GitlabClient(row.url, ctx.secrets.decrypt(row.token_encrypted));
 }
 
 /** Stores the latest failure (or success: null) of the user's connection, for the profile page. */
@@ -148,7 +192,7 @@ export async function recordConnectionError(
 
 /** Asks GitLab who the token belongs to and whether it may write (the `api` scope); stores the outcome. */
 export async function verifyConnection(ctx: AppContext, userId: number): Promise<VerifyResult> {
-  const client = await clientFor(ctx, userId);
+  const { client } = await clientFor(ctx, userId);
   try {
     const user = await client.currentUser();
     const scopes = await client.tokenScopes();

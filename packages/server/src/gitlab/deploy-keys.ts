@@ -105,7 +105,7 @@ async function ensureKey(
     .select('gitlab_deploy_keys.gitlab_key_id')
     .where('gitlab_deploy_keys.fingerprint', '=', runner.public_key_fingerprint!)
     .where('gitlab_deploy_keys.gitlab_key_id', 'is not', null)
-    .where('projects.gitlab_url', '=', project.gitlab_url)
+    .where('projects.gitlab_instance_id', '=', project.gitlab_instance_id)
     .executeTakeFirst();
   if (known?.gitlab_key_id) {
     try {

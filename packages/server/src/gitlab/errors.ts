@@ -47,7 +47,7 @@ export function gitlabAppError(error: GitlabError): AppError {
   });
 }
 
-/** Turns anything gitbeaker or fetch throws into a GitlabError naming what went wrong. */
+/** Turns anything gitbeaker or fetch throws into a GitlabError saying in plain words what went wrong. */
 export function classifyGitlabFailure(error: unknown, gitlabUrl: string, what: string): GitlabError {
   if (error instanceof GitlabError) return error;
   const at = `GitLab at ${gitlabUrl}`;
@@ -68,14 +68,11 @@ export function classifyGitlabFailure(error: unknown, gitlabUrl: string, what: s
   if (error instanceof SyntaxError) {
     return new GitlabError('malformed', `${at} sent an answer that is not valid JSON (${what})`);
   }
-  if (error instanceof TypeError) {
-    const code = (error.cause as { code?: string } | undefined)?.code;
-    if (error.message.includes('Invalid URL'))
-      return new GitlabError('bad_url', `${gitlabUrl} is not a valid URL`);
-    return new GitlabError('unreachable', `${at} is unreachable${code ? ` (${code})` : ''} (${what})`);
-  }
-  const text = error instanceof Error ? error.message : String(error);
-  return new GitlabError('unreachable', `${at} could not be reached (${what}): ${text}`);
+  if (error instanceof TypeError && error.message.includes('Invalid URL'))
+    return new GitlabError('bad_url', `${gitlabUrl} is not a valid URL`);
+  // Refused, reset, or not HTTP at all: the same plain words for each, so no socket error code tells
+  // one kind of port from another.
+  return new GitlabError('unreachable', `${at} did not answer (${what})`);
 }
 
 function fromResponse(error: GitbeakerRequestError, at: string, what: string): GitlabError {

@@ -14,6 +14,8 @@ import { transitionDeployment } from '../deployments/transitions.js';
 let server: TestServer;
 let gitlab: GitlabStandin;
 let admin: SessionHeaders;
+/** The GitLab instance (admin setting) of the stand-in: every connection below is a token for it. */
+let standinInstance: number;
 
 beforeAll(async () => {
   gitlab = await new GitlabStandin().start();
@@ -21,6 +23,7 @@ beforeAll(async () => {
   gitlab.addUser('read-token', { username: 'reader' }, ['read_api']);
   server = await startTestServer({ publicUrl: 'https://polytene.example.test' }, { worker: true });
   admin = await adminSession(server);
+  standinInstance = await instanceAt(gitlab.url);
 });
 afterAll(async () => {
   await server.close();
@@ -36,8 +39,21 @@ const api = (
     payload === undefined ? { method, url, headers: admin } : { method, url, headers: admin, payload },
   );
 
-async function connect(token = 'admin-token', url = gitlab.url) {
-  return api('PUT', '/api/v1/user/gitlab', { gitlab_url: url, token });
+/** The id of the GitLab instance with this URL, added (as an admin does) when there is none yet. */
+async function instanceAt(url: string): Promise<number> {
+  const { instances } = (await api('GET', '/api/v1/gitlab/instances')).json() as {
+    instances: { id: number; url: string }[];
+  };
+  const found = instances.find((i) => i.url === url);
+  if (found) return found.id;
+  const res = await api('POST', '/api/v1/gitlab/instances', { name: url, url });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as number;
+}
+
+async function connect(token = 'admin-token', url?: string) {
+  const instance_id = url === undefined ? standinInstance : await instanceAt(url);
+  return api('PUT', '/api/v1/user/gitlab', { instance_id, token });
 }
 
 async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string): Promise<T> {
@@ -125,7 +141,12 @@ describe('GitLab connection', () => {
   it('stores the URL and token, never shows the token, and encrypts it at rest', async () => {
     const res = await connect();
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ connected: true, gitlab_url: gitlab.url, verified_username: null });
+    expect(res.json()).toMatchObject({
+      connected: true,
+      instance: { id: standinInstance, url: gitlab.url },
+      gitlab_url: gitlab.url,
+      verified_username: null,
+    });
     expect(res.body).not.toContain('admin-token');
     const row = await server.ctx.db.selectFrom('gitlab_connections').selectAll().executeTakeFirstOrThrow();
     expect(row.token_encrypted).not.toContain('admin-token');
@@ -160,10 +181,10 @@ describe('GitLab connection', () => {
     await connect();
   });
 
-  it('refuses a URL that is not http(s) naming the field', async () => {
-    const res = await connect('t', 'gitlab.example.com');
+  it('refuses an instance URL that is not http(s) naming the field', async () => {
+    const res = await api('POST', '/api/v1/gitlab/instances', { name: 'bare', url: 'gitlab.example.com' });
     expect(res.statusCode).toBe(422);
-    expect(res.json().error.details[0].field).toBe('gitlab_url');
+    expect(res.json().error.details[0].field).toBe('url');
   });
 });
 
@@ -229,6 +250,47 @@ describe('listing and importing', () => {
       .where('login', '=', 'admin')
       .executeTakeFirstOrThrow();
     expect(config.notification_emails).toEqual([me.email]);
+  });
+
+  it('an instance with imported projects cannot be deleted; the projects name it', async () => {
+    await connect();
+    const { status } = await importOne('pinned');
+    const project = await server.ctx.db
+      .selectFrom('projects')
+      .select(['gitlab_instance_id', 'gitlab_url'])
+      .where('id', '=', status.project_id)
+      .executeTakeFirstOrThrow();
+    expect(project).toEqual({ gitlab_instance_id: standinInstance, gitlab_url: gitlab.url });
+    const res = await api('DELETE', `/api/v1/gitlab/instances/${standinInstance}`);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.details.project_ids).toContain(status.project_id);
+  });
+
+  it('re-sync and background deploy keys call the instance URL, following an admin who moves it', async () => {
+    await connect();
+    const { status } = await importOne('moving');
+    const elsewhere = 'http://127.0.0.1:9';
+    expect(
+      (await api('PATCH', `/api/v1/gitlab/instances/${standinInstance}`, { url: elsewhere })).statusCode,
+    ).toBe(200);
+    try {
+      expect((await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json().gitlab_url).toBe(
+        elsewhere,
+      );
+      const resync = await api('POST', `/api/v1/projects/${status.project_id}/gitlab/resync`);
+      expect(resync.statusCode).toBe(502);
+      expect(resync.json().error.message).toContain(`GitLab at ${elsewhere} did not answer`);
+      const { runner } = await runnerWithKey('moving');
+      await api('PATCH', `/api/v1/projects/${status.project_id}`, { runner_id: runner.id });
+      await eventually(async () => {
+        const s = (await api('GET', `/api/v1/projects/${status.project_id}/gitlab`)).json();
+        return (s.deploy_key_error ?? '').includes(elsewhere);
+      }, 'the deploy key job calling the moved URL');
+    } finally {
+      await api('PATCH', `/api/v1/gitlab/instances/${standinInstance}`, { url: gitlab.url });
+    }
+    const again = await api('POST', `/api/v1/projects/${status.project_id}/gitlab/resync`);
+    expect(again.statusCode, again.body).toBe(200);
   });
 
   it('refuses to import the same project twice with a clear 409', async () => {
@@ -341,7 +403,7 @@ describe('listing and importing', () => {
       };
       return events.find((e) => e.project_id === status.project_id);
     }, 'the audit event');
-    expect(event.after.error).toContain('is unreachable');
+    expect(event.after.error).toContain('did not answer');
     gitlab.clearFailures();
   });
 
@@ -782,7 +844,7 @@ describe('every GitLab error class gives a clear stored error', () => {
       name: 'unreachable',
       failure: { status: 0, hangUp: true, times: 1_000 },
       kind: 'unreachable',
-      says: /is unreachable/,
+      says: /did not answer/,
       transient: true,
     },
     {

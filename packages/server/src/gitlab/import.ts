@@ -6,9 +6,10 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict } from '../errors.js';
 import { hashToken } from '../secrets.js';
 import type { GitlabClient, GitlabProject, PageInfo } from './client.js';
-import { clientFor, recordConnectionError } from './connection.js';
+import { clientFor, recordConnectionError, type ConnectedClient } from './connection.js';
 import { GitlabError, gitlabAppError } from './errors.js';
 import { addHookAndStore, recordHookError } from './hook.js';
+import type { InstanceView } from './instances.js';
 import { queueDeployKeyRegistration, queueHookSync } from './tasks.js';
 
 export interface ListedProject {
@@ -29,11 +30,11 @@ export interface ListedProject {
 async function withConnection<T>(
   ctx: AppContext,
   user: User,
-  run: (client: GitlabClient) => Promise<T>,
+  run: (connected: ConnectedClient) => Promise<T>,
 ): Promise<T> {
-  const client = await clientFor(ctx, user.id);
+  const connected = await clientFor(ctx, user.id);
   try {
-    return await run(client);
+    return await run(connected);
   } catch (error) {
     if (!(error instanceof GitlabError)) throw error;
     await recordConnectionError(ctx.db, user.id, error);
@@ -47,11 +48,11 @@ export async function listGitlabProjects(
   user: User,
   query: { search?: string; page: number; perPage: number },
 ): Promise<{ projects: ListedProject[]; page_info: PageInfo }> {
-  return withConnection(ctx, user, async (client) => {
+  return withConnection(ctx, user, async ({ client, instance }) => {
     const { projects, pageInfo } = await client.listProjects(query);
     const imported = await importedIds(
       ctx.db,
-      client.baseUrl,
+      instance.id,
       projects.map((p) => p.id),
     );
     return {
@@ -72,12 +73,12 @@ export async function listGitlabProjects(
   });
 }
 
-async function importedIds(db: Db, gitlabUrl: string, ids: number[]): Promise<Map<number, number>> {
+async function importedIds(db: Db, instanceId: number, ids: number[]): Promise<Map<number, number>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('projects')
     .select(['id', 'gitlab_project_id'])
-    .where('gitlab_url', '=', gitlabUrl)
+    .where('gitlab_instance_id', '=', instanceId)
     .where('gitlab_project_id', 'in', ids)
     .execute();
   return new Map(rows.map((r) => [r.gitlab_project_id!, r.id]));
@@ -96,8 +97,8 @@ export async function importProjects(
   gitlabIds: number[],
 ): Promise<Project[]> {
   const ids = [...new Set(gitlabIds)];
-  return withConnection(ctx, user, async (client) => {
-    const already = await importedIds(ctx.db, client.baseUrl, ids);
+  return withConnection(ctx, user, async ({ client, instance }) => {
+    const already = await importedIds(ctx.db, instance.id, ids);
     if (already.size > 0) {
       const list = [...already].map(
         ([gitlabId, projectId]) => `GitLab project ${gitlabId} is Polytene project ${projectId}`,
@@ -110,8 +111,7 @@ export async function importProjects(
     for (const id of ids) sources.push(await client.project(id));
     const created = await ctx.db.transaction().execute(async (trx) => {
       const rows: Project[] = [];
-      for (const source of sources)
-        rows.push(await insertImported(ctx, trx, actor, user, client.baseUrl, source));
+      for (const source of sources) rows.push(await insertImported(ctx, trx, actor, user, instance, source));
       return rows;
     });
     for (const project of created) await registerHook(ctx, client, project);
@@ -127,7 +127,7 @@ async function insertImported(
   trx: Db,
   actor: Actor,
   user: User,
-  gitlabUrl: string,
+  instance: InstanceView,
   source: GitlabProject,
 ): Promise<Project> {
   const secret = randomBytes(24).toString('base64url');
@@ -137,7 +137,8 @@ async function insertImported(
     .values({
       name: source.path_with_namespace,
       source: 'gitlab',
-      gitlab_url: gitlabUrl,
+      gitlab_url: instance.url,
+      gitlab_instance_id: instance.id,
       gitlab_project_id: source.id,
       gitlab_user_id: user.id,
       clone_url: source.ssh_url_to_repo,
@@ -150,7 +151,10 @@ async function insertImported(
       gitlab_hook_state: 'pending',
     })
     .onConflict((oc) =>
-      oc.columns(['gitlab_url', 'gitlab_project_id']).where('gitlab_project_id', 'is not', null).doNothing(),
+      oc
+        .columns(['gitlab_instance_id', 'gitlab_project_id'])
+        .where('gitlab_project_id', 'is not', null)
+        .doNothing(),
     )
     .returningAll()
     .executeTakeFirst();
@@ -209,10 +213,10 @@ export async function resyncProject(
   if (project.source !== 'gitlab' || project.gitlab_project_id === null) {
     throw conflict('this project was not imported from GitLab');
   }
-  return withConnection(ctx, user, async (client) => {
-    if (client.baseUrl !== project.gitlab_url) {
+  return withConnection(ctx, user, async ({ client, instance }) => {
+    if (instance.id !== project.gitlab_instance_id) {
       throw conflict(
-        `your GitLab connection is to ${client.baseUrl}, this project lives in ${project.gitlab_url}`,
+        `your GitLab connection is to ${instance.url}, this project lives in ${project.gitlab_url}`,
       );
     }
     const source = await client.project(project.gitlab_project_id!);

@@ -66,6 +66,7 @@ export async function reportDeployment(ctx: AppContext, deploymentId: number): P
       'builds.ref',
       'builds.is_tag',
       'projects.gitlab_url',
+      'projects.gitlab_instance_id',
       'projects.gitlab_project_id',
       'projects.gitlab_user_id',
       'projects.owner_id',

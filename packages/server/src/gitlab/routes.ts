@@ -5,18 +5,23 @@ import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { loadProject } from '../projects/access.js';
 import { connectionView, deleteConnection, saveConnection, verifyConnection } from './connection.js';
 import { importProjects, listGitlabProjects, resyncProject } from './import.js';
+import { gitlabInstanceRoutes, Instance } from './instance-routes.js';
 import { gitlabStatusOf } from './status.js';
 
 const ConnectionView = Type.Object({
   connected: Type.Boolean(),
-  gitlab_url: Type.Union([Type.String(), Type.Null()]),
+  instance: Type.Union([Instance, Type.Null()]),
+  gitlab_url: Type.Union([Type.String({ description: "the instance's URL" }), Type.Null()]),
   verified_username: Type.Union([Type.String(), Type.Null()]),
   last_error: Type.Union([Type.String(), Type.Null()]),
   updated_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 const ConnectionBody = Type.Object(
   {
-    gitlab_url: Type.String({ minLength: 1, maxLength: 500, description: 'e.g. https://gitlab.example.com' }),
+    instance_id: Type.Integer({
+      minimum: 1,
+      description: 'one of GET /api/v1/gitlab/instances (configured by an administrator)',
+    }),
     token: Type.String({
       minLength: 1,
       maxLength: 500,
@@ -92,9 +97,10 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const upstream = { 409: ErrorResponse, 422: ErrorResponse, 502: ErrorResponse };
 const tags = ['gitlab'];
 
-/** GitLab connection (per user), project listing and import, re-sync and the integration's state. */
+/** GitLab instances, the connection (per user: a token for an instance), project listing and import, re-sync and the integration's state. */
 export async function gitlabRoutes(app: App): Promise<void> {
   const { ctx } = app;
+  await gitlabInstanceRoutes(app);
 
   app.get(
     '/api/v1/user/gitlab',
@@ -109,6 +115,8 @@ export async function gitlabRoutes(app: App): Promise<void> {
         tags,
         body: ConnectionBody,
         response: { 200: ConnectionView, 422: ErrorResponse, ...errors },
+        description:
+          'Stores your token for one of the GitLab instances an administrator configured; the URL is the instance’s.',
       },
     },
     async (request) => saveConnection(ctx, actorOf(request), requireUser(request).id, request.body),

@@ -29,9 +29,14 @@ async function removeHook(ctx: AppContext, payload: RemoveHookPayload, lastAttem
   const connection = payload.user_id
     ? await ctx.db
         .selectFrom('gitlab_connections')
-        .select(['gitlab_url', 'token_encrypted'])
-        .where('user_id', '=', payload.user_id)
-        .where('gitlab_url', '=', payload.gitlab_url)
+        .innerJoin('gitlab_instances', 'gitlab_instances.id', 'gitlab_connections.instance_id')
+        .select(['gitlab_instances.url', 'gitlab_connections.token_encrypted'])
+        .where('gitlab_connections.user_id', '=', payload.user_id)
+        .where((eb) =>
+          payload.gitlab_instance_id
+            ? eb('gitlab_instances.id', '=', payload.gitlab_instance_id)
+            : eb('gitlab_instances.url', '=', payload.gitlab_url),
+        )
         .executeTakeFirst()
     : undefined;
   try {
@@ -41,7 +46,7 @@ async function removeHook(ctx: AppContext, payload: RemoveHookPayload, lastAttem
         `no GitLab connection to ${payload.gitlab_url} is left to remove the webhook`,
       );
     }
-    const client = new GitlabClient(connection.gitlab_url, ctx.secrets.decrypt(connection.token_encrypted));
+    const client = new GitlabClient(connection.url, ctx.secrets.decrypt(connection.token_encrypted));
     await client.removeHook(payload.gitlab_project_id, payload.hook_id);
   } catch (error) {
     if (!(error instanceof GitlabError)) throw error;

@@ -16,6 +16,8 @@ export const gitlabQueue = (projectId: number) => `gitlab:${projectId}`;
 
 export interface RemoveHookPayload {
   gitlab_url: string;
+  /** Absent in jobs queued before instances existed (0008): then the instance is found by gitlab_url. */
+  gitlab_instance_id?: number | null;
   gitlab_project_id: number;
   hook_id: number;
   user_id: number | null;
@@ -76,6 +78,7 @@ export async function queueGitlabCleanup(ctx: AppContext, trx: Db, project: Proj
     return;
   const payload: RemoveHookPayload = {
     gitlab_url: project.gitlab_url!,
+    gitlab_instance_id: project.gitlab_instance_id,
     gitlab_project_id: project.gitlab_project_id,
     hook_id: project.gitlab_hook_id,
     user_id: project.gitlab_user_id ?? project.owner_id,

@@ -180,3 +180,10 @@ export interface ApiToken {
   created_at: string;
   last_used_at: string | null;
 }
+
+/** A GitLab an administrator configured (GET /api/v1/gitlab/instances). */
+export interface GitlabInstance {
+  id: number;
+  name: string;
+  url: string;
+}

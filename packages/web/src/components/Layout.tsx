@@ -12,6 +12,7 @@ const NAV: { to: string; key: MessageKey; admin?: boolean }[] = [
   { to: '/projects', key: 'nav.projects' },
   { to: '/runners', key: 'nav.runners' },
   { to: '/users', key: 'nav.users', admin: true },
+  { to: '/gitlab-instances', key: 'nav.gitlabInstances', admin: true },
   { to: '/history', key: 'nav.history' },
   { to: '/help', key: 'nav.help' },
 ];

@@ -7,6 +7,7 @@ export const pl: Record<MessageKey, string> = {
   'nav.builds': 'Buildy',
   'nav.runners': 'Runnery',
   'nav.users': 'Użytkownicy',
+  'nav.gitlabInstances': 'GitLab',
   'nav.history': 'Historia',
   'nav.help': 'Pomoc',
   'nav.profile': 'Profil',
@@ -302,9 +303,29 @@ export const pl: Record<MessageKey, string> = {
   'role.admin': 'administrator',
   'role.member': 'członek',
 
+  'gitlabInstances.title': 'Instancje GitLaba',
+  'gitlabInstances.intro':
+    'Serwery GitLaba, z którymi mogą się łączyć członkowie. Członek wybiera jeden z nich i zapisuje dla niego tylko osobisty token dostępu.',
+  'gitlabInstances.add': 'Dodaj instancję GitLaba',
+  'gitlabInstances.edit': 'Edytuj instancję GitLaba',
+  'gitlabInstances.name': 'Nazwa',
+  'gitlabInstances.nameHint': 'Widoczna dla członków, np. Firmowy GitLab.',
+  'gitlabInstances.url': 'Adres URL',
+  'gitlabInstances.urlHint':
+    'Adres instancji zaczynający się od http:// lub https://, bez nazwy użytkownika i hasła.',
+  'gitlabInstances.saved': 'Zapisano instancję GitLaba {name}.',
+  'gitlabInstances.empty': 'Nie ma jeszcze żadnej instancji GitLaba',
+  'gitlabInstances.editOne': 'Edytuj {name}',
+  'gitlabInstances.deleteOne': 'Usuń {name}',
+  'gitlabInstances.deleteTitle': 'Usunąć {name}?',
+  'gitlabInstances.deleteBody':
+    'Tokeny zapisane dla niej przez członków również zostaną usunięte. Instancji, z której zaimportowano projekty, nie można usunąć.',
+
   'profile.account': 'Konto',
   'profile.gitlab': 'Połączenie z GitLabem',
-  'profile.gitlabUrl': 'Adres GitLaba',
+  'profile.gitlabInstance': 'Instancja GitLaba',
+  'profile.gitlabAskAdmin': 'Poproś administratora o dodanie Twojej instancji GitLaba.',
+  'profile.gitlabAddInstance': 'Dodaj instancję GitLaba',
   'profile.gitlabToken': 'Osobisty token dostępu',
   'profile.gitlabTokenHint': 'Zakres „api”; przechowywany zaszyfrowany.',
   'profile.gitlabSave': 'Zapisz i sprawdź',

@@ -14,10 +14,10 @@ import {
   fieldErrors,
 } from '../components/ui';
 import { useI18n } from '../i18n';
-import { hasApi } from '../lib/apiPaths';
 import { useAsync } from '../lib/useAsync';
 import { useSession, useUser } from '../session';
 import { PasswordChangePage } from './PasswordChange';
+import { GitlabConnection } from './ProfileGitlab';
 
 export function ProfilePage() {
   const { t } = useI18n();
@@ -103,125 +103,6 @@ function AccountForm() {
         {t('common.save')}
       </button>
     </form>
-  );
-}
-
-interface GitlabConnectionView {
-  connected: boolean;
-  gitlab_url: string | null;
-  verified_username: string | null;
-  last_error: string | null;
-}
-
-interface VerifyResult {
-  ok: boolean;
-  user?: { username: string };
-  error?: { kind: string; message: string };
-}
-
-/** Shown only when the server offers /api/v1/user/gitlab: save the URL and token, then verify them. */
-function GitlabConnection() {
-  const { t } = useI18n();
-  const offered = useAsync(() => hasApi('/api/v1/user/gitlab'), []);
-  const current = useAsync(
-    (signal) =>
-      offered.data ? api.get<GitlabConnectionView>('/api/v1/user/gitlab', { signal }) : Promise.resolve(null),
-    [offered.data],
-  );
-  const [url, setUrl] = useState('');
-  const [token, setToken] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [verifyProblem, setVerifyProblem] = useState<string | null>(null);
-  const errors = fieldErrors(error);
-  if (!offered.data) return null;
-  const connection = current.data;
-  const verify = async () => {
-    setVerifyProblem(null);
-    setMessage(null);
-    try {
-      const result = await api.post<VerifyResult>('/api/v1/user/gitlab/verify');
-      if (result.ok && result.user) setMessage(t('profile.gitlabVerified', { user: result.user.username }));
-      else setVerifyProblem(result.error?.message ?? t('error.unexpected'));
-      current.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setMessage(null);
-    try {
-      const saved = await api.put<GitlabConnectionView>('/api/v1/user/gitlab', {
-        gitlab_url: url || connection?.gitlab_url || '',
-        token,
-      });
-      current.setData(saved);
-      setToken('');
-      await verify();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  return (
-    <section className="card">
-      <form className="form" onSubmit={(e) => void save(e)} noValidate>
-        <h2>{t('profile.gitlab')}</h2>
-        {connection?.verified_username && (
-          <p className="notice notice-ok">
-            {t('profile.gitlabVerified', { user: connection.verified_username })}
-          </p>
-        )}
-        {connection?.last_error && <p className="field-error">{connection.last_error}</p>}
-        <Field label={t('profile.gitlabUrl')} error={errors.of('gitlab_url')}>
-          {(p) => (
-            <input
-              {...p}
-              placeholder={connection?.gitlab_url ?? 'https://gitlab.com'}
-              value={url}
-              onChange={(e) => setUrl(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label={t('profile.gitlabToken')}
-          error={errors.of('token')}
-          hint={t('profile.gitlabTokenHint')}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="off"
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-            />
-          )}
-        </Field>
-        <FormError error={error} fields={['gitlab_url', 'token']} />
-        {verifyProblem && (
-          <p className="form-error" role="alert">
-            {verifyProblem}
-          </p>
-        )}
-        {message && (
-          <p className="notice notice-ok" role="status">
-            {message}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={!token}>
-            {t('profile.gitlabSave')}
-          </button>
-          {connection?.connected && (
-            <button type="button" className="btn" onClick={() => void verify()}>
-              {t('profile.gitlabVerify')}
-            </button>
-          )}
-        </div>
-      </form>
-    </section>
   );
 }
 

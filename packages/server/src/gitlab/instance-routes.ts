@@ -1,0 +1,92 @@
+import { Type } from 'typebox';
+import type { App } from '../http/types.js';
+import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
+import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { createInstance, deleteInstance, listInstances, updateInstance } from './instances.js';
+
+export const Instance = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  url: Type.String({ description: 'base URL of the GitLab instance, e.g. https://gitlab.example.com' }),
+});
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'shown to members, e.g. Company GitLab',
+});
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  description: 'http:// or https:// base URL, without a user name, password, query or fragment',
+});
+const CreateBody = Type.Object({ name: Name, url: Url }, { additionalProperties: false });
+const UpdateBody = Type.Object(
+  { name: Type.Optional(Name), url: Type.Optional(Url) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
+const tags = ['gitlab'];
+
+/**
+ * GitLab instances, an admin setting: admins add, change and delete them; every user may list them to
+ * choose the one their token is for.
+ */
+export async function gitlabInstanceRoutes(app: App): Promise<void> {
+  const { ctx } = app;
+
+  app.get(
+    '/api/v1/gitlab/instances',
+    { schema: { tags, response: { 200: Type.Object({ instances: Type.Array(Instance) }), ...errors } } },
+    async (request) => {
+      requireUser(request);
+      return { instances: await listInstances(ctx.db) };
+    },
+  );
+
+  app.post(
+    '/api/v1/gitlab/instances',
+    {
+      schema: {
+        tags,
+        body: CreateBody,
+        response: { 201: Instance, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      return reply.status(201).send(await createInstance(ctx, actorOf(request), request.body));
+    },
+  );
+
+  app.patch(
+    '/api/v1/gitlab/instances/:id',
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: UpdateBody,
+        response: { 200: Instance, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      return updateInstance(ctx, actorOf(request), request.params.id, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/v1/gitlab/instances/:id',
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        response: { 204: Type.Null(), 404: ErrorResponse, 409: ErrorResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      await deleteInstance(ctx, actorOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}
