@@ -11,7 +11,7 @@ import {
 } from 'react';
 import { parseAnsi, xterm256, type AnsiSegment, type AnsiStyle } from './ansi';
 import { rowOfLine, type LogBuffer, type StreamFilter } from './buffer';
-import { DEFAULT_MAX_SCROLL_HEIGHT, isAtBottom, scrollTopForRow, visibleWindow } from './viewport';
+import { DEFAULT_MAX_SCROLL_HEIGHT, isAtBottom, scrollTopToReveal, visibleWindow } from './viewport';
 import { formatClock } from '../lib/format';
 import { useT } from '../i18n';
 
@@ -149,10 +149,14 @@ export function LogView({
     return () => observer.disconnect();
   }, []);
 
+  /** Where our own last jump (following the tail, a search hit) left scrollTop; null once the reader scrolls. */
+  const ownScroll = useRef<number | null>(null);
+
   const scrollTo = useCallback((top: number) => {
     const element = scroller.current;
     if (!element) return;
     element.scrollTop = top;
+    ownScroll.current = element.scrollTop;
     setScrollTop(element.scrollTop);
   }, []);
 
@@ -166,7 +170,7 @@ export function LogView({
     const row = rowOfLine(rows, focusLine);
     if (row < 0) return;
     onFollowChange(false);
-    scrollTo(Math.max(0, scrollTopForRow(row, geometry) - height / 3));
+    scrollTo(scrollTopToReveal(row, geometry));
     // Jump only when the wanted line or the filter changes, not on every new line.
   }, [focusLine, filter]);
 
@@ -174,6 +178,12 @@ export function LogView({
     const element = scroller.current;
     if (!element) return;
     setScrollTop(element.scrollTop);
+    // The scroll event of our own jump is not the reader moving, so it neither starts nor stops following:
+    // a search hit on the last screen lands at the bottom, and taking that for "back at the tail" ended the
+    // search it was showing.
+    const own = ownScroll.current !== null && Math.abs(element.scrollTop - ownScroll.current) < 1;
+    ownScroll.current = null;
+    if (own) return;
     const atBottom = isAtBottom(element.scrollTop, element.scrollHeight, element.clientHeight);
     if (atBottom !== follow) onFollowChange(atBottom);
   };

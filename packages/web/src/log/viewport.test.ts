@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAtBottom, scrollTopForRow, visibleWindow } from './viewport';
+import { isAtBottom, scrollTopForRow, scrollTopToReveal, visibleWindow } from './viewport';
 
 const base = { rowHeight: 20, viewportHeight: 400, overscan: 0, maxScrollHeight: 8_000_000 };
 
@@ -47,6 +47,45 @@ describe('scrollTopForRow', () => {
       const top = scrollTopForRow(rowCount / 2, geometry);
       expect(visibleWindow({ ...geometry, scrollTop: top, overscan: 0 }).first).toBe(rowCount / 2);
     }
+  });
+});
+
+/** Where row `index` lands on screen (px from the viewport's top edge) when scrolled to `scrollTop`. */
+function rowTopOnScreen(
+  index: number,
+  geometry: { rowCount: number; rowHeight: number; viewportHeight: number; maxScrollHeight: number },
+  scrollTop: number,
+): number {
+  const view = visibleWindow({ ...geometry, scrollTop, overscan: 0 });
+  const clamped = Math.max(0, Math.min(scrollTop, view.scrollHeight - geometry.viewportHeight));
+  return view.offset + (index - view.first) * geometry.rowHeight - clamped;
+}
+
+describe('scrollTopToReveal', () => {
+  // 500 px: the log's height in a 1280×860 window, as in the bug report (a 240-line log, its last line).
+  const cases = [
+    { rowCount: 240, viewportHeight: 500, rows: [0, 1, 100, 200, 220, 230, 238, 239] },
+    { rowCount: 30, viewportHeight: 500, rows: [0, 15, 29] },
+    { rowCount: 1000, viewportHeight: 400, rows: [0, 500, 990, 999] },
+    { rowCount: 1_000_000, viewportHeight: 400, rows: [0, 1, 500_000, 999_990, 999_999] },
+    { rowCount: 5_000_000, viewportHeight: 400, rows: [0, 2_500_000, 4_999_999] },
+  ];
+  for (const { rowCount, viewportHeight, rows } of cases) {
+    it(`puts the wanted row wholly inside the viewport (${rowCount} rows, ${viewportHeight} px)`, () => {
+      const geometry = { rowCount, rowHeight: 20, viewportHeight, maxScrollHeight: 8_000_000 };
+      for (const index of rows) {
+        const top = rowTopOnScreen(index, geometry, scrollTopToReveal(index, geometry));
+        expect(top, `row ${index} top`).toBeGreaterThanOrEqual(-1e-6);
+        expect(top + 20, `row ${index} bottom`).toBeLessThanOrEqual(viewportHeight + 1e-6);
+      }
+    });
+  }
+
+  it('puts a row a third of the way down when the log has room above and below it', () => {
+    const geometry = { rowCount: 1000, rowHeight: 20, viewportHeight: 600, maxScrollHeight: 8_000_000 };
+    expect(rowTopOnScreen(500, geometry, scrollTopToReveal(500, geometry))).toBeCloseTo(200, 6);
+    const scaled = { ...geometry, rowCount: 1_000_000 };
+    expect(rowTopOnScreen(500_000, scaled, scrollTopToReveal(500_000, scaled))).toBeCloseTo(200, 0);
   });
 });
 

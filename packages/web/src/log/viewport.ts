@@ -59,6 +59,23 @@ export function scrollTopForRow(index: number, input: Omit<ViewportInput, 'scrol
   return Math.max(0, Math.min(maxTop, (index * input.rowHeight) / scale(input)));
 }
 
+/**
+ * The scrollTop for a search hit: row `index` a third of the way down the viewport, or as near as the scroll
+ * range allows. The third is taken off before clamping (clamping first and then moving up by a third pushed
+ * the last rows below the bottom edge) and in unscaled pixels (above `maxScrollHeight` one scrolled pixel is
+ * several rows' worth).
+ */
+export function scrollTopToReveal(
+  index: number,
+  input: Omit<ViewportInput, 'scrollTop' | 'overscan'>,
+  fraction = 1 / 3,
+): number {
+  const scrollHeight = scrollHeightFor(input.rowCount, input.rowHeight, input.maxScrollHeight);
+  const maxTop = Math.max(0, scrollHeight - input.viewportHeight);
+  const virtualTop = index * input.rowHeight - input.viewportHeight * fraction;
+  return Math.max(0, Math.min(maxTop, virtualTop / scale(input)));
+}
+
 /** Within `slack` px of the bottom counts as "at the tail" (the view keeps following new lines). */
 export function isAtBottom(
   scrollTop: number,

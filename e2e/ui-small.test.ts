@@ -1,0 +1,135 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Api, startPolytene, type PolyteneServer } from './runner-harness.js';
+import {
+  ScriptedRunner,
+  ensureBuilt,
+  launchChromium,
+  screenshot,
+  watchConsole,
+  type ScriptedJob,
+} from './ui-support.js';
+
+/**
+ * Small UI fixes of issue 8 (items 12 and 16), each seen in the browser against a real server, with a
+ * scripted runner so the test decides every log line.
+ */
+/** The admin password `Api.asAdmin` sets (see runner-harness.ts). */
+const ADMIN_PASSWORD = 'Runner-E2e-Passw0rd';
+
+let server: PolyteneServer;
+let api: Api;
+let runner: ScriptedRunner;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let consoleErrors: string[];
+let projectId: number;
+let sha = 0;
+
+function nextSha(): string {
+  sha += 1;
+  return sha.toString(16).padStart(40, 'c');
+}
+
+/** Deploys a new build and lets the scripted runner take it and start it. */
+async function runningDeployment(): Promise<{ id: number; job: ScriptedJob }> {
+  const id = await api.deploy(projectId, nextSha());
+  const job = await runner.takeJob();
+  expect(job.id).toBe(id);
+  await runner.update(job, { status: 'running' });
+  return { id, job };
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+async function boxOf(selector: string): Promise<Box | null> {
+  const handle = await page.$(selector);
+  return handle ? handle.boundingBox() : null;
+}
+
+/** Whether `inner` lies wholly inside `outer` (vertically), give or take half a pixel. */
+function within(inner: Box | null, outer: Box | null): boolean {
+  if (!inner || !outer) return false;
+  return inner.y >= outer.y - 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startPolytene();
+  api = await Api.asAdmin(server.url);
+  const created = await api.createRunner('scripted');
+  runner = new ScriptedRunner(server.url, created.token);
+  await runner.hello();
+  const project = await api.createProject('git@gitlab.example.com:team/small.git', created.id, {
+    environment: 'production',
+    deployment_script: './deploy.sh',
+  });
+  projectId = project.id;
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  page = await context.newPage();
+  consoleErrors = watchConsole(page);
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Login').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}, 180_000);
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) {
+    await screenshot(page, `failed-small-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
+    console.error(`console errors so far: ${JSON.stringify(consoleErrors)}; url ${page.url()}`);
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('log search (issue 8, item 12)', () => {
+  it('brings a hit near the end of a 240-line log into view and keeps the search', async () => {
+    const { id, job } = await runningDeployment();
+    const lines = Array.from({ length: 238 }, (_, i) => ({ text: `step ${i + 1} of 238` }));
+    await runner.log(job, lines);
+    await runner.log(job, [{ text: 'Deployed successfully' }, { text: 'cleaning up' }]);
+    await runner.update(job, { status: 'succeeded', exit_code: 0 });
+
+    await page.goto(`${server.url}/deployments/${id}`);
+    await page.getByTestId('outcome').getByText('exit code 0').waitFor();
+    const log = page.getByTestId('log');
+    await expect.poll(() => log.getAttribute('data-rows')).toBe('240');
+    // Start away from the tail, as a reader would: at the top of the log.
+    // (strings: this file is type-checked without the DOM library)
+    await page.evaluate(`document.querySelector('[data-testid="log"]').scrollTop = 0`);
+    await page.locator('.log-row[data-n="1"]').waitFor();
+
+    await page.getByRole('searchbox').fill('Deployed successfully');
+    await page.getByRole('search').getByText('1 of 1').waitFor();
+    const hit = '.log-row.log-current[data-n="239"]';
+    await page.locator(hit).locator('mark').waitFor();
+    await expect
+      .poll(async () => within(await boxOf(hit), await boxOf('[data-testid="log"]')), { timeout: 5_000 })
+      .toBe(true);
+    await screenshot(page, 'small-01-log-search-end');
+    // The jump did not count as "back at the tail": the search and its counter are still there.
+    expect(await page.getByRole('searchbox').inputValue()).toBe('Deployed successfully');
+    expect(await page.getByRole('search').getByText('1 of 1').count()).toBe(1);
+    expect(within(await boxOf(hit), await boxOf('[data-testid="log"]'))).toBe(true);
+
+    // The reader's own scrolling still stops and starts following the tail.
+    await page.getByRole('searchbox').fill('');
+    const follow = page.getByRole('button', { name: 'Follow' });
+    await page.evaluate(`document.querySelector('[data-testid="log"]').scrollTop = 0`);
+    await expect.poll(() => follow.getAttribute('aria-pressed')).toBe('false');
+    await page.evaluate(`document.querySelector('[data-testid="log"]').scrollTop = 1e9`);
+    await expect.poll(() => follow.getAttribute('aria-pressed')).toBe('true');
+  }, 120_000);
+});
