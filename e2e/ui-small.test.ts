@@ -133,3 +133,18 @@ describe('log search (issue 8, item 12)', () => {
     await expect.poll(() => follow.getAttribute('aria-pressed')).toBe('true');
   }, 120_000);
 });
+
+describe('small fixes (issue 8, item 16)', () => {
+  it('(a) the help page shows API tokens with the prefix the server really gives them', async () => {
+    const { token } = await api.call<{ token: string }>('POST', '/api/v1/user/tokens', { name: 'help' });
+    const prefix = `${token.split('_')[0] ?? ''}_`;
+    expect(prefix).toBe('pt_');
+    await page.goto(`${server.url}/help`);
+    await page.getByRole('heading', { name: 'Tell Polytene about builds' }).waitFor();
+    const examples = (await page.locator('pre.code-block').allTextContents()).join('\n');
+    const bearers = [...examples.matchAll(/Authorization: Bearer (\w+_)/g)].map((m) => m[1]);
+    expect(bearers).toEqual([prefix]);
+    await page.locator('pre.code-block', { hasText: 'Bearer' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'small-02-help-token');
+  });
+});

@@ -17,7 +17,7 @@ const STEPS: { title: MessageKey; body: MessageKey; code?: string }[] = [
   {
     title: 'help.step6',
     body: 'help.step6Body',
-    code: 'curl -X POST -H "Authorization: Bearer pat_…" -H "content-type: application/json" \\\n  -d \'{"ref":"main","sha":"<40 hex>","status":"success"}\' \\\n  https://polytene.example.com/api/v1/projects/1/builds',
+    code: 'curl -X POST -H "Authorization: Bearer pt_…" -H "content-type: application/json" \\\n  -d \'{"ref":"main","sha":"<40 hex>","status":"success"}\' \\\n  https://polytene.example.com/api/v1/projects/1/builds',
   },
   { title: 'help.step7', body: 'help.step7Body' },
 ];
