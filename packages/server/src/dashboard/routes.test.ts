@@ -14,7 +14,7 @@ import {
   insertQueuedDeployment,
   insertRunner,
 } from '../test-support/fixtures.js';
-import type { BranchConfig, Deployment, Project } from '../db/schema.js';
+import type { BranchConfig, Deployment, Project, User } from '../db/schema.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 
 let server: TestServer;
@@ -22,10 +22,20 @@ let owner: SessionHeaders;
 let outsider: SessionHeaders;
 let mine: Project;
 let open: Project;
+let ownerUser: User;
+let outsiderUser: User;
 
-async function deploymentOf(project: Project, config: BranchConfig): Promise<Deployment> {
+/** A queued deployment, started by `by` (a user's id) when given. */
+async function deploymentOf(project: Project, config: BranchConfig, by?: User): Promise<Deployment> {
   const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id });
-  return insertQueuedDeployment(server, build, config);
+  const deployment = await insertQueuedDeployment(server, build, config);
+  if (!by) return deployment;
+  return server.ctx.db
+    .updateTable('deployments')
+    .set({ triggered_by: by.id })
+    .where('id', '=', deployment.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 async function move(d: Deployment, to: 'running' | 'succeeded' | 'failed'): Promise<void> {
@@ -48,8 +58,8 @@ async function finishedDaysAgo(d: Deployment, days: number): Promise<void> {
 
 beforeAll(async () => {
   server = await startTestServer();
-  const ownerUser = await insertUser(server, { login: 'owner' });
-  await insertUser(server, { login: 'outsider' });
+  ownerUser = await insertUser(server, { login: 'owner' });
+  outsiderUser = await insertUser(server, { login: 'outsider' });
   owner = await login(server, 'owner', TEST_PASSWORD);
   outsider = await login(server, 'outsider', TEST_PASSWORD);
   ({ project: mine } = await insertProject(server, { name: 'mine', owner_id: ownerUser.id }));
@@ -65,9 +75,9 @@ beforeAll(async () => {
   await insertBranchConfig(server, { project_id: mine.id, branch_name: 'qa', environment: 'qa' });
   const openProd = await insertBranchConfig(server, { project_id: open.id });
 
-  // mine/production: one succeeded today, one failed 2 days ago; a newer one is queued.
-  await move(await deploymentOf(mine, prod), 'succeeded');
-  const failed = await deploymentOf(mine, prod);
+  // mine/production: one succeeded today, one failed 2 days ago (both the owner's); a newer one is queued.
+  await move(await deploymentOf(mine, prod, ownerUser), 'succeeded');
+  const failed = await deploymentOf(mine, prod, ownerUser);
   await move(failed, 'failed');
   await finishedDaysAgo(failed, 2);
   await deploymentOf(mine, prod);
@@ -79,8 +89,9 @@ beforeAll(async () => {
     .where('id', '=', runningOne.id)
     .execute();
   await move(runningOne, 'running');
-  // open/production: two succeeded today.
-  await move(await deploymentOf(open, openProd), 'succeeded');
+  // open/production: three succeeded today: the outsider's, the owner's, and an automatic one.
+  await move(await deploymentOf(open, openProd, outsiderUser), 'succeeded');
+  await move(await deploymentOf(open, openProd, ownerUser), 'succeeded');
   await move(await deploymentOf(open, openProd), 'succeeded');
 });
 afterAll(async () => server.close());
@@ -119,22 +130,30 @@ describe('GET /api/v1/dashboard', () => {
 });
 
 describe('deployment statistics', () => {
-  it('counts succeeded and failed deployments per day of the projects the caller sees', async () => {
+  it('counts, per day, only the succeeded and failed deployments the caller started (“Your deployments”)', async () => {
     const res = await get('/api/v1/stats/deployments?days=7', owner);
     expect(res.statusCode).toBe(200);
     const days = res.json().days as { date: string; succeeded: number; failed: number }[];
     expect(days).toHaveLength(7);
     const today = new Date().toISOString().slice(0, 10);
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    expect(days[6]).toEqual({ date: today, succeeded: 3, failed: 0 });
+    // the owner's two today (mine and open), not the outsider's nor the automatic one in open
+    expect(days[6]).toEqual({ date: today, succeeded: 2, failed: 0 });
     expect(days.find((d) => d.date === twoDaysAgo)).toEqual({ date: twoDaysAgo, succeeded: 0, failed: 1 });
+  });
+
+  it('counts another user’s own deployments for them, in the same project', async () => {
+    const res = await get('/api/v1/stats/deployments?days=7', outsider);
+    const days = res.json().days as { date: string; succeeded: number; failed: number }[];
+    expect(days[6]).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(days.reduce((sum, d) => sum + d.succeeded + d.failed, 0)).toBe(1);
   });
 
   it('answers the public chart without a login, counting public projects only', async () => {
     const res = await get('/api/v1/public/stats/deployments?days=3');
     expect(res.statusCode).toBe(200);
     const days = res.json().days as { succeeded: number; failed: number }[];
-    expect(days.reduce((sum, d) => sum + d.succeeded, 0)).toBe(2);
+    expect(days.reduce((sum, d) => sum + d.succeeded, 0)).toBe(3);
     expect(days.reduce((sum, d) => sum + d.failed, 0)).toBe(0);
     expect((await get('/api/v1/public/stats/deployments?days=0')).statusCode).toBe(400);
   });

@@ -40,11 +40,18 @@ export async function dashboardRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/stats/deployments',
-    { schema: { tags: ['dashboard'], querystring: StatsQuery, response: { 200: Stats } } },
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'The caller’s own deployments (the ones they started) per day, in projects they see',
+        querystring: StatsQuery,
+        response: { 200: Stats },
+      },
+    },
     async (request) => {
       const user = requireUser(request);
       const scope = db.selectFrom('projects').select('projects.id').where(visibleTo(user));
-      return { days: await deploymentsPerDay(db, scope, request.query.days ?? 30) };
+      return { days: await deploymentsPerDay(db, scope, request.query.days ?? 30, user.id) };
     },
   );
 

@@ -85,8 +85,16 @@ export interface DayCount {
   failed: number;
 }
 
-/** Finished deployments per UTC day over the last `days` days (today included), zero days included. */
-export async function deploymentsPerDay(db: Db, scope: ProjectScope, days: number): Promise<DayCount[]> {
+/**
+ * Finished deployments per UTC day over the last `days` days (today included), zero days included;
+ * with `triggeredBy`, only the deployments that user started.
+ */
+export async function deploymentsPerDay(
+  db: Db,
+  scope: ProjectScope,
+  days: number,
+  triggeredBy?: number,
+): Promise<DayCount[]> {
   const today = new Date();
   today.setUTCHours(0, 0, 0, 0);
   const first = new Date(today.getTime() - (days - 1) * 86_400_000);
@@ -100,6 +108,7 @@ export async function deploymentsPerDay(db: Db, scope: ProjectScope, days: numbe
     .where('deployments.status', 'in', ['succeeded', 'failed'])
     .where('deployments.finished_at', '>=', first)
     .where('deployments.project_id', 'in', scope)
+    .$if(triggeredBy !== undefined, (qb) => qb.where('deployments.triggered_by', '=', triggeredBy ?? 0))
     .groupBy(sql`1`)
     .execute();
   const byDate = new Map(rows.map((row) => [row.date, row]));
