@@ -147,4 +147,46 @@ describe('small fixes (issue 8, item 16)', () => {
     await page.locator('pre.code-block', { hasText: 'Bearer' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'small-02-help-token');
   });
+
+  it('(d) a failed deployment’s banner gives the reason once, in words, in English and Polish', async () => {
+    const { id, job } = await runningDeployment();
+    await runner.log(job, [{ text: './deploy.sh: line 3: rsync: command not found', stream: 'stderr' }]);
+    await runner.update(job, {
+      status: 'failed',
+      failure_reason: 'script_failure',
+      exit_code: 127,
+      message: 'failed with exit code 127',
+    });
+    await page.goto(`${server.url}/deployments/${id}`);
+    const outcome = page.getByTestId('outcome');
+    await outcome.getByText('failed', { exact: true }).waitFor();
+    await outcome.getByText('The deployment script exited with code 127.', { exact: true }).waitFor();
+    const text = (await outcome.textContent()) ?? '';
+    // "failed" once (the status), the exit code once (in the sentence): not badge, reason and message
+    expect(text.match(/fail/gi) ?? []).toHaveLength(1);
+    expect(text.match(/127/g) ?? []).toHaveLength(1);
+    await screenshot(page, 'small-03-failed-banner');
+
+    await page.getByTestId('language').selectOption('pl');
+    await outcome.getByText('Skrypt wdrożenia zakończył się kodem wyjścia 127.', { exact: true }).waitFor();
+    expect(((await outcome.textContent()) ?? '').match(/127/g) ?? []).toHaveLength(1);
+    await screenshot(page, 'small-04-failed-banner-pl');
+    await page.getByTestId('language').selectOption('en');
+    await page.getByRole('heading', { name: `Deployment #${id}` }).waitFor();
+  });
+
+  it('(d) the runner’s own words stay when they tell more than the reason (what went wrong preparing)', async () => {
+    const { id, job } = await runningDeployment();
+    await runner.update(job, {
+      status: 'failed',
+      failure_reason: 'runner_error',
+      exit_code: null,
+      message: 'git fetch failed (exit 128): repository not found',
+    });
+    await page.goto(`${server.url}/deployments/${id}`);
+    const outcome = page.getByTestId('outcome');
+    await outcome.getByText('The runner could not prepare the checkout.', { exact: true }).waitFor();
+    await outcome.getByText('git fetch failed (exit 128): repository not found').waitFor();
+    await screenshot(page, 'small-05-runner-error-banner');
+  });
 });

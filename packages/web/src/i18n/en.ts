@@ -71,10 +71,11 @@ export const en = {
   'ci.created': 'CI created',
   'ci.manual': 'CI manual',
 
-  'failure.script_failure': 'the script failed',
-  'failure.timeout': 'timed out',
-  'failure.runner_lost': 'the runner went silent',
-  'failure.runner_error': 'the runner could not prepare the checkout',
+  'failure.script_failure': 'The deployment script exited with code {code}.',
+  'failure.script_failureNoCode': 'The deployment script failed.',
+  'failure.timeout': 'The deployment ran past its time limit and was stopped.',
+  'failure.runner_lost': 'The runner stopped reporting, so the deployment was given up.',
+  'failure.runner_error': 'The runner could not prepare the checkout.',
 
   'chart.succeeded': 'Succeeded',
   'chart.failed': 'Failed',

@@ -73,10 +73,11 @@ export const pl: Record<MessageKey, string> = {
   'ci.created': 'CI utworzone',
   'ci.manual': 'CI ręczne',
 
-  'failure.script_failure': 'skrypt zakończył się błędem',
-  'failure.timeout': 'przekroczono limit czasu',
-  'failure.runner_lost': 'runner przestał odpowiadać',
-  'failure.runner_error': 'runner nie przygotował kopii repozytorium',
+  'failure.script_failure': 'Skrypt wdrożenia zakończył się kodem wyjścia {code}.',
+  'failure.script_failureNoCode': 'Skrypt wdrożenia zakończył się błędem.',
+  'failure.timeout': 'Wdrożenie przekroczyło limit czasu i zostało zatrzymane.',
+  'failure.runner_lost': 'Runner przestał odpowiadać, więc wdrożenie porzucono.',
+  'failure.runner_error': 'Runner nie przygotował kopii repozytorium.',
 
   'chart.succeeded': 'Udane',
   'chart.failed': 'Nieudane',

@@ -26,6 +26,27 @@ function useNow(active: boolean): number {
   return now;
 }
 
+/**
+ * Why a deployment failed, once and in words: the reason with the exit code in one sentence. The runner's
+ * message ("failed with exit code 1", "timed out") only repeats that, so it is shown only where it says
+ * more: what went wrong preparing the checkout, or how a script without an exit code ended.
+ */
+function FailureReason({ deployment: d }: { deployment: Deployment }) {
+  const t = useI18n().t;
+  const script = d.failure_reason === 'script_failure' || d.failure_reason === null;
+  let reason: string;
+  if (!script) reason = t(`failure.${d.failure_reason ?? 'script_failure'}`);
+  else if (d.exit_code === null) reason = t('failure.script_failureNoCode');
+  else reason = t('failure.script_failure', { code: d.exit_code });
+  const tellsMore = d.failure_reason === 'runner_error' || (script && d.exit_code === null);
+  return (
+    <>
+      <span data-testid="failure-reason">{reason}</span>
+      {d.message && tellsMore && <span className="muted">{d.message}</span>}
+    </>
+  );
+}
+
 export function DeploymentPage({ id }: { id: number }) {
   const first = useAsync((signal) => api.get<Deployment>(`/api/v1/deployments/${id}`, { signal }), [id]);
   if (first.loading && !first.data) return <Loading />;
@@ -207,9 +228,14 @@ function DeploymentView({ initial }: { initial: Deployment }) {
       {!live && (
         <section className={`outcome outcome-${d.status}`} role="status" data-testid="outcome">
           <StatusBadge status={d.status} />
-          {d.exit_code !== null && <span>{t('deployment.exitCode', { code: d.exit_code })}</span>}
-          {d.failure_reason && <span>{t(`failure.${d.failure_reason}`)}</span>}
-          {d.message && <span className="muted">{d.message}</span>}
+          {d.status === 'failed' ? (
+            <FailureReason deployment={d} />
+          ) : (
+            <>
+              {d.exit_code !== null && <span>{t('deployment.exitCode', { code: d.exit_code })}</span>}
+              {d.message && <span className="muted">{d.message}</span>}
+            </>
+          )}
           {d.finished_at && <span className="muted">{formatDateTime(d.finished_at, locale)}</span>}
         </section>
       )}
