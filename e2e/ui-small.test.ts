@@ -189,4 +189,71 @@ describe('small fixes (issue 8, item 16)', () => {
     await outcome.getByText('git fetch failed (exit 128): repository not found').waitFor();
     await screenshot(page, 'small-05-runner-error-banner');
   });
+
+  it('(c) at phone width (375×667) the dashboard and the profile fit; tables scroll in their own box', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 375, height: 667 },
+      locale: 'en-GB',
+      storageState: await context.storageState(),
+    });
+    const small = await phone.newPage();
+    const errors = watchConsole(small);
+    try {
+      // (strings: this file is type-checked without the DOM library)
+      const pageWidth = () => small.evaluate<number>('document.scrollingElement.scrollWidth');
+      /**
+       * For the failure message: elements past the right edge that no scrolling box holds in: outside one,
+       * or absolutely placed against something outside it (such an element escapes the box's overflow).
+       */
+      const sticking = () =>
+        small.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > 375.5
+            && (!e.closest('.table-wrap') || (getComputedStyle(e).position === 'absolute'
+              && !(e.offsetParent && e.offsetParent.closest('.table-wrap')))))
+          .slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`);
+      const expectToFit = async () => {
+        expect(await sticking()).toEqual([]);
+        expect(await pageWidth()).toBeLessThanOrEqual(375);
+      };
+      /** The page's (first) table is wider than the phone and scrolls inside its own box, on screen. */
+      const expectTableToScrollInside = async () => {
+        const el = `document.querySelector('.table-wrap')`;
+        const wrap = await small.evaluate<{
+          overflowX: string;
+          scroll: number;
+          client: number;
+          right: number;
+        }>(
+          `({ overflowX: getComputedStyle(${el}).overflowX, scroll: ${el}.scrollWidth,
+            client: ${el}.clientWidth, right: ${el}.getBoundingClientRect().right })`,
+        );
+        expect(['auto', 'scroll']).toContain(wrap.overflowX);
+        expect(wrap.scroll).toBeGreaterThan(wrap.client);
+        expect(wrap.right).toBeLessThanOrEqual(375);
+        await small.evaluate(`${el}.scrollLeft = ${el}.scrollWidth`);
+        await expect.poll(() => small.evaluate<number>(`${el}.scrollLeft`)).toBeGreaterThan(0);
+        await expectToFit();
+      };
+
+      await small.goto(`${server.url}/`);
+      await small.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      await small.locator('.table-wrap tbody tr').first().waitFor();
+      await screenshot(small, 'small-06-phone-dashboard');
+      await expectToFit();
+      await expectTableToScrollInside();
+      await screenshot(small, 'small-07-phone-dashboard-scrolled');
+
+      await small.goto(`${server.url}/profile`);
+      await small.getByRole('heading', { name: 'Profile' }).waitFor();
+      const tokens = small.locator('.table-wrap').first();
+      await tokens.locator('tbody tr').first().waitFor();
+      await tokens.scrollIntoViewIfNeeded();
+      await screenshot(small, 'small-08-phone-profile');
+      await expectToFit();
+      await expectTableToScrollInside();
+      expect(errors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
 });
