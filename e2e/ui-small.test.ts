@@ -16,6 +16,7 @@ import {
  */
 /** The admin password `Api.asAdmin` sets (see runner-harness.ts). */
 const ADMIN_PASSWORD = 'Runner-E2e-Passw0rd';
+const MEMBER_PASSWORD = 'Member-E2e-Passw0rd!';
 
 let server: PolyteneServer;
 let api: Api;
@@ -57,6 +58,29 @@ async function boxOf(selector: string): Promise<Box | null> {
 function within(inner: Box | null, outer: Box | null): boolean {
   if (!inner || !outer) return false;
   return inner.y >= outer.y - 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5;
+}
+
+/** Logs a new user in over the API and sets their own password; answers headers for their session. */
+async function sessionOf(login: string, first: string, password: string): Promise<Record<string, string>> {
+  const res = await fetch(`${server.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: first }),
+  });
+  expect(res.status).toBe(200);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const { csrf_token } = (await res.json()) as { csrf_token: string };
+  const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token };
+  const change = await fetch(`${server.url}/api/v1/user/password`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ current_password: first, new_password: password }),
+  });
+  expect(change.status).toBe(204);
+  return headers;
 }
 
 beforeAll(async () => {
@@ -188,6 +212,60 @@ describe('small fixes (issue 8, item 16)', () => {
     await outcome.getByText('The runner could not prepare the checkout.', { exact: true }).waitFor();
     await outcome.getByText('git fetch failed (exit 128): repository not found').waitFor();
     await screenshot(page, 'small-05-runner-error-banner');
+  });
+
+  it('(b) “Your deployments” on the dashboard counts only the logged-in user’s deployments', async () => {
+    await page.goto(`${server.url}/`);
+    const legend = page.getByRole('region', { name: 'Your deployments' }).locator('.chart-legend');
+    await legend.getByText(/Succeeded: \d+/).waitFor();
+    const before = await legend.textContent();
+
+    // Another user, a member of the same project, deploys there and it succeeds.
+    const mia = await api.call<{ id: number }>('POST', '/api/v1/users', {
+      login: 'mia',
+      email: 'mia@example.test',
+      password: 'First-Passw0rd-42',
+    });
+    await api.call('PUT', `/api/v1/projects/${projectId}/members/${mia.id}`);
+    const miaHeaders = await sessionOf('mia', 'First-Passw0rd-42', MEMBER_PASSWORD);
+    const intake = await api.call<{ build: { id: number } }>('POST', `/api/v1/projects/${projectId}/builds`, {
+      ref: 'main',
+      sha: nextSha(),
+      status: 'success',
+      external_id: 'small-mia-1',
+    });
+    const res = await fetch(`${server.url}/api/v1/builds/${intake.build.id}/deployments`, {
+      method: 'POST',
+      headers: miaHeaders,
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    const job = await runner.takeJob();
+    await runner.update(job, { status: 'running' });
+    await runner.update(job, { status: 'succeeded', exit_code: 0 });
+    expect((await api.deployment(job.id)).status).toBe('succeeded');
+
+    // The admin's count stays as it was…
+    await page.reload();
+    await legend.getByText(/Succeeded: \d+/).waitFor();
+    expect(await legend.textContent()).toBe(before);
+    await screenshot(page, 'small-09-dashboard-admin');
+    // …and Mia's shows her one deployment, not the admin's.
+    const miaContext = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+    try {
+      const miaPage = await miaContext.newPage();
+      await miaPage.goto(`${server.url}/login`);
+      await miaPage.getByLabel('Login').fill('mia');
+      await miaPage.getByLabel('Password').fill(MEMBER_PASSWORD);
+      await miaPage.getByRole('button', { name: 'Log in' }).click();
+      await miaPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      const miaLegend = miaPage.getByRole('region', { name: 'Your deployments' }).locator('.chart-legend');
+      await miaLegend.getByText('Succeeded: 1', { exact: true }).waitFor();
+      await miaLegend.getByText('Failed: 0', { exact: true }).waitFor();
+      await screenshot(miaPage, 'small-10-dashboard-member');
+    } finally {
+      await miaContext.close();
+    }
   });
 
   it('(c) at phone width (375×667) the dashboard and the profile fit; tables scroll in their own box', async () => {
