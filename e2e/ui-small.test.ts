@@ -191,11 +191,20 @@ describe('small fixes (issue 8, item 16)', () => {
     expect(text.match(/127/g) ?? []).toHaveLength(1);
     await screenshot(page, 'small-03-failed-banner');
 
+    const savedPl = page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === '/api/v1/user',
+    );
     await page.getByTestId('language').selectOption('pl');
+    expect((await savedPl).status()).toBe(200);
     await outcome.getByText('Skrypt wdrożenia zakończył się kodem wyjścia 127.', { exact: true }).waitFor();
     expect(((await outcome.textContent()) ?? '').match(/127/g) ?? []).toHaveLength(1);
     await screenshot(page, 'small-04-failed-banner-pl');
+    // the choice is saved to the profile: wait for it, so the next page loads in English
+    const saved = page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === '/api/v1/user',
+    );
     await page.getByTestId('language').selectOption('en');
+    expect((await saved).status()).toBe(200);
     await page.getByRole('heading', { name: `Deployment #${id}` }).waitFor();
   });
 
