@@ -28,7 +28,8 @@ const GenericBuildBody = Type.Object(
     finished_at: Type.Optional(DateTime),
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
-  { additionalProperties: false },
+  // A CI script may send more than these; what Polytene does not read is ignored (architecture.md §7).
+  { additionalProperties: true },
 );
 
 /**

@@ -82,6 +82,20 @@ describe('GitLab webhook intake', () => {
     expect(await deploymentsOfBuild(body.build_id)).toHaveLength(1);
   });
 
+  it('accepts a pipeline payload with fields newer GitLab versions add, at the top and nested', async () => {
+    const payload = fixture('pipeline-newer-fields');
+    const res = await deliver(payload);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ kind: 'pipeline', created: true, status: 'success' });
+    expect(res.json().deployment_id).toEqual(expect.any(Number));
+    const build = await server.ctx.db
+      .selectFrom('builds')
+      .selectAll()
+      .where('id', '=', res.json().build_id)
+      .executeTakeFirstOrThrow();
+    expect(build).toMatchObject({ external_id: '4242', ref: 'master', payload });
+  });
+
   it('creates the build while running and deploys only when the pipeline succeeds', async () => {
     const running = await deliver(pipeline({ id: 40, status: 'running' }));
     expect(running.json()).toMatchObject({ created: true, status: 'running', deployment_id: null });
