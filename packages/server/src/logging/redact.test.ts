@@ -167,6 +167,7 @@ describe('redactUrl and redactText', () => {
     expect(redactUrl('/api/v1/builds/s3cr3t-Token_x/create?a=1')).toBe(
       '/api/v1/builds/[REDACTED]/create?a=1',
     );
+    expect(redactUrl('/API/V1/Builds/s3cr3t/create')).toBe('/API/V1/Builds/[REDACTED]/create');
     expect(redactUrl('/api/v1/builds/42/deployments')).toBe('/api/v1/builds/42/deployments');
     expect(redactUrl('/api/v1/projects?search=x&token=abc&api_key=k&page=2')).toBe(
       '/api/v1/projects?search=x&token=[REDACTED]&api_key=[REDACTED]&page=2',

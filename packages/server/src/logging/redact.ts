@@ -21,7 +21,7 @@ const SECRET_HEADERS = [
 ];
 
 /** A path segment after `/builds/` that is not a build id is the legacy hook's secret (or a mistyped one). */
-const BUILDS_TOKEN = /(\/builds\/)(?!\d+(?:[/?#\s"'`]|$))[^/?#\s"'`]+/g;
+const BUILDS_TOKEN = /(\/builds\/)(?!\d+(?:[/?#\s"'`]|$))[^/?#\s"'`]+/gi;
 /** Query parameters whose name says they hold a credential. */
 const SECRET_QUERY =
   /([?&][^=&#\s"'`]*(?:token|secret|password|passwd|key|signature|auth|session)[^=&#\s"'`]*=)[^&#\s"'`]*/gi;
