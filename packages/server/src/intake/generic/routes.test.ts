@@ -163,6 +163,19 @@ describe('generic intake: bad input', () => {
     expect(byToken.statusCode, byToken.body).toBe(201);
   });
 
+  it('stores NUL characters as U+FFFD instead of failing', async () => {
+    const payload = {
+      ref: 'main',
+      sha: randomSha(),
+      status: 'success',
+      external_id: 'nul\u0000',
+      x: 'a\u0000',
+    };
+    const res = await signed(JSON.stringify({ ...payload, payload: { note: 'b\u0000' } }));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().build.external_id).toBe('nul\uFFFD');
+  });
+
   it('while the user API next to it still refuses an unknown field', async () => {
     const res = await server.app.inject({
       method: 'POST',

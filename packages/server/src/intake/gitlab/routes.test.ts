@@ -154,6 +154,28 @@ describe('GitLab webhook intake', () => {
     expect(job).toMatchObject({ project_id: project.id, pipeline_id: 2366, name: 'test' });
   });
 
+  it('stores NUL characters and unpaired surrogates of a payload as U+FFFD instead of failing', async () => {
+    const job = {
+      ...fixture('job'),
+      build_id: 1978,
+      build_name: 'te\u0000st',
+      commit: { message: 'a\ud800b' },
+    };
+    const res = await deliver(job, { 'x-gitlab-event': 'Job Hook' });
+    expect(res.statusCode, res.body).toBe(200);
+    const stored = await server.ctx.db
+      .selectFrom('gitlab_job_events')
+      .selectAll()
+      .where('job_id', '=', 1978)
+      .executeTakeFirstOrThrow();
+    expect(stored.name).toBe('te\uFFFDst');
+    expect(stored.payload).toMatchObject({ commit: { message: 'a\uFFFDb' } });
+    const withNul = pipeline({ id: 4243 });
+    withNul.user = { name: 'Ad\u0000min' };
+    const built = await deliver(withNul);
+    expect(built.statusCode, built.body).toBe(200);
+  });
+
   it('answers other events 200 with the reason they are ignored', async () => {
     for (const [name, event] of [
       ['push', 'Push Hook'],

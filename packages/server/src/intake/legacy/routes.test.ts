@@ -100,6 +100,22 @@ describe('legacy intake POST /api/v1/builds/:token/create', () => {
     expect(res.json().build.external_id).toBe('extra-1');
   });
 
+  it('stores a NUL character in a field it does not read as U+FFFD instead of failing', async () => {
+    const res = await post({
+      ...fixture,
+      build_id: 'nul-1',
+      build_name: 'rspec\u0000',
+      extra: { 'a\u0000': 'b' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const stored = await server.ctx.db
+      .selectFrom('builds')
+      .select('payload')
+      .where('id', '=', res.json().build.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toMatchObject({ build_name: 'rspec\uFFFD', extra: { 'a\uFFFD': 'b' } });
+  });
+
   it('updates the same build when the build id comes again, without a second deployment', async () => {
     const res = await post(fixture);
     expect(res.statusCode).toBe(200);
