@@ -118,6 +118,12 @@ describe('the server log', () => {
     const { webhookSecret: secret, bearer: token } = secrets();
     const url = `/api/v1/builds/${secret}/create`;
     server.app.log.error({ err: new Error(`Reply was already sent, url: ${url}`) }, 'request failed');
+    const failed = Object.assign(new Error('insert failed', { cause: new Error(`GET ${url}`) }), {
+      code: '23505',
+      detail: `Key (token)=(${token}) already exists.`,
+      request: { url, headers: { 'private-token': token } },
+    });
+    server.app.log.error({ err: failed }, 'request failed');
     server.app.log.warn(`Reply was already sent, did you forget to "return reply" in the "${url}" route?`);
     server.app.log.info(
       {
@@ -135,6 +141,15 @@ describe('the server log', () => {
     expectNoSecret(text);
     expect(text).toContain('/api/v1/builds/[REDACTED]/create');
     expect(text).toContain('"x-gitlab-token":"[REDACTED]"');
+    const error = log.lines
+      .map((line) => JSON.parse(line) as { err?: Record<string, unknown> })
+      .find((line) => line.err?.message === 'insert failed')?.err;
+    expect(error).toMatchObject({
+      code: '23505',
+      detail: 'Key (token)=(pt_[REDACTED]) already exists.',
+      cause: { message: 'GET /api/v1/builds/[REDACTED]/create' },
+      request: { headers: { 'private-token': '[REDACTED]' } },
+    });
   });
 });
 

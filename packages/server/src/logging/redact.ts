@@ -10,12 +10,15 @@ import { SIGNATURE_HEADER } from '../intake/generic/signature.js';
  */
 export const REDACTED = '[REDACTED]';
 
-/** Headers that carry a credential; pino replaces them wherever a logged object holds `headers`. */
+/** Headers that carry a credential: replaced wherever a logged object holds `headers`. */
 const SECRET_HEADERS = [
   'authorization',
   'cookie',
   'set-cookie',
   'x-gitlab-token',
+  // What @gitbeaker sends to GitLab, should one of its requests be logged.
+  'private-token',
+  'job-token',
   CSRF_HEADER,
   SIGNATURE_HEADER,
 ];
@@ -72,20 +75,29 @@ interface LoggedError {
   stack: string;
 }
 
-/** What pino's error serializer keeps (type, message, stack, code, statusCode), redacted. */
-function serializeError(error: Error): LoggedError {
+/**
+ * What pino's error serializer shows (type, message, stack, the error's own fields such as a PostgreSQL
+ * `detail`, and its `cause`), redacted.
+ */
+function serializeError(error: Error, depth = 0): LoggedError {
   // Whatever was logged under `err`, even when it is not an Error.
   if (!(error instanceof Error)) {
     return { type: typeof error, message: redactText(JSON.stringify(error) ?? String(error)), stack: '' };
   }
-  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) fields[key] = logged(value, depth);
+  if (error.cause !== undefined) fields.cause = logged(error.cause, depth);
   return {
+    ...fields,
     type: error.name,
     message: redactText(error.message),
     stack: redactText(error.stack ?? ''),
-    ...(code === undefined ? {} : { code }),
-    ...(statusCode === undefined ? {} : { statusCode }),
   };
+}
+
+function logged(value: unknown, depth: number): unknown {
+  if (!(value instanceof Error)) return redactValue(value, 1);
+  return depth < 3 ? serializeError(value, depth + 1) : redactText(String(value));
 }
 
 /** Fastify's request fields, with the URL redacted. */
