@@ -51,7 +51,9 @@ function secrets(): Record<string, string> {
   return {
     webhookSecret,
     bearer: bearer.authorization.slice('Bearer '.length),
-    cookie: session.cookie.split('=')[1]!,
+    ...Object.fromEntries(
+      session.cookie.split('; ').map((pair) => [`cookie ${pair.split('=')[0]}`, pair.split('=')[1]!]),
+    ),
     csrf: session['x-csrf-token'],
     runnerToken,
     jobToken,

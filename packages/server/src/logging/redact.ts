@@ -1,6 +1,6 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import { JOB_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX } from '@polytene/protocol';
-import { API_TOKEN_PREFIX, CSRF_HEADER } from '../auth/service.js';
+import { API_TOKEN_PREFIX, CSRF_HEADER, SESSION_TOKEN_PREFIX } from '../auth/service.js';
 import { SIGNATURE_HEADER } from '../intake/generic/signature.js';
 
 /**
@@ -29,7 +29,7 @@ const BUILDS_TOKEN = /(\/builds\/)(?!\d+(?:[/?#\s"'`]|$))[^/?#\s"'`]+/gi;
 const SECRET_QUERY =
   /([?&][^=&#\s"'`]*(?:token|secret|password|passwd|key|signature|auth|session)[^=&#\s"'`]*=)[^&#\s"'`]*/gi;
 const PREFIXED_TOKEN = new RegExp(
-  `\\b(${[API_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX, JOB_TOKEN_PREFIX, 'ps'].join('|')})_[A-Za-z0-9_-]{16,}`,
+  `\\b(${[API_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX, JOB_TOKEN_PREFIX, SESSION_TOKEN_PREFIX].join('|')})_[A-Za-z0-9_-]{16,}`,
   'g',
 );
 const BEARER = /\b(Bearer\s+)[^\s"'`,;]+/gi;
@@ -47,7 +47,7 @@ export function redactText(text: string): string {
 /** A copy of a logged value with the text in it redacted and credential headers replaced. */
 function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (depth > 10 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
   // Errors, requests and the like are left to their serializers (below), which pino runs later.
