@@ -86,6 +86,13 @@ describe('the server log', () => {
         payload: pipeline,
         status: 200,
       },
+      {
+        method: 'POST' as const,
+        url: `/api/v1/projects/${project.id}/builds`,
+        headers: bearer,
+        payload: { ref: 'main', sha: 'b'.repeat(40), status: 'success' },
+        status: 201,
+      },
       { method: 'GET' as const, url: '/api/v1/user', headers: bearer, status: 200 },
       { method: 'GET' as const, url: '/api/v1/user', headers: session, status: 200 },
       {
