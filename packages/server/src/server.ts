@@ -9,6 +9,7 @@ import { JobQueue } from './jobs/queue.js';
 import { SecretBox, loadSecretKey } from './secrets.js';
 import { ensureDefaultAdmin } from './auth/service.js';
 import { buildApp } from './app.js';
+import { loggerOptions } from './logging/redact.js';
 import type { App } from './http/types.js';
 
 export interface RunningServer {
@@ -27,6 +28,12 @@ export interface CreateServerOptions {
   /** Start the background job worker (off in tests that drive tasks themselves). */
   worker?: boolean;
   logger?: boolean;
+  /** Where the log lines go (one JSON line per write); standard output when not given. */
+  logStream?: LogStream;
+}
+
+export interface LogStream {
+  write(line: string): void;
 }
 
 /** Brings up everything but the listening socket: database, migrations, default admin, events, jobs, app. */
@@ -60,7 +67,8 @@ export async function createServer(
       publicUrl: publicUrlOf(config),
       startedAt: new Date(),
     };
-    const app = await buildApp(ctx, { logger: options.logger ? { level: config.logLevel } : false });
+    const logger = options.logger ? loggerOptions(config.logLevel, options.logStream) : false;
+    const app = await buildApp(ctx, { logger });
     if (options.worker !== false) await jobs.start();
     const started = { database, bus, jobs };
     return {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseConfig, type ServerConfig } from '../config.js';
-import { createServer, type RunningServer } from '../server.js';
+import { createServer, type LogStream, type RunningServer } from '../server.js';
 import { DEFAULT_ADMIN } from '../auth/service.js';
 import { hashPassword } from '../auth/passwords.js';
 import { createTestDatabase } from './db.js';
@@ -18,7 +18,7 @@ export interface TestServer extends RunningServer {
 /** A real server on a database of its own (not listening unless the test listens). */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; logStream?: LogStream } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'polytene-test-data-'));
@@ -32,7 +32,11 @@ export async function startTestServer(
     secretKey: 'test-secret-key-test-secret-key-test-secret-key',
     ...overrides,
   });
-  const server = await createServer(config, { worker: options.worker ?? false });
+  const server = await createServer(config, {
+    worker: options.worker ?? false,
+    logger: options.logStream !== undefined,
+    logStream: options.logStream,
+  });
   return {
     ...server,
     close: async () => {
