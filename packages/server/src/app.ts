@@ -10,6 +10,7 @@ import type { App } from './http/types.js';
 import { errorHandler } from './http/errors.js';
 import { apiDocsCsp, helmetOptions } from './security-headers.js';
 import { validatorCompiler } from './http/validator.js';
+import { nulCharacterHook } from './http/nul-characters.js';
 import { authenticate } from './auth/hook.js';
 import { authRoutes } from './auth/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -66,6 +67,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   app.addHook('onRequest', authenticate(ctx));
+  app.addHook('preValidation', nulCharacterHook);
 
   app.get('/api/v1/health', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
 
