@@ -103,6 +103,7 @@ const userInput: Case[] = [
     field: 'branch',
   },
   { what: 'a path parameter', method: 'GET', url: () => '/api/v1/projects/1%00', field: 'id' },
+  { what: 'a web page path', method: 'GET', url: () => '/projects/%00', field: 'the path' },
   {
     what: 'the runner hello',
     method: 'POST',

@@ -30,9 +30,11 @@ interface Place {
   parent: Place | null;
 }
 
-function fieldOf(place: Place | null, key: string | null): string {
+function fieldOf(place: Place, key: string | null): string {
+  // Fastify names the rest of a wildcard route's path `*`.
+  if (key === '*' && place.parent === null && place.key === 'params') return 'the path';
   const keys: string[] = key === null ? [] : [key];
-  for (let at = place; at?.parent; at = at.parent) keys.push(at.key);
+  for (let at: Place | null = place; at?.parent; at = at.parent) keys.push(at.key);
   return keys.reverse().join('.');
 }
 
