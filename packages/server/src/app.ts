@@ -12,6 +12,7 @@ import { apiDocsCsp, helmetOptions } from './security-headers.js';
 import { validatorCompiler } from './http/validator.js';
 import { nulCharacterHook } from './http/nul-characters.js';
 import { authenticate } from './auth/hook.js';
+import { healthRoutes } from './health/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { userRoutes } from './users/routes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -69,9 +70,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.addHook('onRequest', authenticate(ctx));
   app.addHook('preValidation', nulCharacterHook);
 
-  app.get('/api/v1/health', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
-
   for (const routes of [
+    healthRoutes,
     authRoutes,
     userRoutes,
     auditRoutes,
