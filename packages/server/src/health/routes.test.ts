@@ -136,6 +136,19 @@ async function probeConnectionsOnServer(): Promise<number> {
 
 const openSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
+describe('the OpenAPI document', () => {
+  it('describes both health answers', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<string, { get?: { responses?: Record<string, unknown> } }>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths['/api/v1/health']?.get?.responses ?? {})).toEqual(['200', '503']);
+  });
+});
+
 describe('the database probe', () => {
   it('runs one probe at a time: callers meanwhile share it', async () => {
     const first = server.ctx.databaseProbe.check();
