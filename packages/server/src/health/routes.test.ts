@@ -7,7 +7,7 @@ import { parseConfig } from '../config.js';
 import { createServer, type RunningServer } from '../server.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { SESSION_COOKIE } from '../auth/service.js';
-import { PROBE_APPLICATION_NAME } from './database-probe.js';
+import { DatabaseProbe, PROBE_APPLICATION_NAME } from './database-probe.js';
 
 /**
  * A PostgreSQL of this file's own (never the shared test server): the tests freeze it with SIGSTOP, as
@@ -154,6 +154,17 @@ describe('the database probe', () => {
     const first = server.ctx.databaseProbe.check();
     expect(server.ctx.databaseProbe.check()).toBe(first);
     expect(await first).toEqual({ ok: true });
+  });
+
+  it('answers at once that a database refusing connections cannot be reached', async () => {
+    const probe = new DatabaseProbe('postgres://postgres@127.0.0.1:1/polytene');
+    try {
+      const { result, ms } = await timed(probe.check());
+      expect(result).toEqual({ ok: false, reason: 'cannot be reached' });
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      await probe.close();
+    }
   });
 
   it('leaves no connection behind when PostgreSQL is frozen again and again', async () => {

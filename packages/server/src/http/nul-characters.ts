@@ -42,7 +42,9 @@ function refused(field: string, problem = PROBLEM): AppError {
   return new AppError(400, 'VALIDATION_FAILED', `${field} ${problem}`, [{ field, message: problem }]);
 }
 
-const isContainer = (value: unknown): value is Container => typeof value === 'object' && value !== null;
+/** Objects and arrays parsed from JSON or a query string; not a raw Buffer body (bytes, no strings). */
+const isContainer = (value: unknown): value is Container =>
+  typeof value === 'object' && value !== null && !ArrayBuffer.isView(value);
 
 /**
  * Checks every string and field name under `root` (iteratively: a deeply nested body cannot overflow
