@@ -58,6 +58,7 @@ export async function genericIntakeRoutes(app: App): Promise<void> {
     '/api/v1/projects/:id/builds',
     {
       bodyLimit: config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       schema: {
         tags: ['intake'],
         params: IdParam,

@@ -114,6 +114,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
     '/api/v1/projects/:id/hooks/gitlab',
     {
       bodyLimit: ctx.config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       onRequest: async (request) => {
         await authorizedProject(ctx.db, request);
         const type = request.headers['content-type'] ?? '';

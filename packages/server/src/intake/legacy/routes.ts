@@ -20,6 +20,7 @@ export async function legacyIntakeRoutes(app: App): Promise<void> {
     '/api/v1/builds/:token/create',
     {
       bodyLimit: config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       schema: {
         tags: ['intake'],
         params: TokenParam,
