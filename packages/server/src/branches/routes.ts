@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { DEPLOYMENT_TYPES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
@@ -27,7 +28,7 @@ const Variable = Type.Object(
 
 const fields = {
   branch_name: Type.String({ minLength: 1, maxLength: 255 }),
-  deployment_type: Type.Union([Type.Literal('manual'), Type.Literal('auto')]),
+  deployment_type: Type.Enum(DEPLOYMENT_TYPES),
   deployment_script: Type.String({ maxLength: 1_000_000 }),
   environment: Type.String({ minLength: 1, maxLength: 64, description: 'default production' }),
   artifacts_dir: Type.String({ minLength: 1, maxLength: 255, description: 'default polytene' }),

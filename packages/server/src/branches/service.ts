@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import type { DeploymentType } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, StoredVariable, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
@@ -21,7 +22,7 @@ export interface VariableInput {
 
 export interface BranchConfigFields {
   branch_name?: string;
-  deployment_type?: 'manual' | 'auto';
+  deployment_type?: DeploymentType;
   deployment_script?: string;
   environment?: string;
   artifacts_dir?: string;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { DeploymentTrigger } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -6,8 +7,6 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
 import { conflict, notFound } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions.js';
-
-export type DeploymentTrigger = 'auto' | 'user';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds

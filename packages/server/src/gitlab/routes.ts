@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { FORGE_SYNC_STATES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
@@ -73,7 +74,7 @@ export const GitlabStatus = Type.Object({
   web_url: Nullable(Type.String()),
   hook_id: Nullable(Type.Integer()),
   hook_state: Nullable(
-    Type.Union([Type.Literal('pending'), Type.Literal('registered'), Type.Literal('failed')], {
+    Type.Enum(FORGE_SYNC_STATES, {
       description: 'pending while a job registers the webhook or updates its token; failed: see hook_error',
     }),
   ),

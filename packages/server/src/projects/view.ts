@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { FORGE_SYNC_STATES, PROJECT_SOURCES } from '@polytene/protocol';
 import type { Project } from '../db/schema.js';
 import type { ProjectAccess } from './access.js';
 import { DateTime } from '../http/schemas.js';
@@ -9,7 +10,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export const ProjectView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
-  source: Type.Union([Type.Literal('manual'), Type.Literal('gitlab')]),
+  source: Type.Enum(PROJECT_SOURCES),
   clone_url: Type.String(),
   http_url: Nullable(Type.String()),
   web_url: Nullable(Type.String()),
@@ -17,9 +18,7 @@ export const ProjectView = Type.Object({
   public: Type.Boolean(),
   owner: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
   runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
-  deploy_key_state: Nullable(
-    Type.Union([Type.Literal('pending'), Type.Literal('registered'), Type.Literal('failed')]),
-  ),
+  deploy_key_state: Nullable(Type.Enum(FORGE_SYNC_STATES)),
   deploy_key_error: Nullable(Type.String()),
   gitlab_url: Nullable(Type.String()),
   gitlab_project_id: Nullable(Type.Integer()),

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { UserRole } from '@polytene/protocol';
 import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
@@ -89,7 +90,7 @@ export async function adminSession(server: RunningServer): Promise<SessionHeader
 /** A user straight in the database (password TEST_PASSWORD), for tests about other features. */
 export async function insertUser(
   server: RunningServer,
-  values: { login: string; role?: 'admin' | 'member'; email?: string },
+  values: { login: string; role?: UserRole; email?: string },
 ): Promise<User> {
   return server.ctx.db
     .insertInto('users')

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { LOCALES, USER_ROLES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -13,8 +14,8 @@ const Login = Type.String({
 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ maxLength: 200 });
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
-const Locale = Type.Union([Type.Literal('en'), Type.Literal('pl')]);
+const Role = Type.Enum(USER_ROLES);
+const Locale = Type.Enum(LOCALES);
 
 const CreateUserBody = Type.Object(
   {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import type { CiStatus } from '../../db/schema.js';
+import type { CiStatus } from '@polytene/protocol';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 
