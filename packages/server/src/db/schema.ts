@@ -110,9 +110,13 @@ export interface ProjectsTable {
   updated_at: CreatedAt;
 }
 
+/** A member's role on a project (0009_member_roles.sql); see projects/access.ts for what each allows. */
+export type MemberRole = 'viewer' | 'deployer' | 'maintainer';
+
 export interface ProjectMembersTable {
   project_id: number;
   user_id: number;
+  role: ColumnType<MemberRole, MemberRole | undefined, MemberRole>;
   created_at: CreatedAt;
 }
 
