@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { MemberRole, Project, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { conflict, notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { NEEDS, loadProject } from './access.js';
 import { invalidField } from './validation.js';
 
@@ -30,9 +30,13 @@ export async function listMembers(db: Db, user: User, projectId: number): Promis
 
 type Target = { id: number; login: string; name: string; disabled: boolean };
 
+/** 409s the UI tells apart by code: the user is a member already, or owns the project. */
+const alreadyMember = (login: string) => new AppError(409, 'ALREADY_MEMBER', `${login} is a member already`);
+const ownerConflict = (message: string) => new AppError(409, 'PROJECT_OWNER', message);
+
 function checkTarget(project: Project, target: Target | undefined, field: string): Target {
   if (!target || target.disabled) throw invalidField(field, 'is not an active user');
-  if (target.id === project.owner_id) throw conflict(`${target.login} owns this project already`);
+  if (target.id === project.owner_id) throw ownerConflict(`${target.login} owns this project already`);
   return target;
 }
 
@@ -104,7 +108,7 @@ async function putMember(
     .executeTakeFirst();
   const userView = { id: target.id, login: target.login, name: target.name };
   if (existing) {
-    if (refuseExisting) throw conflict(`${target.login} is a member already`);
+    if (refuseExisting) throw alreadyMember(target.login);
     if (role === undefined || role === existing.role) {
       return { member: { user: userView, ...existing }, added: false };
     }
@@ -171,7 +175,7 @@ export async function setMemberRole(
 ): Promise<Member> {
   return db.transaction().execute(async (trx) => {
     const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    if (memberId === project.owner_id) throw conflict("the owner's right cannot be changed here");
+    if (memberId === project.owner_id) throw ownerConflict("the owner's right cannot be changed here");
     const existing = await trx
       .selectFrom('project_members')
       .select('role')
@@ -193,7 +197,7 @@ export async function removeMember(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    if (memberId === project.owner_id) throw conflict('the owner cannot be removed from their project');
+    if (memberId === project.owner_id) throw ownerConflict('the owner cannot be removed from their project');
     const removed = await trx
       .deleteFrom('project_members')
       .where('project_id', '=', projectId)

@@ -424,10 +424,10 @@ describe('member roles and permissions', () => {
     expect((await post({ login: 'bob', role: 'viewer' })).statusCode).toBe(201);
     const again = await post({ login: 'bob', role: 'maintainer' });
     expect(again.statusCode).toBe(409);
-    expect(again.json().error.message).toMatch(/bob is a member already/);
+    expect(again.json().error).toMatchObject({ code: 'ALREADY_MEMBER', message: 'bob is a member already' });
     const owner = await post({ login: 'alice', role: 'viewer' });
     expect(owner.statusCode).toBe(409);
-    expect(owner.json().error.message).toMatch(/owns this project/);
+    expect(owner.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
     const nobody = await post({ login: 'nobody-here', role: 'viewer' });
     expect(nobody.statusCode).toBe(422);
     expect(fieldsOf(nobody.json())).toEqual(['login']);
@@ -466,6 +466,7 @@ describe('member roles and permissions', () => {
       headers: bobSession,
     });
     expect(ownerRemove.statusCode).toBe(409);
+    expect(ownerRemove.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
     expect(ownerRemove.json().error.message).toMatch(/owner cannot be removed/);
     const notMember = await server.app.inject({
       method: 'PATCH',
