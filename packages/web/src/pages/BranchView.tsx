@@ -23,7 +23,10 @@ export function BranchView({ project, config }: { project: Project; config: Bran
         {config ? t('branch.readOnly') : t('branch.readOnlyNew')}
       </p>
       {config && (
-        <section className="card" aria-label={t('branch.editTitle', { name: config.branch_name })}>
+        <section
+          className="card branch-view"
+          aria-label={t('branch.editTitle', { name: config.branch_name })}
+        >
           <dl className="facts">
             <dt>{t('branch.name')}</dt>
             <dd className="mono">{config.branch_name}</dd>
