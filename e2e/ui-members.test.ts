@@ -69,6 +69,9 @@ beforeAll(async () => {
   adminErrors = watchConsole(admin);
   memberContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   member = await memberContext.newPage();
+  // A missing control fails the step with its locator, well before the test's own timeout.
+  admin.setDefaultTimeout(10_000);
+  member.setDefaultTimeout(10_000);
 }, 180_000);
 
 afterEach(async (context) => {
