@@ -6,8 +6,8 @@ import { SCREENSHOTS, ensureBuilt, launchChromium, screenshot, watchConsole } fr
 
 /**
  * Project members in the browser (issue 8, item 13): the admin adds a user as a viewer on the project
- * page; the viewer sees no Redeploy, no Deploy and a read-only branch config; raised to maintainer they
- * see the controls; removed, the private project is gone for them.
+ * page; the viewer sees no Redeploy, no Deploy and a read-only branch config; a deployer may redeploy but
+ * not edit; raised to maintainer they see every control; removed, the private project is gone for them.
  */
 const NEW_PASSWORD = 'Ui-E2e-Passw0rd!';
 const MEMBER_PASSWORD = 'First-Passw0rd-42';
@@ -195,14 +195,17 @@ describe('project members in the browser', () => {
     expect(await member.getByTestId('deploy-button').count()).toBe(0);
   });
 
+  it('lets the admin make bea a deployer: she may redeploy, but the branch config stays read only', async () => {
+    await changeRole('deployer');
+    await openWithPermissions(member, `/deployments/${deploymentId}`);
+    await member.getByRole('button', { name: 'Redeploy' }).waitFor();
+    await openWithPermissions(member, `/projects/${projectId}/branches/${branchId}`);
+    await member.getByTestId('branch-read-only').waitFor();
+    expect(await member.getByRole('button', { name: 'Save' }).count()).toBe(0);
+  });
+
   it('lets the admin raise bea to maintainer, and then bea sees the controls', async () => {
-    const row = admin.getByTestId('members').getByTestId('member-bea');
-    const beaId = await memberId('bea');
-    const changed = admin.waitForResponse(
-      (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/members/${beaId}`),
-    );
-    await row.getByLabel('Role of bea').selectOption('maintainer');
-    expect((await changed).status()).toBe(200);
+    await changeRole('maintainer');
 
     await openWithPermissions(member, `/deployments/${deploymentId}`);
     await member.getByRole('button', { name: 'Redeploy' }).waitFor();
@@ -236,6 +239,16 @@ describe('project members in the browser', () => {
     expect(adminErrors.filter((e) => !/status of 4(09|22)/.test(e))).toEqual([]);
   });
 });
+
+/** Picks bea's role in the admin's member list and waits for the server to take it. */
+async function changeRole(role: string): Promise<void> {
+  const beaId = await memberId('bea');
+  const changed = admin.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/members/${beaId}`),
+  );
+  await admin.getByTestId('member-bea').getByLabel('Role of bea').selectOption(role);
+  expect((await changed).status()).toBe(200);
+}
 
 async function memberId(login: string): Promise<number> {
   const { members } = await apiCall<{ members: { user: { id: number; login: string } }[] }>(
