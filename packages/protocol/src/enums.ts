@@ -8,6 +8,10 @@
 export const USER_ROLES = ['admin', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
+/** A member's role on a project: viewer looks, deployer also deploys, maintainer also changes it. */
+export const MEMBER_ROLES = ['viewer', 'deployer', 'maintainer'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
 /** The languages of the UI and of notification email. */
 export const LOCALES = ['en', 'pl'] as const;
 export type Locale = (typeof LOCALES)[number];

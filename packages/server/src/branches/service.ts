@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { BranchConfig, StoredVariable, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
-import { loadProject } from '../projects/access.js';
+import { NEEDS, loadProject } from '../projects/access.js';
 import { invalidField } from '../projects/validation.js';
 import {
   checkArtifactsDir,
@@ -167,7 +167,7 @@ export async function createBranchConfig(
   checkFields(input);
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     if (await branchTaken(trx, projectId, input.branch_name)) throw duplicateBranch(input.branch_name);
     const config = await trx
       .insertInto('branch_configs')
@@ -196,7 +196,7 @@ export async function updateBranchConfig(
 ): Promise<BranchConfig> {
   checkFields(changes);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     const before = await findBranchConfig(trx, projectId, id, true);
     if (changes.branch_name !== undefined && (await branchTaken(trx, projectId, changes.branch_name, id))) {
       throw duplicateBranch(changes.branch_name);
@@ -234,7 +234,7 @@ export async function deleteBranchConfig(
   id: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     const before = await findBranchConfig(trx, projectId, id, true);
     await trx.deleteFrom('branch_configs').where('id', '=', id).execute();
     await recordAudit(trx, {

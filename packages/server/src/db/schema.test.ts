@@ -12,6 +12,7 @@ import {
   FORGE_SYNC_STATES,
   LOCALES,
   LOG_STREAMS,
+  MEMBER_ROLES,
   PROJECT_SOURCES,
   USER_ROLES,
 } from '@polytene/protocol';
@@ -181,6 +182,7 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
   project_members: {
     project_id: 'not null',
     user_id: 'not null',
+    role: 'not null',
     created_at: 'not null',
   },
   projects: {
@@ -254,6 +256,7 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
 const ENUM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'users.role': USER_ROLES,
   'users.locale': LOCALES,
+  'project_members.role': MEMBER_ROLES,
   'projects.source': PROJECT_SOURCES,
   'projects.deploy_key_state': FORGE_SYNC_STATES,
   'projects.gitlab_hook_state': FORGE_SYNC_STATES,

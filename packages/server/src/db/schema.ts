@@ -10,6 +10,7 @@ import type {
   ForgeSyncState,
   Locale,
   LogStream,
+  MemberRole,
   ProjectSource,
   UserRole,
 } from '@polytene/protocol';
@@ -128,6 +129,8 @@ export interface ProjectsTable {
 export interface ProjectMembersTable {
   project_id: number;
   user_id: number;
+  /** 0009_member_roles.sql; projects/access.ts says what each role allows. */
+  role: ColumnType<MemberRole, MemberRole | undefined, MemberRole>;
   created_at: CreatedAt;
 }
 

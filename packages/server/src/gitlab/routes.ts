@@ -3,7 +3,7 @@ import { FORGE_SYNC_STATES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
-import { loadProject } from '../projects/access.js';
+import { NEEDS, loadProject } from '../projects/access.js';
 import { connectionView, deleteConnection, saveConnection, verifyConnection } from './connection.js';
 import { importProjects, listGitlabProjects, resyncProject } from './import.js';
 import { gitlabInstanceRoutes, Instance } from './instance-routes.js';
@@ -188,7 +188,7 @@ export async function gitlabRoutes(app: App): Promise<void> {
     { schema: { tags, params: IdParam, response: { 200: GitlabStatus, ...upstream, ...errors } } },
     async (request) => {
       const user = requireUser(request);
-      const project = await loadProject(ctx.db, user, request.params.id, 'manage');
+      const project = await loadProject(ctx.db, user, request.params.id, NEEDS.edit_project);
       return gitlabStatusOf(ctx.db, await resyncProject(ctx, actorOf(request), user, project));
     },
   );

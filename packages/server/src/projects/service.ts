@@ -8,7 +8,7 @@ import { notFound } from '../errors.js';
 import { hashToken } from '../secrets.js';
 import { canUseRunner } from '../runners/service.js';
 import { queueDeployKeyRegistration, queueGitlabCleanup, queueHookSync } from '../gitlab/tasks.js';
-import { accessTo, loadProject, visibleTo } from './access.js';
+import { NEEDS, accessTo, allows, loadProject, permissionsFor, visibleTo } from './access.js';
 import { cloneUrlProblem, invalidField } from './validation.js';
 import { toProjectView, type ProjectView } from './view.js';
 
@@ -133,7 +133,7 @@ export async function updateProject(
 ): Promise<Project> {
   checkFields(changes);
   return ctx.db.transaction().execute(async (trx) => {
-    const before = await loadProject(trx, user, id, 'manage');
+    const before = await loadProject(trx, user, id, NEEDS.edit_project);
     if (changes.runner_id != null && changes.runner_id !== before.runner_id) {
       await checkRunnerUsable(trx, user, changes.runner_id);
     }
@@ -160,7 +160,7 @@ export async function updateProject(
 /** Removes a project with its branch configs, builds, deployments and logs. */
 export async function deleteProject(ctx: AppContext, actor: Actor, user: User, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const before = await loadProject(trx, user, id, 'manage');
+    const before = await loadProject(trx, user, id, NEEDS.delete_project);
     await queueGitlabCleanup(ctx, trx, before);
     await trx.deleteFrom('projects').where('id', '=', id).execute();
     await recordAudit(trx, {
@@ -182,7 +182,7 @@ export async function regenerateWebhookSecret(
   id: number,
 ): Promise<Project> {
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, id, 'manage');
+    await loadProject(trx, user, id, NEEDS.edit_project);
     const project = await trx
       .updateTable('projects')
       .set({ ...newWebhookSecret(ctx), updated_at: new Date() })
@@ -221,9 +221,12 @@ export async function projectViews(ctx: AppContext, user: User, projects: Projec
     if (!access) throw notFound('project');
     return toProjectView(project, {
       access,
+      permissions: permissionsFor(access),
       ownerLogin: project.owner_id === null ? null : (logins.get(project.owner_id) ?? null),
       runnerName: project.runner_id === null ? null : (runnerNames.get(project.runner_id) ?? null),
-      webhookSecret: access === 'manage' ? ctx.secrets.decrypt(project.webhook_secret_encrypted) : null,
+      webhookSecret: allows(access, NEEDS.edit_project)
+        ? ctx.secrets.decrypt(project.webhook_secret_encrypted)
+        : null,
       publicUrl: ctx.publicUrl,
     });
   });

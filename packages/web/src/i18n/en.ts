@@ -376,6 +376,34 @@ export const en = {
   'help.apiDocs': 'The REST API is described at',
   'help.keyboard':
     'Everything works with the keyboard: Tab moves between controls, Enter confirms, Escape closes dialogs.',
+  // Project members and what each role may do (issue 8, item 13).
+  'members.title': 'Members',
+  'members.hint':
+    'Viewers see the project; deployers also deploy, redeploy, roll back and abort; maintainers also change branch configs, variables, settings and members.',
+  'members.user': 'User',
+  'members.role': 'Role',
+  'members.since': 'Member since',
+  'members.empty': 'No members yet.',
+  'members.add': 'Add member',
+  'members.username': 'Username',
+  'members.usernameRequired': 'Type the username of the user to add.',
+  'members.roleOf': 'Role of {login}',
+  'members.removeOne': 'Remove {login}',
+  'members.removeTitle': 'Remove {login} from {project}?',
+  'members.removeBody': 'They lose the rights their role gave them on this project.',
+  'members.added': '{login} is now a member.',
+  'members.alreadyMember': '{login} is a member already; change their role in the list.',
+  'members.isOwner': '{login} owns this project and may do everything already.',
+  'members.ownerFixed': 'The project’s owner cannot be removed or given another role.',
+  'members.noSuchUser': 'There is no active user named {login}.',
+  'role.owner': 'owner',
+  'role.viewer': 'viewer',
+  'role.deployer': 'deployer',
+  'role.maintainer': 'maintainer',
+  'branch.readOnly': 'You may look at this branch config but not change it; a maintainer of the project can.',
+  'branch.readOnlyNew': 'You may not add branch configs to this project; a maintainer of the project can.',
+  'branch.noVariables': 'No variables.',
+  'branch.secretHidden': 'secret, not shown',
 } as const;
 
 export type MessageKey = keyof typeof en;

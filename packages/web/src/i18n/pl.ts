@@ -379,4 +379,34 @@ export const pl: Record<MessageKey, string> = {
   'help.apiDocs': 'Opis REST API znajdziesz pod adresem',
   'help.keyboard':
     'Wszystko działa z klawiatury: Tab przechodzi między kontrolkami, Enter zatwierdza, Escape zamyka okna.',
+  // Project members and what each role may do (issue 8, item 13).
+  'members.title': 'Członkowie',
+  'members.hint':
+    'Obserwator widzi projekt; wdrażający może też wdrażać, wdrażać ponownie, wycofywać i przerywać; opiekun może też zmieniać konfiguracje gałęzi, zmienne, ustawienia i członków.',
+  'members.user': 'Użytkownik',
+  'members.role': 'Rola',
+  'members.since': 'Członek od',
+  'members.empty': 'Nie ma jeszcze członków.',
+  'members.add': 'Dodaj członka',
+  'members.username': 'Nazwa użytkownika',
+  'members.usernameRequired': 'Wpisz nazwę użytkownika, którego chcesz dodać.',
+  'members.roleOf': 'Rola użytkownika {login}',
+  'members.removeOne': 'Usuń użytkownika {login}',
+  'members.removeTitle': 'Usunąć użytkownika {login} z projektu {project}?',
+  'members.removeBody': 'Straci uprawnienia, które dawała mu rola w tym projekcie.',
+  'members.added': '{login} jest teraz członkiem.',
+  'members.alreadyMember': '{login} jest już członkiem; zmień jego rolę na liście.',
+  'members.isOwner': '{login} jest właścicielem tego projektu i może już wszystko.',
+  'members.ownerFixed': 'Właściciela projektu nie można usunąć ani zmienić mu roli.',
+  'members.noSuchUser': 'Nie ma aktywnego użytkownika o nazwie {login}.',
+  'role.owner': 'właściciel',
+  'role.viewer': 'obserwator',
+  'role.deployer': 'wdrażający',
+  'role.maintainer': 'opiekun',
+  'branch.readOnly':
+    'Możesz oglądać tę konfigurację gałęzi, ale nie zmieniać jej; może to zrobić opiekun projektu.',
+  'branch.readOnlyNew':
+    'Nie możesz dodawać konfiguracji gałęzi do tego projektu; może to zrobić opiekun projektu.',
+  'branch.noVariables': 'Brak zmiennych.',
+  'branch.secretHidden': 'tajna, nie jest pokazywana',
 };

@@ -1,7 +1,8 @@
 /** Create or edit a branch config: every field of DESIGN §2; secret variable values are write-only. */
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api } from '../api/client';
-import type { BranchConfig, Project } from '../api/types';
+import { permissionsOf, type BranchConfig, type Project } from '../api/types';
+import { BranchView } from './BranchView';
 import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
@@ -130,6 +131,9 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
   if ((existing.loading && branchId !== null) || project.loading) return <Loading />;
   if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
   if (project.error) return <ErrorBox error={project.error} onRetry={project.reload} />;
+  // Who may not change branch configs sees the config, not a form that fails on Save.
+  if (project.data && !permissionsOf(project.data).edit_branches)
+    return <BranchView project={project.data} config={existing.data} />;
 
   const set = <K extends keyof BranchForm>(key: K, value: BranchForm[K]) => {
     setSaved(false);

@@ -1,7 +1,7 @@
 /** The deployment page: live log, status, elapsed time, abort, redeploy. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
-import { FINAL_STATUSES, type Deployment } from '../api/types';
+import { FINAL_STATUSES, permissionsOf, type Deployment, type Project } from '../api/types';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import { stripAnsi } from '../log/ansi';
@@ -36,6 +36,12 @@ export function DeploymentPage({ id }: { id: number }) {
 function DeploymentView({ initial }: { initial: Deployment }) {
   const { t, locale } = useI18n();
   const [deployment, setDeployment] = useState(initial);
+  // Abort and Redeploy only for those the server lets deploy (the project says who may).
+  const project = useAsync(
+    (signal) => api.get<Project>(`/api/v1/projects/${initial.project.id}`, { signal }),
+    [initial.project.id],
+  );
+  const canDeploy = permissionsOf(project.data).deploy;
   const [version, setVersion] = useState(0);
   const [logError, setLogError] = useState<unknown>(null);
   const [filter, setFilter] = useState<StreamFilter>('all');
@@ -153,7 +159,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           {t('deployment.title', { id: d.id })} <span className="env">{d.environment}</span>
         </h1>
         <div className="actions">
-          {live && (
+          {live && canDeploy && (
             <button
               type="button"
               className="btn btn-danger"
@@ -163,7 +169,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
               {d.cancel_requested ? t('deployment.aborting') : t('deployment.abort')}
             </button>
           )}
-          {!live && (
+          {!live && canDeploy && (
             <button type="button" className="btn" onClick={() => setDialog('redeploy')}>
               {t('deploy.redeploy')}
             </button>
