@@ -1,3 +1,4 @@
+import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
@@ -15,13 +16,13 @@ import {
   updateProject,
 } from './service.js';
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const ProjectName = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.name.maxLength, pattern: '\\S' });
 const CloneUrl = Type.String({
   minLength: 1,
-  maxLength: 2000,
+  maxLength: PROJECT_LIMITS.clone_url.maxLength,
   description: 'git@host:path, ssh://, https:// or file://',
 });
-const Branch = Type.String({ minLength: 1, maxLength: 255 });
+const Branch = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.default_branch.maxLength });
 const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
 
 const CreateProjectBody = Type.Object(
