@@ -376,6 +376,26 @@ export const en = {
   'help.apiDocs': 'The REST API is described at',
   'help.keyboard':
     'Everything works with the keyboard: Tab moves between controls, Enter confirms, Escape closes dialogs.',
+  // Field problems (code + params from the API or the form), and messages of runners and the server.
+  'validation.required': 'Required.',
+  'validation.blank': 'Must not be only spaces.',
+  'validation.too_short': 'Must be at least {limit} characters.',
+  'validation.too_long': 'Must be at most {limit} characters.',
+  'validation.too_small': 'Must be at least {limit}.',
+  'validation.too_large': 'Must be at most {limit}.',
+  'validation.too_few': 'Needs at least {limit} entries.',
+  'validation.too_many': 'May have at most {limit} entries.',
+  'validation.not_integer': 'Must be a whole number.',
+  'validation.not_number': 'Must be a number.',
+  'validation.not_string': 'Must be text.',
+  'validation.not_boolean': 'Must be yes or no.',
+  'validation.wrong_type': 'Has the wrong type.',
+  'validation.not_email': 'Must be an email address.',
+  'validation.invalid_format': 'Has the wrong form.',
+  'validation.not_allowed': 'Must be one of: {allowed}.',
+  'validation.unknown_field': 'Is not a known field.',
+  'validation.duplicate': 'Is given twice.',
+  'validation.invalid': 'Is not valid.',
 } as const;
 
 export type MessageKey = keyof typeof en;
