@@ -5,8 +5,8 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@polytene\/protocol\/limits$/,
-        replacement: fileURLToPath(new URL('./packages/protocol/src/limits.ts', import.meta.url)),
+        find: /^@polytene\/protocol\/(limits|messages)$/,
+        replacement: fileURLToPath(new URL('./packages/protocol/src/$1.ts', import.meta.url)),
       },
       {
         find: /^@polytene\/protocol$/,

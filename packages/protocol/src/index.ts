@@ -2,3 +2,4 @@ export * from './states.js';
 export * from './runner.js';
 export * from './refs.js';
 export * from './limits.js';
+export * from './messages.js';

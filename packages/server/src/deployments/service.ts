@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { DEPLOYMENT_MESSAGES } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -67,7 +68,7 @@ export async function queueDeployment(
     return transitionDeployment(ctx, trx, deployment.id, {
       to: 'skipped',
       actor,
-      message: 'a newer build of this branch is already waiting',
+      message: DEPLOYMENT_MESSAGES.newer_build_waiting,
     });
   }
   for (const outdated of await outdatedAutoDeployments(trx, deployment, config.id)) {

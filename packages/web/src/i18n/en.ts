@@ -396,6 +396,14 @@ export const en = {
   'validation.unknown_field': 'Is not a known field.',
   'validation.duplicate': 'Is given twice.',
   'validation.invalid': 'Is not valid.',
+  'deploymentMessage.canceled_from_polytene': 'canceled from Polytene',
+  'deploymentMessage.timed_out': 'timed out',
+  'deploymentMessage.runner_stopped': 'the runner was stopped before the deployment finished',
+  'deploymentMessage.canceled_runner_silent': 'canceled; the runner stopped reporting',
+  'deploymentMessage.lease_expired': 'the runner stopped reporting (its lease expired)',
+  'deploymentMessage.newer_build_waiting': 'a newer build of this branch is already waiting',
+  'deploymentMessage.exit_code': 'failed with exit code {code}',
+  'deploymentMessage.signal': 'stopped by signal {signal}',
 } as const;
 
 export type MessageKey = keyof typeof en;

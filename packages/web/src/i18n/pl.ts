@@ -399,4 +399,12 @@ export const pl: Record<MessageKey, string> = {
   'validation.unknown_field': 'Nieznane pole.',
   'validation.duplicate': 'Podano dwukrotnie.',
   'validation.invalid': 'Nieprawidłowa wartość.',
+  'deploymentMessage.canceled_from_polytene': 'anulowano w Polytene',
+  'deploymentMessage.timed_out': 'przekroczono limit czasu',
+  'deploymentMessage.runner_stopped': 'runner został zatrzymany przed końcem wdrożenia',
+  'deploymentMessage.canceled_runner_silent': 'anulowano; runner przestał się zgłaszać',
+  'deploymentMessage.lease_expired': 'runner przestał się zgłaszać (wygasła dzierżawa)',
+  'deploymentMessage.newer_build_waiting': 'nowszy build tej gałęzi już czeka',
+  'deploymentMessage.exit_code': 'zakończono błędem, kod wyjścia {code}',
+  'deploymentMessage.signal': 'zatrzymano sygnałem {signal}',
 };
