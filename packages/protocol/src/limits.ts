@@ -22,6 +22,17 @@ export const BRANCH_LIMITS = {
   variables: { maxItems: 500 },
 } as const;
 
+export const RUNNER_LIMITS = {
+  name: { maxLength: 100 },
+} as const;
+
+export const USER_LIMITS = {
+  login: { maxLength: 64 },
+  email: { maxLength: 254 },
+  name: { maxLength: 200 },
+  password: { maxLength: 1000 },
+} as const;
+
 /** What a field problem is, for a machine: the web translates `code` with its `params`. */
 export const VALIDATION_CODES = [
   'required',
