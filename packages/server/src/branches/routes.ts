@@ -4,7 +4,9 @@ import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import { stringFields, variableKeysOf } from '../http/problems.js';
 import {
+  branchFieldProblems,
   createBranchConfig,
   deleteBranchConfig,
   getBranchConfig,
@@ -128,6 +130,15 @@ function toView(config: BranchConfig): Static<typeof BranchConfigView> {
   };
 }
 
+/** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
+const config = {
+  fieldChecks: (body: unknown) =>
+    branchFieldProblems({
+      ...stringFields(body, ['branch_name', 'environment', 'artifacts_dir'] as const),
+      variables: variableKeysOf(body),
+    }),
+};
+
 const BranchParams = Type.Object({ id: IdParam.properties.id, branch_id: IdParam.properties.id });
 const errors = {
   400: ErrorResponse,
@@ -167,6 +178,7 @@ export async function branchRoutes(app: App): Promise<void> {
         body: CreateBody,
         response: { 201: BranchConfigView, ...errors },
       },
+      config,
     },
     async (request, reply) => {
       const user = requireUser(request);
@@ -193,6 +205,7 @@ export async function branchRoutes(app: App): Promise<void> {
         body: UpdateBody,
         response: { 200: BranchConfigView, ...errors },
       },
+      config,
     },
     async (request) => {
       const user = requireUser(request);

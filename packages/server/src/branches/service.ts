@@ -99,8 +99,11 @@ function storeVariables(
   });
 }
 
-/** Every problem of the fields the schema cannot judge, at once (one 422 naming them all). */
-function checkFields(fields: BranchConfigFields): void {
+/**
+ * Every problem of the fields the schema cannot judge. Also run on a body that failed its schema
+ * (route `fieldChecks`), so one answer names them all.
+ */
+export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] {
   const problems: FieldProblem[] = [
     ...branchNameProblems(fields.branch_name),
     ...environmentProblems(fields.environment),
@@ -114,6 +117,12 @@ function checkFields(fields: BranchConfigFields): void {
       problems.push(problem(`variables.${i}.key`, 'duplicate', 'is given twice'));
     seen.add(variable.key);
   });
+  return problems;
+}
+
+/** One 422 naming every problem of the fields. */
+function checkFields(fields: BranchConfigFields): void {
+  const problems = branchFieldProblems(fields);
   if (problems.length) throw invalidFields(problems);
 }
 

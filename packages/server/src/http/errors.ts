@@ -16,6 +16,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     const where = error.validationContext;
     const labels = where === 'params' ? paramLabels(request.routeOptions.url) : {};
     const problems = problemsOf(error.validation as AjvItem[], where, labels);
+    const checks = where === 'body' ? request.routeOptions.config?.fieldChecks : undefined;
+    for (const extra of checks?.(request.body) ?? []) {
+      if (!problems.some((p) => p.field === extra.field)) problems.push(extra);
+    }
     const message = problems.map((p) => p.message).join('; ') || 'invalid request';
     void reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message, details: problems } });
     return;

@@ -162,6 +162,37 @@ describe('deployment scripts and variables', () => {
     ]);
   });
 
+  it('names the problems beyond the schema in the same answer as the schema’s own', async () => {
+    const branch = await call('POST', `/api/v1/projects/${project.id}/branches`, {
+      branch_name: 'both',
+      deployment_script: '   ',
+      environment: 'pro duction',
+      variables: [
+        { key: 'POLYTENE_X', value: '1' },
+        { key: '', value: 'orphan' },
+      ],
+    });
+    expect(branch.statusCode).toBe(400);
+    expect(problemsOf(branch.json()).map((p) => [p.field, p.code])).toEqual([
+      ['deployment_script', 'blank'],
+      ['variables.1.key', 'required'],
+      ['environment', 'invalid'],
+      ['variables.0.key', 'invalid'],
+    ]);
+    const created = await call('POST', '/api/v1/projects', {
+      name: ' ',
+      clone_url: 'ftp://example.test/a.git',
+    });
+    expect(created.statusCode).toBe(400);
+    expect(problemsOf(created.json()).map((p) => [p.field, p.code])).toEqual([
+      ['name', 'blank'],
+      ['clone_url', 'invalid'],
+    ]);
+    expect(created.json().error.message).toBe(
+      'name must not be blank; clone url must be an ssh (git@host:path or ssh://), https:// or file:// URL',
+    );
+  });
+
   it('lists every problem the schema cannot judge at once too', async () => {
     const res = await call('POST', `/api/v1/projects/${project.id}/branches`, {
       branch_name: 'bad..name',

@@ -161,6 +161,31 @@ export function problemsOf(
   return problems;
 }
 
+/** The fields of a body as sent that are strings (for checks run on a body that failed its schema). */
+export function stringFields<K extends string>(
+  body: unknown,
+  keys: readonly K[],
+): Partial<Record<K, string>> {
+  const picked: Partial<Record<K, string>> = {};
+  if (typeof body !== 'object' || body === null) return picked;
+  for (const key of keys) {
+    const value = (body as Record<string, unknown>)[key];
+    if (typeof value === 'string') picked[key] = value;
+  }
+  return picked;
+}
+
+/** The variables of a body as sent when every one has a string key (else none are checked beyond the schema). */
+export function variableKeysOf(body: unknown): { key: string }[] | undefined {
+  const variables =
+    typeof body === 'object' && body !== null ? (body as { variables?: unknown }).variables : null;
+  if (!Array.isArray(variables)) return undefined;
+  const keys = variables.map((v: unknown) =>
+    typeof v === 'object' && v !== null ? (v as { key?: unknown }).key : undefined,
+  );
+  return keys.every((k) => typeof k === 'string') ? keys.map((key) => ({ key: key as string })) : undefined;
+}
+
 /**
  * The words for the parameters of a route: the segment before `:id` names what the id is of
  * (`/api/v1/projects/:id` → "project id"); `:branch_id` reads as "branch id".

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { DateTime, ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { stringFields } from '../http/problems.js';
 import { loadProject } from './access.js';
 import { ProjectView } from './view.js';
 import { addMember, listMembers, removeMember, type Member } from './members.js';
@@ -11,6 +12,7 @@ import {
   deleteProject,
   listProjects,
   projectView,
+  projectFieldProblems,
   projectViews,
   regenerateWebhookSecret,
   updateProject,
@@ -67,6 +69,11 @@ const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
 });
+/** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
+const config = {
+  fieldChecks: (body: unknown) =>
+    projectFieldProblems(stringFields(body, ['clone_url', 'default_branch'] as const)),
+};
 const errors = {
   400: ErrorResponse,
   401: ErrorResponse,
@@ -95,7 +102,10 @@ export async function projectRoutes(app: App): Promise<void> {
 
   app.post(
     '/api/v1/projects',
-    { schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } } },
+    {
+      schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } },
+      config,
+    },
     async (request, reply) => {
       const user = requireUser(request);
       const project = await createProject(ctx, actorOf(request), user, request.body);
@@ -121,6 +131,7 @@ export async function projectRoutes(app: App): Promise<void> {
         body: UpdateProjectBody,
         response: { 200: ProjectView, ...errors },
       },
+      config,
     },
     async (request) => {
       const user = requireUser(request);

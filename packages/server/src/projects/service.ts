@@ -49,13 +49,18 @@ function auditable(project: Project) {
   };
 }
 
-/** Every problem of the clone URL and the default branch at once. */
-function checkFields(input: { clone_url?: string; default_branch?: string }): void {
+/** Every problem of the clone URL and the default branch (also for a body that failed its schema). */
+export function projectFieldProblems(input: { clone_url?: string; default_branch?: string }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const url = input.clone_url === undefined ? null : cloneUrlProblem(input.clone_url);
   if (url) problems.push(problem('clone_url', 'invalid', url));
   const branch = input.default_branch === undefined ? null : refNameProblem(input.default_branch);
   if (branch) problems.push(problem('default_branch', 'invalid', branch));
+  return problems;
+}
+
+function checkFields(input: { clone_url?: string; default_branch?: string }): void {
+  const problems = projectFieldProblems(input);
   if (problems.length) throw invalidFields(problems);
 }
 
