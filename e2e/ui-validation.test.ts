@@ -113,16 +113,22 @@ describe('form validation in the browser', () => {
     expect([await timeout.getAttribute('min'), await timeout.getAttribute('max')]).toEqual(['1', '86400']);
     expect(await page.getByLabel('Deployment script').getAttribute('maxlength')).toBe('1000000');
     await branch.fill('main');
+    await page.getByLabel('Environment').fill('pro duction');
     await page.getByLabel('Deployment script').fill('  \n   ');
     await timeout.fill('0');
     await page.getByRole('button', { name: 'Create' }).click();
     await field('Timeout (seconds)').locator('.field-error').waitFor();
     expect(await problemsOf('Deployment script')).toEqual(['Must not be only spaces.']);
     expect(await problemsOf('Timeout (seconds)')).toEqual(['Must be at least 1.']);
+    // a problem the schema cannot see comes in the same answer
+    expect(await problemsOf('Environment')).toEqual([
+      'May hold only letters, digits, “.”, “_” and “-”, starting with a letter or digit.',
+    ]);
     await screenshot(page, 'validation-02-branch');
   });
 
   it('a variable with a value but no name is marked on its row and nothing is sent', async () => {
+    await page.getByLabel('Environment').fill('production');
     await page.getByLabel('Deployment script').fill('./deploy.sh');
     await page.getByLabel('Timeout (seconds)').fill('600');
     await page.getByRole('button', { name: 'Add variable' }).click();
@@ -151,6 +157,7 @@ describe('form validation in the browser', () => {
     const branch = page.getByLabel('Gałąź', { exact: true });
     await branch.waitFor();
     await branch.fill('main');
+    await page.getByLabel('Środowisko').fill('pro duction');
     await page.getByLabel('Skrypt wdrożenia').fill('   ');
     await page.getByLabel('Limit czasu (sekundy)').fill('0');
     await page.getByRole('button', { name: 'Dodaj zmienną' }).click();
@@ -165,6 +172,9 @@ describe('form validation in the browser', () => {
     await field('Limit czasu (sekundy)').locator('.field-error').waitFor();
     expect(await problemsOf('Skrypt wdrożenia')).toEqual(['Nie może składać się z samych spacji.']);
     expect(await problemsOf('Limit czasu (sekundy)')).toEqual(['Musi wynosić co najmniej 1.']);
+    expect(await problemsOf('Środowisko')).toEqual([
+      'Może zawierać tylko litery, cyfry, „.”, „_” i „-”, zaczynając od litery lub cyfry.',
+    ]);
     await screenshot(page, 'validation-04-branch-polish');
 
     await page.goto(`${server.url}/projects`);

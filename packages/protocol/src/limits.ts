@@ -53,6 +53,12 @@ export const VALIDATION_CODES = [
   'not_allowed',
   'unknown_field',
   'duplicate',
+  'git_ref',
+  'clone_url',
+  'environment_name',
+  'relative_path',
+  'env_var_name',
+  'reserved_prefix',
   'invalid',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];

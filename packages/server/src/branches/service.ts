@@ -12,6 +12,7 @@ import {
   branchNameProblems,
   checkSecretLength,
   environmentProblems,
+  variableKeyCode,
   variableKeyProblem,
 } from './validation.js';
 
@@ -112,7 +113,7 @@ export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] 
   const seen = new Set<string>();
   (fields.variables ?? []).forEach((variable, i) => {
     const words = variableKeyProblem(variable.key);
-    if (words) problems.push(problem(`variables.${i}.key`, 'invalid', words));
+    if (words) problems.push(problem(`variables.${i}.key`, variableKeyCode(variable.key), words));
     else if (seen.has(variable.key))
       problems.push(problem(`variables.${i}.key`, 'duplicate', 'is given twice'));
     seen.add(variable.key);

@@ -38,20 +38,25 @@ export function variableKeyProblem(key: string): string | null {
   return null;
 }
 
+/** The code of what `variableKeyProblem` found: a reserved prefix, or not a variable name at all. */
+export function variableKeyCode(key: string): 'reserved_prefix' | 'env_var_name' {
+  return ENV_VAR_KEY.test(key) ? 'reserved_prefix' : 'env_var_name';
+}
+
 /** The problems of each field, none when it is fine or not given (`problems` in one 422 at once). */
 export function branchNameProblems(name: string | undefined): FieldProblem[] {
   const words = name === undefined ? null : refNameProblem(name);
-  return words ? [problem('branch_name', 'invalid', words)] : [];
+  return words ? [problem('branch_name', 'git_ref', words)] : [];
 }
 
 export function environmentProblems(name: string | undefined): FieldProblem[] {
   const words = name === undefined ? null : environmentProblem(name);
-  return words ? [problem('environment', 'invalid', words)] : [];
+  return words ? [problem('environment', 'environment_name', words)] : [];
 }
 
 export function artifactsDirProblems(dir: string | undefined): FieldProblem[] {
   const words = dir === undefined ? null : artifactsDirProblem(dir);
-  return words ? [problem('artifacts_dir', 'invalid', words)] : [];
+  return words ? [problem('artifacts_dir', 'relative_path', words)] : [];
 }
 
 /**

@@ -176,8 +176,8 @@ describe('deployment scripts and variables', () => {
     expect(problemsOf(branch.json()).map((p) => [p.field, p.code])).toEqual([
       ['deployment_script', 'blank'],
       ['variables.1.key', 'required'],
-      ['environment', 'invalid'],
-      ['variables.0.key', 'invalid'],
+      ['environment', 'environment_name'],
+      ['variables.0.key', 'reserved_prefix'],
     ]);
     const created = await call('POST', '/api/v1/projects', {
       name: ' ',
@@ -186,7 +186,7 @@ describe('deployment scripts and variables', () => {
     expect(created.statusCode).toBe(400);
     expect(problemsOf(created.json()).map((p) => [p.field, p.code])).toEqual([
       ['name', 'blank'],
-      ['clone_url', 'invalid'],
+      ['clone_url', 'clone_url'],
     ]);
     expect(created.json().error.message).toBe(
       'name must not be blank; clone url must be an ssh (git@host:path or ssh://), https:// or file:// URL',
@@ -205,9 +205,9 @@ describe('deployment scripts and variables', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(problemsOf(res.json()).map((p) => [p.field, p.code])).toEqual([
-      ['branch_name', 'invalid'],
-      ['environment', 'invalid'],
-      ['variables.0.key', 'invalid'],
+      ['branch_name', 'git_ref'],
+      ['environment', 'environment_name'],
+      ['variables.0.key', 'reserved_prefix'],
       ['variables.2.key', 'duplicate'],
     ]);
   });

@@ -53,9 +53,9 @@ function auditable(project: Project) {
 export function projectFieldProblems(input: { clone_url?: string; default_branch?: string }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const url = input.clone_url === undefined ? null : cloneUrlProblem(input.clone_url);
-  if (url) problems.push(problem('clone_url', 'invalid', url));
+  if (url) problems.push(problem('clone_url', 'clone_url', url));
   const branch = input.default_branch === undefined ? null : refNameProblem(input.default_branch);
-  if (branch) problems.push(problem('default_branch', 'invalid', branch));
+  if (branch) problems.push(problem('default_branch', 'git_ref', branch));
   return problems;
 }
 

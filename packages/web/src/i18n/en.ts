@@ -395,6 +395,16 @@ export const en = {
   'validation.not_allowed': 'Must be one of: {allowed}.',
   'validation.unknown_field': 'Is not a known field.',
   'validation.duplicate': 'Is given twice.',
+  'validation.git_ref': 'Is not a valid git branch name (no spaces, “..”, ~ ^ : ? * [ or \\).',
+  'validation.clone_url':
+    'Must be an ssh (git@host:path or ssh://), https:// or file:// URL without a password.',
+  'validation.environment_name':
+    'May hold only letters, digits, “.”, “_” and “-”, starting with a letter or digit.',
+  'validation.relative_path':
+    'Must be a relative path inside the checkout (letters, digits, “.”, “_”, “-”, “/”; no “..”).',
+  'validation.env_var_name':
+    'Must be an environment variable name: letters, digits and “_”, not starting with a digit.',
+  'validation.reserved_prefix': 'Names starting with POLYTENE_ are reserved.',
   'validation.invalid': 'Is not valid.',
   'deploymentMessage.canceled_from_polytene': 'canceled from Polytene',
   'deploymentMessage.timed_out': 'timed out',

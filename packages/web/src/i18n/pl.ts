@@ -398,6 +398,16 @@ export const pl: Record<MessageKey, string> = {
   'validation.not_allowed': 'Musi być jednym z: {allowed}.',
   'validation.unknown_field': 'Nieznane pole.',
   'validation.duplicate': 'Podano dwukrotnie.',
+  'validation.git_ref': 'To nie jest poprawna nazwa gałęzi git (bez spacji, „..”, ~ ^ : ? * [ i \\).',
+  'validation.clone_url':
+    'Musi być adresem ssh (git@host:ścieżka lub ssh://), https:// lub file:// bez hasła.',
+  'validation.environment_name':
+    'Może zawierać tylko litery, cyfry, „.”, „_” i „-”, zaczynając od litery lub cyfry.',
+  'validation.relative_path':
+    'Musi być ścieżką względną w kopii roboczej (litery, cyfry, „.”, „_”, „-”, „/”; bez „..”).',
+  'validation.env_var_name':
+    'Musi być nazwą zmiennej środowiskowej: litery, cyfry i „_”, nie zaczynając od cyfry.',
+  'validation.reserved_prefix': 'Nazwy zaczynające się od POLYTENE_ są zarezerwowane.',
   'validation.invalid': 'Nieprawidłowa wartość.',
   'deploymentMessage.canceled_from_polytene': 'anulowano w Polytene',
   'deploymentMessage.timed_out': 'przekroczono limit czasu',

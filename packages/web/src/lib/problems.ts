@@ -22,6 +22,12 @@ const KEYS: Record<ValidationCode, MessageKey> = {
   not_allowed: 'validation.not_allowed',
   unknown_field: 'validation.unknown_field',
   duplicate: 'validation.duplicate',
+  git_ref: 'validation.git_ref',
+  clone_url: 'validation.clone_url',
+  environment_name: 'validation.environment_name',
+  relative_path: 'validation.relative_path',
+  env_var_name: 'validation.env_var_name',
+  reserved_prefix: 'validation.reserved_prefix',
   invalid: 'validation.invalid',
 };
 
