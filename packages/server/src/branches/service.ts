@@ -5,12 +5,15 @@ import type { BranchConfig, StoredVariable, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
 import { NEEDS, loadProject } from '../projects/access.js';
-import { invalidField } from '../projects/validation.js';
+import type { FieldProblem } from '@polytene/protocol';
+import { problem } from '../http/problems.js';
+import { invalidField, invalidFields } from '../projects/validation.js';
 import {
-  checkArtifactsDir,
-  checkBranchName,
-  checkEnvironment,
+  artifactsDirProblems,
+  branchNameProblems,
   checkSecretLength,
+  environmentProblems,
+  variableKeyCode,
   variableKeyProblem,
 } from './validation.js';
 
@@ -78,7 +81,7 @@ function storeVariables(
   return input.map((variable, i) => {
     const problem = variableKeyProblem(variable.key);
     if (problem) throw invalidField(`variables.${i}.key`, problem);
-    if (seen.has(variable.key)) throw invalidField(`variables.${i}.key`, 'is given twice');
+    if (seen.has(variable.key)) throw invalidField(`variables.${i}.key`, 'is given twice', 'duplicate');
     seen.add(variable.key);
     const secret = variable.secret ?? false;
     const value = variable.value ?? null;
@@ -88,19 +91,41 @@ function storeVariables(
         return { key: variable.key, secret, encrypted: ctx.secrets.encrypt(value) };
       }
       const kept = existing.find((e) => e.key === variable.key && e.secret && e.encrypted);
-      if (!kept) throw invalidField(`variables.${i}.value`, 'is required for a new secret variable');
+      if (!kept)
+        throw invalidField(`variables.${i}.value`, 'is required for a new secret variable', 'required');
       checkSecretLength(variable.key, i, ctx.secrets.decrypt(kept.encrypted ?? ''), true);
       return { key: variable.key, secret, encrypted: kept.encrypted };
     }
-    if (value === null) throw invalidField(`variables.${i}.value`, 'is required');
+    if (value === null) throw invalidField(`variables.${i}.value`, 'is required', 'required');
     return { key: variable.key, secret, value };
   });
 }
 
+/**
+ * Every problem of the fields the schema cannot judge. Also run on a body that failed its schema
+ * (route `fieldChecks`), so one answer names them all.
+ */
+export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] {
+  const problems: FieldProblem[] = [
+    ...branchNameProblems(fields.branch_name),
+    ...environmentProblems(fields.environment),
+    ...artifactsDirProblems(fields.artifacts_dir),
+  ];
+  const seen = new Set<string>();
+  (fields.variables ?? []).forEach((variable, i) => {
+    const words = variableKeyProblem(variable.key);
+    if (words) problems.push(problem(`variables.${i}.key`, variableKeyCode(variable.key), words));
+    else if (seen.has(variable.key))
+      problems.push(problem(`variables.${i}.key`, 'duplicate', 'is given twice'));
+    seen.add(variable.key);
+  });
+  return problems;
+}
+
+/** One 422 naming every problem of the fields. */
 function checkFields(fields: BranchConfigFields): void {
-  if (fields.branch_name !== undefined) checkBranchName(fields.branch_name);
-  if (fields.environment !== undefined) checkEnvironment(fields.environment);
-  if (fields.artifacts_dir !== undefined) checkArtifactsDir(fields.artifacts_dir);
+  const problems = branchFieldProblems(fields);
+  if (problems.length) throw invalidFields(problems);
 }
 
 function duplicateBranch(name: string) {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DeploymentTrigger } from '@polytene/protocol';
+import { DEPLOYMENT_MESSAGES, type DeploymentTrigger } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -66,7 +66,7 @@ export async function queueDeployment(
     return transitionDeployment(ctx, trx, deployment.id, {
       to: 'skipped',
       actor,
-      message: 'a newer build of this branch is already waiting',
+      message: DEPLOYMENT_MESSAGES.newer_build_waiting,
     });
   }
   for (const outdated of await outdatedAutoDeployments(trx, deployment, config.id)) {

@@ -1,8 +1,10 @@
+import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
 import { MEMBER_ROLES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { DateTime, ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { stringFields } from '../http/problems.js';
 import { loadProject } from './access.js';
 import { ProjectView } from './view.js';
 import {
@@ -18,18 +20,19 @@ import {
   deleteProject,
   listProjects,
   projectView,
+  projectFieldProblems,
   projectViews,
   regenerateWebhookSecret,
   updateProject,
 } from './service.js';
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const ProjectName = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.name.maxLength, pattern: '\\S' });
 const CloneUrl = Type.String({
   minLength: 1,
-  maxLength: 2000,
+  maxLength: PROJECT_LIMITS.clone_url.maxLength,
   description: 'git@host:path, ssh://, https:// or file://',
 });
-const Branch = Type.String({ minLength: 1, maxLength: 255 });
+const Branch = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.default_branch.maxLength });
 const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
 
 const CreateProjectBody = Type.Object(
@@ -84,6 +87,11 @@ const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
 });
+/** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
+const config = {
+  fieldChecks: (body: unknown) =>
+    projectFieldProblems(stringFields(body, ['clone_url', 'default_branch'] as const)),
+};
 const errors = {
   400: ErrorResponse,
   401: ErrorResponse,
@@ -113,7 +121,10 @@ export async function projectRoutes(app: App): Promise<void> {
 
   app.post(
     '/api/v1/projects',
-    { schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } } },
+    {
+      schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } },
+      config,
+    },
     async (request, reply) => {
       const user = requireUser(request);
       const project = await createProject(ctx, actorOf(request), user, request.body);
@@ -139,6 +150,7 @@ export async function projectRoutes(app: App): Promise<void> {
         body: UpdateProjectBody,
         response: { 200: ProjectView, ...errors },
       },
+      config,
     },
     async (request) => {
       const user = requireUser(request);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { refNameProblem } from '@polytene/protocol';
+import { refNameProblem, type FieldProblem } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Project, User } from '../db/schema.js';
@@ -9,7 +9,8 @@ import { hashToken } from '../secrets.js';
 import { canUseRunner } from '../runners/service.js';
 import { queueDeployKeyRegistration, queueGitlabCleanup, queueHookSync } from '../gitlab/tasks.js';
 import { NEEDS, accessTo, allows, loadProject, permissionsFor, visibleTo } from './access.js';
-import { cloneUrlProblem, invalidField } from './validation.js';
+import { problem } from '../http/problems.js';
+import { cloneUrlProblem, invalidField, invalidFields } from './validation.js';
 import { toProjectView, type ProjectView } from './view.js';
 
 export interface NewProjectInput {
@@ -48,15 +49,19 @@ function auditable(project: Project) {
   };
 }
 
+/** Every problem of the clone URL and the default branch (also for a body that failed its schema). */
+export function projectFieldProblems(input: { clone_url?: string; default_branch?: string }): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const url = input.clone_url === undefined ? null : cloneUrlProblem(input.clone_url);
+  if (url) problems.push(problem('clone_url', 'clone_url', url));
+  const branch = input.default_branch === undefined ? null : refNameProblem(input.default_branch);
+  if (branch) problems.push(problem('default_branch', 'git_ref', branch));
+  return problems;
+}
+
 function checkFields(input: { clone_url?: string; default_branch?: string }): void {
-  if (input.clone_url !== undefined) {
-    const problem = cloneUrlProblem(input.clone_url);
-    if (problem) throw invalidField('clone_url', problem);
-  }
-  if (input.default_branch !== undefined) {
-    const problem = refNameProblem(input.default_branch);
-    if (problem) throw invalidField('default_branch', problem);
-  }
+  const problems = projectFieldProblems(input);
+  if (problems.length) throw invalidFields(problems);
 }
 
 /** A runner may be linked only by someone who may use it: its owner, anyone when shared, an admin. */

@@ -404,6 +404,44 @@ export const en = {
   'branch.readOnlyNew': 'You may not add branch configs to this project; a maintainer of the project can.',
   'branch.noVariables': 'No variables.',
   'branch.secretHidden': 'secret, not shown',
+  // Field problems (code + params from the API or the form), and messages of runners and the server.
+  'validation.required': 'Required.',
+  'validation.blank': 'Must not be only spaces.',
+  'validation.too_short': 'Must be at least {limit} characters.',
+  'validation.too_long': 'Must be at most {limit} characters.',
+  'validation.too_small': 'Must be at least {limit}.',
+  'validation.too_large': 'Must be at most {limit}.',
+  'validation.too_few': 'Needs at least {limit} entries.',
+  'validation.too_many': 'May have at most {limit} entries.',
+  'validation.not_integer': 'Must be a whole number.',
+  'validation.not_number': 'Must be a number.',
+  'validation.not_string': 'Must be text.',
+  'validation.not_boolean': 'Must be yes or no.',
+  'validation.wrong_type': 'Has the wrong type.',
+  'validation.not_email': 'Must be an email address.',
+  'validation.invalid_format': 'Has the wrong form.',
+  'validation.not_allowed': 'Must be one of: {allowed}.',
+  'validation.unknown_field': 'Is not a known field.',
+  'validation.duplicate': 'Is given twice.',
+  'validation.git_ref': 'Is not a valid git branch name (no spaces, “..”, ~ ^ : ? * [ or \\).',
+  'validation.clone_url':
+    'Must be an ssh (git@host:path or ssh://), https:// or file:// URL without a password.',
+  'validation.environment_name':
+    'May hold only letters, digits, “.”, “_” and “-”, starting with a letter or digit.',
+  'validation.relative_path':
+    'Must be a relative path inside the checkout (letters, digits, “.”, “_”, “-”, “/”; no “..”).',
+  'validation.env_var_name':
+    'Must be an environment variable name: letters, digits and “_”, not starting with a digit.',
+  'validation.reserved_prefix': 'Names starting with POLYTENE_ are reserved.',
+  'validation.invalid': 'Is not valid.',
+  'deploymentMessage.canceled_from_polytene': 'canceled from Polytene',
+  'deploymentMessage.timed_out': 'timed out',
+  'deploymentMessage.runner_stopped': 'the runner was stopped before the deployment finished',
+  'deploymentMessage.canceled_runner_silent': 'canceled; the runner stopped reporting',
+  'deploymentMessage.lease_expired': 'the runner stopped reporting (its lease expired)',
+  'deploymentMessage.newer_build_waiting': 'a newer build of this branch is already waiting',
+  'deploymentMessage.exit_code': 'failed with exit code {code}',
+  'deploymentMessage.signal': 'stopped by signal {signal}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -11,6 +11,7 @@ import { LogView } from '../log/LogView';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
+import { deploymentMessage } from '../lib/deploymentMessage';
 
 function isFinal(d: Deployment): boolean {
   return FINAL_STATUSES.includes(d.status);
@@ -215,7 +216,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           <StatusBadge status={d.status} />
           {d.exit_code !== null && <span>{t('deployment.exitCode', { code: d.exit_code })}</span>}
           {d.failure_reason && <span>{t(`failure.${d.failure_reason}`)}</span>}
-          {d.message && <span className="muted">{d.message}</span>}
+          {d.message && <span className="muted">{deploymentMessage(d.message, t)}</span>}
           {d.finished_at && <span className="muted">{formatDateTime(d.finished_at, locale)}</span>}
         </section>
       )}
