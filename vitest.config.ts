@@ -3,9 +3,16 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@polytene/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^@polytene\/protocol\/(limits|messages)$/,
+        replacement: fileURLToPath(new URL('./packages/protocol/src/$1.ts', import.meta.url)),
+      },
+      {
+        find: /^@polytene\/protocol$/,
+        replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'e2e/**/*.test.ts'],

@@ -135,7 +135,7 @@ describe('the browser UI against a real server', () => {
     await page.getByLabel('Deployment script').fill('echo deploying\n./deploy.sh');
     await page.getByRole('button', { name: 'Add variable' }).click();
     await page.getByPlaceholder('NAME').fill('API_KEY');
-    await page.getByPlaceholder('value').fill('s3cr3t');
+    await page.getByPlaceholder('value').fill('s3cr3t-api-key');
     await page.getByRole('checkbox', { name: 'secret' }).check();
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByText('Saved.').waitFor();

@@ -15,7 +15,8 @@ export const FAILURE_REASONS = ['script_failure', 'timeout', 'runner_lost', 'run
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** A build's deployment status: the status of its latest deployment, or `not_deployed`. */
-export type BuildDeploymentStatus = DeploymentStatus | 'not_deployed';
+export const BUILD_DEPLOYMENT_STATUSES = [...DEPLOYMENT_STATUSES, 'not_deployed'] as const;
+export type BuildDeploymentStatus = (typeof BUILD_DEPLOYMENT_STATUSES)[number];
 
 const ALLOWED: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   queued: ['running', 'canceled', 'skipped'],

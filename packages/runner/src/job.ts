@@ -2,9 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  DEPLOYMENT_MESSAGES,
   MAX_LOG_BATCH_BYTES,
   MIN_SECRET_LENGTH,
   isTooShortForSecret,
+  scriptFailedMessage,
   type HelloResponse,
   type Job,
   type JobControlStatus,
@@ -166,7 +168,7 @@ export class JobRun {
       status: 'failed',
       failure_reason: 'script_failure',
       exit_code: result.exitCode,
-      message: `failed with ${how}`,
+      message: scriptFailedMessage(result.exitCode, result.signal),
     };
   }
 
@@ -211,17 +213,26 @@ export class JobRun {
     switch (this.stopReason) {
       case 'canceled':
         this.shipper.system('The deployment was canceled.');
-        return { status: 'canceled', exit_code: exitCode, message: 'canceled from Polytene' };
+        return {
+          status: 'canceled',
+          exit_code: exitCode,
+          message: DEPLOYMENT_MESSAGES.canceled_from_polytene,
+        };
       case 'timeout':
         this.shipper.system(`The deployment timed out after ${this.job.timeout_seconds} s and was stopped.`);
-        return { status: 'failed', failure_reason: 'timeout', exit_code: exitCode, message: 'timed out' };
+        return {
+          status: 'failed',
+          failure_reason: 'timeout',
+          exit_code: exitCode,
+          message: DEPLOYMENT_MESSAGES.timed_out,
+        };
       default:
         this.shipper.system('The runner was stopped before the deployment finished.');
         return {
           status: 'failed',
           failure_reason: 'runner_error',
           exit_code: exitCode,
-          message: 'the runner was stopped before the deployment finished',
+          message: DEPLOYMENT_MESSAGES.runner_stopped,
         };
     }
   }

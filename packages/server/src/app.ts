@@ -10,7 +10,9 @@ import type { App } from './http/types.js';
 import { errorHandler } from './http/errors.js';
 import { apiDocsCsp, helmetOptions } from './security-headers.js';
 import { validatorCompiler } from './http/validator.js';
+import { nulCharacterHook } from './http/nul-characters.js';
 import { authenticate } from './auth/hook.js';
+import { healthRoutes } from './health/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { userRoutes } from './users/routes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -66,10 +68,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   app.addHook('onRequest', authenticate(ctx));
-
-  app.get('/api/v1/health', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
+  app.addHook('preValidation', nulCharacterHook);
 
   for (const routes of [
+    healthRoutes,
     authRoutes,
     userRoutes,
     auditRoutes,

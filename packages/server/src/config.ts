@@ -30,10 +30,16 @@ export const ServerConfig = Type.Object(
     smtpUrl: Type.Optional(Type.String()),
     mailFrom: Type.String({ default: 'Polytene <polytene@localhost>' }),
     logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      {
-        default: 'info',
-      },
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
+      { default: 'info' },
     ),
   },
   { additionalProperties: false },

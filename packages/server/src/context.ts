@@ -1,6 +1,7 @@
 import type { ServerConfig } from './config.js';
 import type { Db } from './db/database.js';
 import type { EventBus } from './events/bus.js';
+import type { DatabaseProbe } from './health/database-probe.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { SecretBox } from './secrets.js';
 
@@ -8,6 +9,8 @@ import type { SecretBox } from './secrets.js';
 export interface AppContext {
   config: ServerConfig;
   db: Db;
+  /** `SELECT 1` on a connection of its own, for the health check. */
+  databaseProbe: DatabaseProbe;
   bus: EventBus;
   secrets: SecretBox;
   jobs: JobQueue;

@@ -5,10 +5,12 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
+import { DatabaseProbe } from './health/database-probe.js';
 import { JobQueue } from './jobs/queue.js';
 import { SecretBox, loadSecretKey } from './secrets.js';
 import { ensureDefaultAdmin } from './auth/service.js';
 import { buildApp } from './app.js';
+import { loggerOptions } from './logging/redact.js';
 import type { App } from './http/types.js';
 
 export interface RunningServer {
@@ -19,7 +21,7 @@ export interface RunningServer {
   /** Where the embedded PostgreSQL keeps its cluster, and why not in the data dir when it does not. */
   embeddedCluster: { dir: string; movedBecause: string | null } | null;
   createdDefaultAdmin: boolean;
-  /** Stops in order: HTTP, background jobs, events, database pool, embedded PostgreSQL. */
+  /** Stops in order: HTTP, health probe, background jobs, events, database pool, embedded PostgreSQL. */
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,12 @@ export interface CreateServerOptions {
   /** Start the background job worker (off in tests that drive tasks themselves). */
   worker?: boolean;
   logger?: boolean;
+  /** Where the log lines go (one JSON line per write); standard output when not given. */
+  logStream?: LogStream;
+}
+
+export interface LogStream {
+  write(line: string): void;
 }
 
 /** Brings up everything but the listening socket: database, migrations, default admin, events, jobs, app. */
@@ -36,6 +44,7 @@ export async function createServer(
 ): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | null = null;
   let database: DatabaseHandle | null = null;
+  let databaseProbe: DatabaseProbe | null = null;
   let bus: EventBus | null = null;
   let jobs: JobQueue | null = null;
   try {
@@ -45,6 +54,7 @@ export async function createServer(
       databaseUrl = embedded.url;
     }
     database = openDatabase(databaseUrl);
+    databaseProbe = new DatabaseProbe(databaseUrl);
     await migrateToLatest(database.db);
     jobs = new JobQueue(databaseUrl);
     await jobs.migrate();
@@ -54,15 +64,17 @@ export async function createServer(
     const ctx: AppContext = {
       config,
       db: database.db,
+      databaseProbe,
       bus,
       jobs,
       secrets: new SecretBox(loadSecretKey(config.secretKey, config.dataDir)),
       publicUrl: publicUrlOf(config),
       startedAt: new Date(),
     };
-    const app = await buildApp(ctx, { logger: options.logger ? { level: config.logLevel } : false });
+    const logger = options.logger ? loggerOptions(config.logLevel, options.logStream) : false;
+    const app = await buildApp(ctx, { logger });
     if (options.worker !== false) await jobs.start();
-    const started = { database, bus, jobs };
+    const started = { database, databaseProbe, bus, jobs };
     return {
       app,
       ctx,
@@ -72,6 +84,7 @@ export async function createServer(
       createdDefaultAdmin,
       stop: async () => {
         await app.close();
+        await started.databaseProbe.close();
         await started.jobs.stop();
         await started.bus.close();
         await started.database.close();
@@ -81,6 +94,7 @@ export async function createServer(
   } catch (error) {
     await jobs?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
+    await databaseProbe?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;

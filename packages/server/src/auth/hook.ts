@@ -4,6 +4,13 @@ import type { AppContext } from '../context.js';
 import { safeEqual } from '../secrets.js';
 import { API_TOKEN_PREFIX, CSRF_HEADER, SESSION_COOKIE, userForApiToken, userForSession } from './service.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers without looking up who is calling (no database query before the handler). */
+    skipAuthentication?: boolean;
+  }
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const RUNNER_PATH = '/api/v1/runner/';
 
@@ -15,6 +22,7 @@ export function authenticate(ctx: AppContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     request.principal = null;
     if (!request.url.startsWith('/api/') || request.url.startsWith(RUNNER_PATH)) return;
+    if (request.routeOptions.config.skipAuthentication) return;
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ') && header.slice(7).startsWith(`${API_TOKEN_PREFIX}_`)) {
       const user = await userForApiToken(ctx.db, header.slice(7).trim());

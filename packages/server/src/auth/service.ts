@@ -7,6 +7,7 @@ export const SESSION_COOKIE = 'polytene_session';
 export const CSRF_COOKIE = 'polytene_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 export const API_TOKEN_PREFIX = 'pt';
+export const SESSION_TOKEN_PREFIX = 'ps';
 
 export const DEFAULT_ADMIN = { login: 'admin', password: 'AlaMaKota2!', email: 'admin@localhost' } as const;
 
@@ -30,7 +31,7 @@ export async function createSession(
   hours: number,
   meta: { ip: string | null; userAgent: string | null },
 ): Promise<{ token: string; id: number }> {
-  const token = newToken('ps');
+  const token = newToken(SESSION_TOKEN_PREFIX);
   const row = await db
     .insertInto('sessions')
     .values({

@@ -166,7 +166,12 @@ describe('branch configs', () => {
       'Variable DB_PASS: a secret value must be at least 8 characters long',
     );
     expect(short.json().error.details).toEqual([
-      { field: 'variables.1.value', message: 'a secret value must be at least 8 characters long' },
+      {
+        field: 'variables.1.value',
+        code: 'too_short',
+        params: { limit: 8 },
+        message: 'a secret value must be at least 8 characters long',
+      },
     ]);
     const eight = await create(aliceSession, {
       branch_name: 'short-secret',

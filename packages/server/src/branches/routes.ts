@@ -1,9 +1,13 @@
+import { BRANCH_LIMITS as L } from '@polytene/protocol';
 import { Type, type Static } from 'typebox';
+import { DEPLOYMENT_TYPES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import { stringFields, variableKeysOf } from '../http/problems.js';
 import {
+  branchFieldProblems,
   createBranchConfig,
   deleteBranchConfig,
   getBranchConfig,
@@ -14,9 +18,13 @@ import {
 
 const Variable = Type.Object(
   {
-    key: Type.String({ minLength: 1, maxLength: 255, description: 'an environment variable name' }),
+    key: Type.String({
+      minLength: 1,
+      maxLength: L.variable_key.maxLength,
+      description: 'an environment variable name',
+    }),
     value: Type.Optional(
-      Type.Union([Type.String({ maxLength: 65_536 }), Type.Null()], {
+      Type.Union([Type.String({ maxLength: L.variable_value.maxLength }), Type.Null()], {
         description: 'null or omitted on a secret variable keeps its stored value',
       }),
     ),
@@ -26,15 +34,32 @@ const Variable = Type.Object(
 );
 
 const fields = {
-  branch_name: Type.String({ minLength: 1, maxLength: 255 }),
-  deployment_type: Type.Union([Type.Literal('manual'), Type.Literal('auto')]),
-  deployment_script: Type.String({ maxLength: 1_000_000 }),
-  environment: Type.String({ minLength: 1, maxLength: 64, description: 'default production' }),
-  artifacts_dir: Type.String({ minLength: 1, maxLength: 255, description: 'default polytene' }),
-  notification_emails: Type.Array(Type.String({ format: 'email', maxLength: 254 }), { maxItems: 100 }),
+  branch_name: Type.String({ minLength: 1, maxLength: L.branch_name.maxLength }),
+  deployment_type: Type.Enum(DEPLOYMENT_TYPES),
+  deployment_script: Type.String({
+    maxLength: L.deployment_script.maxLength,
+    pattern: '^$|\\S',
+    description: 'empty, or not only spaces',
+  }),
+  environment: Type.String({
+    minLength: 1,
+    maxLength: L.environment.maxLength,
+    description: 'default production',
+  }),
+  artifacts_dir: Type.String({
+    minLength: 1,
+    maxLength: L.artifacts_dir.maxLength,
+    description: 'default polytene',
+  }),
+  notification_emails: Type.Array(
+    Type.String({ format: 'email', maxLength: L.notification_email.maxLength }),
+    {
+      maxItems: L.notification_emails.maxItems,
+    },
+  ),
   failed_build_can_be_auto_deployed: Type.Boolean(),
-  timeout_seconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'default 7200' }),
-  variables: Type.Array(Variable, { maxItems: 500 }),
+  timeout_seconds: Type.Integer({ ...L.timeout_seconds, description: 'default 7200' }),
+  variables: Type.Array(Variable, { maxItems: L.variables.maxItems }),
 };
 
 const CreateBody = Type.Object(
@@ -106,6 +131,15 @@ function toView(config: BranchConfig): Static<typeof BranchConfigView> {
   };
 }
 
+/** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
+const config = {
+  fieldChecks: (body: unknown) =>
+    branchFieldProblems({
+      ...stringFields(body, ['branch_name', 'environment', 'artifacts_dir'] as const),
+      variables: variableKeysOf(body),
+    }),
+};
+
 const BranchParams = Type.Object({ id: IdParam.properties.id, branch_id: IdParam.properties.id });
 const errors = {
   400: ErrorResponse,
@@ -145,6 +179,7 @@ export async function branchRoutes(app: App): Promise<void> {
         body: CreateBody,
         response: { 201: BranchConfigView, ...errors },
       },
+      config,
     },
     async (request, reply) => {
       const user = requireUser(request);
@@ -171,6 +206,7 @@ export async function branchRoutes(app: App): Promise<void> {
         body: UpdateBody,
         response: { 200: BranchConfigView, ...errors },
       },
+      config,
     },
     async (request) => {
       const user = requireUser(request);

@@ -1,15 +1,19 @@
 import type { AppContext } from '../context.js';
+import type { DeploymentType } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, StoredVariable, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
-import { loadProject } from '../projects/access.js';
-import { invalidField } from '../projects/validation.js';
+import { NEEDS, loadProject } from '../projects/access.js';
+import type { FieldProblem } from '@polytene/protocol';
+import { problem } from '../http/problems.js';
+import { invalidField, invalidFields } from '../projects/validation.js';
 import {
-  checkArtifactsDir,
-  checkBranchName,
-  checkEnvironment,
+  artifactsDirProblems,
+  branchNameProblems,
   checkSecretLength,
+  environmentProblems,
+  variableKeyCode,
   variableKeyProblem,
 } from './validation.js';
 
@@ -21,7 +25,7 @@ export interface VariableInput {
 
 export interface BranchConfigFields {
   branch_name?: string;
-  deployment_type?: 'manual' | 'auto';
+  deployment_type?: DeploymentType;
   deployment_script?: string;
   environment?: string;
   artifacts_dir?: string;
@@ -77,7 +81,7 @@ function storeVariables(
   return input.map((variable, i) => {
     const problem = variableKeyProblem(variable.key);
     if (problem) throw invalidField(`variables.${i}.key`, problem);
-    if (seen.has(variable.key)) throw invalidField(`variables.${i}.key`, 'is given twice');
+    if (seen.has(variable.key)) throw invalidField(`variables.${i}.key`, 'is given twice', 'duplicate');
     seen.add(variable.key);
     const secret = variable.secret ?? false;
     const value = variable.value ?? null;
@@ -87,19 +91,41 @@ function storeVariables(
         return { key: variable.key, secret, encrypted: ctx.secrets.encrypt(value) };
       }
       const kept = existing.find((e) => e.key === variable.key && e.secret && e.encrypted);
-      if (!kept) throw invalidField(`variables.${i}.value`, 'is required for a new secret variable');
+      if (!kept)
+        throw invalidField(`variables.${i}.value`, 'is required for a new secret variable', 'required');
       checkSecretLength(variable.key, i, ctx.secrets.decrypt(kept.encrypted ?? ''), true);
       return { key: variable.key, secret, encrypted: kept.encrypted };
     }
-    if (value === null) throw invalidField(`variables.${i}.value`, 'is required');
+    if (value === null) throw invalidField(`variables.${i}.value`, 'is required', 'required');
     return { key: variable.key, secret, value };
   });
 }
 
+/**
+ * Every problem of the fields the schema cannot judge. Also run on a body that failed its schema
+ * (route `fieldChecks`), so one answer names them all.
+ */
+export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] {
+  const problems: FieldProblem[] = [
+    ...branchNameProblems(fields.branch_name),
+    ...environmentProblems(fields.environment),
+    ...artifactsDirProblems(fields.artifacts_dir),
+  ];
+  const seen = new Set<string>();
+  (fields.variables ?? []).forEach((variable, i) => {
+    const words = variableKeyProblem(variable.key);
+    if (words) problems.push(problem(`variables.${i}.key`, variableKeyCode(variable.key), words));
+    else if (seen.has(variable.key))
+      problems.push(problem(`variables.${i}.key`, 'duplicate', 'is given twice'));
+    seen.add(variable.key);
+  });
+  return problems;
+}
+
+/** One 422 naming every problem of the fields. */
 function checkFields(fields: BranchConfigFields): void {
-  if (fields.branch_name !== undefined) checkBranchName(fields.branch_name);
-  if (fields.environment !== undefined) checkEnvironment(fields.environment);
-  if (fields.artifacts_dir !== undefined) checkArtifactsDir(fields.artifacts_dir);
+  const problems = branchFieldProblems(fields);
+  if (problems.length) throw invalidFields(problems);
 }
 
 function duplicateBranch(name: string) {
@@ -166,7 +192,7 @@ export async function createBranchConfig(
   checkFields(input);
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     if (await branchTaken(trx, projectId, input.branch_name)) throw duplicateBranch(input.branch_name);
     const config = await trx
       .insertInto('branch_configs')
@@ -195,7 +221,7 @@ export async function updateBranchConfig(
 ): Promise<BranchConfig> {
   checkFields(changes);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     const before = await findBranchConfig(trx, projectId, id, true);
     if (changes.branch_name !== undefined && (await branchTaken(trx, projectId, changes.branch_name, id))) {
       throw duplicateBranch(changes.branch_name);
@@ -233,7 +259,7 @@ export async function deleteBranchConfig(
   id: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    await loadProject(trx, user, projectId, NEEDS.edit_branches);
     const before = await findBranchConfig(trx, projectId, id, true);
     await trx.deleteFrom('branch_configs').where('id', '=', id).execute();
     await recordAudit(trx, {

@@ -1,6 +1,11 @@
-import { MIN_SECRET_LENGTH, isTooShortForSecret, refNameProblem } from '@polytene/protocol';
+import {
+  MIN_SECRET_LENGTH,
+  isTooShortForSecret,
+  refNameProblem,
+  type FieldProblem,
+} from '@polytene/protocol';
 import { validationFailed } from '../errors.js';
-import { invalidField } from '../projects/validation.js';
+import { problem } from '../http/problems.js';
 
 export const ENV_VAR_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_PREFIX = 'POLYTENE_';
@@ -33,19 +38,25 @@ export function variableKeyProblem(key: string): string | null {
   return null;
 }
 
-export function checkBranchName(name: string): void {
-  const problem = refNameProblem(name);
-  if (problem) throw invalidField('branch_name', problem);
+/** The code of what `variableKeyProblem` found: a reserved prefix, or not a variable name at all. */
+export function variableKeyCode(key: string): 'reserved_prefix' | 'env_var_name' {
+  return ENV_VAR_KEY.test(key) ? 'reserved_prefix' : 'env_var_name';
 }
 
-export function checkEnvironment(name: string): void {
-  const problem = environmentProblem(name);
-  if (problem) throw invalidField('environment', problem);
+/** The problems of each field, none when it is fine or not given (`problems` in one 422 at once). */
+export function branchNameProblems(name: string | undefined): FieldProblem[] {
+  const words = name === undefined ? null : refNameProblem(name);
+  return words ? [problem('branch_name', 'git_ref', words)] : [];
 }
 
-export function checkArtifactsDir(dir: string): void {
-  const problem = artifactsDirProblem(dir);
-  if (problem) throw invalidField('artifacts_dir', problem);
+export function environmentProblems(name: string | undefined): FieldProblem[] {
+  const words = name === undefined ? null : environmentProblem(name);
+  return words ? [problem('environment', 'environment_name', words)] : [];
+}
+
+export function artifactsDirProblems(dir: string | undefined): FieldProblem[] {
+  const words = dir === undefined ? null : artifactsDirProblem(dir);
+  return words ? [problem('artifacts_dir', 'relative_path', words)] : [];
 }
 
 /**
@@ -57,6 +68,11 @@ export function checkSecretLength(key: string, index: number, value: string, sto
   const problem = `a secret value must be at least ${MIN_SECRET_LENGTH} characters long`;
   const hint = stored ? ' (the stored value is shorter: enter a new one)' : '';
   throw validationFailed(`Variable ${key}: ${problem}${hint}`, [
-    { field: `variables.${index}.value`, message: `${problem}${hint}` },
+    {
+      field: `variables.${index}.value`,
+      code: 'too_short',
+      params: { limit: MIN_SECRET_LENGTH },
+      message: `${problem}${hint}`,
+    },
   ]);
 }

@@ -3,7 +3,7 @@ import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { notFound, validationFailed } from '../errors.js';
-import { loadProject } from '../projects/access.js';
+import { NEEDS, loadProject } from '../projects/access.js';
 import { queueDeployment } from '../deployments/service.js';
 import { DeploymentView, deploymentRows, loadDeploymentView, toDeploymentView } from '../deployments/view.js';
 import { loadBuild } from './access.js';
@@ -108,7 +108,7 @@ export async function buildRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const user = requireUser(request);
-      const { build } = await loadBuild(db, user, request.params.id, 'deploy');
+      const { build } = await loadBuild(db, user, request.params.id, NEEDS.deploy);
       const config = build.is_tag
         ? undefined
         : await db

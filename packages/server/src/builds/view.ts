@@ -1,24 +1,10 @@
 import { sql } from 'kysely';
 import { Type, type Static } from 'typebox';
-import { DEPLOYMENT_STATUSES } from '@polytene/protocol';
+import { BUILD_DEPLOYMENT_STATUSES, CI_STATUSES, type BuildDeploymentStatus } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { Build } from '../db/schema.js';
 import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
 import { DeploymentView, Nullable } from '../deployments/view.js';
-
-export const CI_STATUSES = [
-  'created',
-  'pending',
-  'running',
-  'success',
-  'failed',
-  'canceled',
-  'skipped',
-  'manual',
-] as const;
-
-export const BUILD_DEPLOYMENT_STATUSES = [...DEPLOYMENT_STATUSES, 'not_deployed'] as const;
-export type BuildDeploymentStatus = (typeof BUILD_DEPLOYMENT_STATUSES)[number];
 
 export const CiStatusSchema = Type.Enum(CI_STATUSES);
 export const BuildDeploymentStatusSchema = Type.Enum(BUILD_DEPLOYMENT_STATUSES);

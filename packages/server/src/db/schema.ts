@@ -1,11 +1,27 @@
 /** Kysely table types, kept by hand in step with migrations/*.sql. */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  BuildSource,
+  CiStatus,
+  DeploymentStatus,
+  DeploymentTrigger,
+  DeploymentType,
+  FailureReason,
+  ForgeSyncState,
+  Locale,
+  LogStream,
+  MemberRole,
+  ProjectSource,
+  UserRole,
+} from '@polytene/protocol';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 /** bigint ids arrive from pg as strings unless parsed; db/database.ts parses int8 to number. */
 type Id = Generated<number>;
-type Json = ColumnType<unknown, string, string>;
+/** A jsonb value as read (never null at the top: nullable columns say `Json | null`), written as JSON text. */
+type JsonValue = string | number | boolean | object;
+type Json = ColumnType<JsonValue, string, string>;
 
 export interface UsersTable {
   id: Id;
@@ -13,8 +29,8 @@ export interface UsersTable {
   email: string;
   name: Generated<string>;
   password_hash: string;
-  role: 'admin' | 'member';
-  locale: Generated<'en' | 'pl'>;
+  role: UserRole;
+  locale: Generated<Locale>;
   must_change_password: Generated<boolean>;
   disabled: Generated<boolean>;
   created_at: CreatedAt;
@@ -83,7 +99,7 @@ export interface RunnersTable {
 export interface ProjectsTable {
   id: Id;
   name: string;
-  source: Generated<'manual' | 'gitlab'>;
+  source: Generated<ProjectSource>;
   gitlab_url: string | null;
   gitlab_project_id: number | null;
   gitlab_hook_id: number | null;
@@ -97,13 +113,13 @@ export interface ProjectsTable {
   runner_id: number | null;
   webhook_secret_encrypted: string;
   webhook_secret_hash: string;
-  deploy_key_state: 'pending' | 'registered' | 'failed' | null;
+  deploy_key_state: ForgeSyncState | null;
   deploy_key_error: string | null;
   /** The user whose GitLab connection serves this project (0005). */
   gitlab_user_id: number | null;
   gitlab_hook_error: string | null;
   /** Polytene's webhook in GitLab (0006): null when not from GitLab. */
-  gitlab_hook_state: 'pending' | 'registered' | 'failed' | null;
+  gitlab_hook_state: ForgeSyncState | null;
   /** The GitLab instance the project lives in (0008); gitlab_url is a copy of its URL. */
   gitlab_instance_id: number | null;
   created_at: CreatedAt;
@@ -113,6 +129,8 @@ export interface ProjectsTable {
 export interface ProjectMembersTable {
   project_id: number;
   user_id: number;
+  /** 0009_member_roles.sql; projects/access.ts says what each role allows. */
+  role: ColumnType<MemberRole, MemberRole | undefined, MemberRole>;
   created_at: CreatedAt;
 }
 
@@ -128,7 +146,7 @@ export interface BranchConfigsTable {
   id: Id;
   project_id: number;
   branch_name: string;
-  deployment_type: Generated<'manual' | 'auto'>;
+  deployment_type: Generated<DeploymentType>;
   deployment_script: Generated<string>;
   environment: Generated<string>;
   artifacts_dir: Generated<string>;
@@ -139,10 +157,6 @@ export interface BranchConfigsTable {
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
-
-export type BuildSource = 'gitlab_pipeline' | 'gitlab_job' | 'legacy' | 'generic' | 'api';
-export type CiStatus =
-  'created' | 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped' | 'manual';
 
 export interface BuildsTable {
   id: Id;
@@ -169,11 +183,11 @@ export interface DeploymentsTable {
   project_id: number;
   branch_config_id: number | null;
   environment: string;
-  status: Generated<'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped'>;
-  failure_reason: 'script_failure' | 'timeout' | 'runner_lost' | 'runner_error' | null;
+  status: Generated<DeploymentStatus>;
+  failure_reason: FailureReason | null;
   exit_code: number | null;
   message: string | null;
-  trigger: 'auto' | 'user';
+  trigger: DeploymentTrigger;
   triggered_by: number | null;
   runner_id: number | null;
   branch_name: string;
@@ -197,7 +211,7 @@ export interface DeploymentsTable {
 export interface LogLinesTable {
   deployment_id: number;
   n: number;
-  stream: 'stdout' | 'stderr' | 'system';
+  stream: LogStream;
   t: Timestamp;
   text: string;
 }
@@ -223,14 +237,12 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
-export type DeployKeyState = 'pending' | 'registered' | 'failed';
-
 export interface GitlabDeployKeysTable {
   project_id: number;
   runner_id: number;
   fingerprint: string;
   gitlab_key_id: number | null;
-  state: DeployKeyState;
+  state: ForgeSyncState;
   error: string | null;
   updated_at: CreatedAt;
 }

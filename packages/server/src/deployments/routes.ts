@@ -5,6 +5,7 @@ import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { notFound } from '../errors.js';
 import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
+import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
 import {
   DeploymentStatusSchema,
@@ -78,7 +79,7 @@ export async function deploymentRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      await loadDeployment(db, user, request.params.id, 'deploy');
+      await loadDeployment(db, user, request.params.id, NEEDS.deploy);
       await db
         .transaction()
         .execute((trx) => cancelDeployment(app.ctx, trx, request.params.id, actorOf(request)));

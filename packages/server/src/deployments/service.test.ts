@@ -5,7 +5,8 @@ import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import type { Actor } from '../audit/service.js';
 import { AppError } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions.js';
-import { cancelDeployment, queueDeployment, type DeploymentTrigger } from './service.js';
+import type { DeploymentTrigger } from '@polytene/protocol';
+import { cancelDeployment, queueDeployment } from './service.js';
 
 let server: TestServer;
 let actor: Actor;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { DEPLOYMENT_MESSAGES, type DeploymentTrigger } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -6,8 +7,6 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
 import { conflict, notFound } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions.js';
-
-export type DeploymentTrigger = 'auto' | 'user';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -67,7 +66,7 @@ export async function queueDeployment(
     return transitionDeployment(ctx, trx, deployment.id, {
       to: 'skipped',
       actor,
-      message: 'a newer build of this branch is already waiting',
+      message: DEPLOYMENT_MESSAGES.newer_build_waiting,
     });
   }
   for (const outdated of await outdatedAutoDeployments(trx, deployment, config.id)) {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '@polytene/protocol';
+import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, FAILURE_REASONS } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
 
@@ -23,7 +23,7 @@ export const DeploymentView = Type.Object({
   failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
   exit_code: Nullable(Type.Integer()),
   message: Nullable(Type.String()),
-  trigger: Type.Enum(['auto', 'user']),
+  trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
   triggered_by: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
   runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
   queued_at: DateTime,

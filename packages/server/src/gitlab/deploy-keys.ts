@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { DeployKeyState, Project, Runner } from '../db/schema.js';
+import type { ForgeSyncState } from '@polytene/protocol';
+import type { Project, Runner } from '../db/schema.js';
 import type { GitlabClient, GitlabDeployKey } from './client.js';
 import { clientForProject } from './connection.js';
 import { GitlabError } from './errors.js';
@@ -132,7 +133,7 @@ async function store(
   projectId: number,
   runner: Runner,
   keyId: number | null,
-  state: DeployKeyState,
+  state: ForgeSyncState,
   error: string | null,
 ): Promise<void> {
   const values = {
@@ -158,7 +159,7 @@ async function summarize(db: Db, projectId: number): Promise<void> {
     .execute();
   const failed = rows.find((r) => r.state === 'failed');
   const pending = rows.find((r) => r.state === 'pending');
-  const state: DeployKeyState | null = failed
+  const state: ForgeSyncState | null = failed
     ? 'failed'
     : pending
       ? 'pending'

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import { FORGE_SYNC_STATES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
-import { loadProject } from '../projects/access.js';
+import { NEEDS, loadProject } from '../projects/access.js';
 import { connectionView, deleteConnection, saveConnection, verifyConnection } from './connection.js';
 import { importProjects, listGitlabProjects, resyncProject } from './import.js';
 import { gitlabInstanceRoutes, Instance } from './instance-routes.js';
@@ -73,7 +74,7 @@ export const GitlabStatus = Type.Object({
   web_url: Nullable(Type.String()),
   hook_id: Nullable(Type.Integer()),
   hook_state: Nullable(
-    Type.Union([Type.Literal('pending'), Type.Literal('registered'), Type.Literal('failed')], {
+    Type.Enum(FORGE_SYNC_STATES, {
       description: 'pending while a job registers the webhook or updates its token; failed: see hook_error',
     }),
   ),
@@ -187,7 +188,7 @@ export async function gitlabRoutes(app: App): Promise<void> {
     { schema: { tags, params: IdParam, response: { 200: GitlabStatus, ...upstream, ...errors } } },
     async (request) => {
       const user = requireUser(request);
-      const project = await loadProject(ctx.db, user, request.params.id, 'manage');
+      const project = await loadProject(ctx.db, user, request.params.id, NEEDS.edit_project);
       return gitlabStatusOf(ctx.db, await resyncProject(ctx, actorOf(request), user, project));
     },
   );

@@ -27,7 +27,11 @@ describe('bad input answers a 4xx with a code and a message', () => {
   it('a wrong type → 400 naming the field', async () => {
     const res = await post(JSON.stringify({ login: 42, password: 'x' }));
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.details).toContainEqual({ field: 'login', message: 'must be string' });
+    expect(res.json().error.details).toContainEqual({
+      field: 'login',
+      code: 'not_string',
+      message: 'login must be text',
+    });
   });
 
   it('an unknown field → 400 naming it', async () => {
@@ -38,7 +42,11 @@ describe('bad input answers a 4xx with a code and a message', () => {
 
   it('a missing field → 400 naming it', async () => {
     const res = await post(JSON.stringify({ login: 'a' }));
-    expect(res.json().error.details).toContainEqual({ field: 'password', message: 'is required' });
+    expect(res.json().error.details).toContainEqual({
+      field: 'password',
+      code: 'required',
+      message: 'password is required',
+    });
   });
 
   it('an oversized body → 413', async () => {

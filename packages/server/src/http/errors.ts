@@ -1,29 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { paramLabels, problemsOf, type AjvItem } from './problems.js';
 
-interface ValidationItem {
-  instancePath?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-  keyword?: string;
-}
-
-function fieldOf(item: ValidationItem, context: string | undefined): string {
-  const base = (item.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-  const extra =
-    (item.params?.additionalProperty as string | undefined) ??
-    (item.params?.missingProperty as string | undefined);
-  const field = [base, extra].filter(Boolean).join('.');
-  return field || context || 'body';
-}
-
-function describe(item: ValidationItem): string {
-  if (item.keyword === 'additionalProperties') return 'is not a known field';
-  if (item.keyword === 'required') return 'is required';
-  return item.message ?? 'is invalid';
-}
-
-/** Turns any error into `{error: {code, message, details}}`; 5xx answers carry a request id, never a stack. */
+/**
+ * Turns any error into `{error: {code, message, details}}`; a request that fails its schema lists every
+ * problem in `details` (field, code, params, message) and all their messages in `message`; 5xx answers carry a request id, never a stack. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof AppError) {
     void reply
@@ -32,12 +13,14 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return;
   }
   if (error.validation) {
-    const problems = (error.validation as ValidationItem[]).map((item) => ({
-      field: fieldOf(item, error.validationContext),
-      message: describe(item),
-    }));
-    const first = problems[0];
-    const message = first ? `${first.field} ${first.message}` : 'invalid request';
+    const where = error.validationContext;
+    const labels = where === 'params' ? paramLabels(request.routeOptions.url) : {};
+    const problems = problemsOf(error.validation as AjvItem[], where, labels);
+    const checks = where === 'body' ? request.routeOptions.config?.fieldChecks : undefined;
+    for (const extra of checks?.(request.body) ?? []) {
+      if (!problems.some((p) => p.field === extra.field)) problems.push(extra);
+    }
+    const message = problems.map((p) => p.message).join('; ') || 'invalid request';
     void reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message, details: problems } });
     return;
   }

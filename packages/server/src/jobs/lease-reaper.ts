@@ -1,3 +1,4 @@
+import { DEPLOYMENT_MESSAGES } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 
@@ -42,11 +43,11 @@ export async function reapExpiredLeases(ctx: AppContext, now = new Date()): Prom
         trx,
         id,
         current.cancel_requested_at
-          ? { to: 'canceled', message: 'canceled; the runner stopped reporting' }
+          ? { to: 'canceled', message: DEPLOYMENT_MESSAGES.canceled_runner_silent }
           : {
               to: 'failed',
               failureReason: 'runner_lost',
-              message: 'the runner stopped reporting (lease expired)',
+              message: DEPLOYMENT_MESSAGES.lease_expired,
             },
       );
       return true;

@@ -10,6 +10,7 @@ import {
 } from 'graphile-worker';
 import pg from 'pg';
 import type { Db } from '../db/database.js';
+import { redactText } from '../logging/redact.js';
 
 export type { Task };
 
@@ -166,10 +167,13 @@ export class JobQueue {
 /** How long the workers may fail to look for jobs before they are started afresh. */
 const STUCK_AFTER_MS = 10_000;
 
-/** graphile-worker logs only warnings and errors (none while stopping); task progress shows in our own records. */
+/**
+ * graphile-worker logs only warnings and errors (none while stopping), with any token in them redacted
+ * (a failed task's error may quote a URL); task progress shows in our own records.
+ */
 function workerLogger(stopping: () => boolean = () => false): Logger {
   return new Logger(() => (level, message) => {
     if (stopping()) return;
-    if (level === 'error' || level === 'warning') console.error(`[jobs] ${level}: ${message}`);
+    if (level === 'error' || level === 'warning') console.error(`[jobs] ${level}: ${redactText(message)}`);
   });
 }

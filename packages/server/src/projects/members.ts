@@ -1,72 +1,191 @@
 import type { Db } from '../db/database.js';
-import type { User } from '../db/schema.js';
+import type { MemberRole } from '@polytene/protocol';
+import type { Project, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { notFound } from '../errors.js';
-import { loadProject } from './access.js';
+import { AppError, notFound } from '../errors.js';
+import { NEEDS, loadProject } from './access.js';
 import { invalidField } from './validation.js';
 
 export interface Member {
   user: { id: number; login: string; name: string };
+  role: MemberRole;
   created_at: Date;
 }
 
-/** Project members may deploy it; only those who may manage the project list or change them. */
+/** Those who may manage members list or change them; the owner is the project's, never a member. */
 export async function listMembers(db: Db, user: User, projectId: number): Promise<Member[]> {
-  await loadProject(db, user, projectId, 'manage');
+  await loadProject(db, user, projectId, NEEDS.manage_members);
   const rows = await db
     .selectFrom('project_members')
     .innerJoin('users', 'users.id', 'project_members.user_id')
-    .select(['users.id', 'users.login', 'users.name', 'project_members.created_at'])
+    .select(['users.id', 'users.login', 'users.name', 'project_members.role', 'project_members.created_at'])
     .where('project_members.project_id', '=', projectId)
     .orderBy('users.login')
     .execute();
-  return rows.map((r) => ({ user: { id: r.id, login: r.login, name: r.name }, created_at: r.created_at }));
+  return rows.map((r) => ({
+    user: { id: r.id, login: r.login, name: r.name },
+    role: r.role,
+    created_at: r.created_at,
+  }));
 }
 
-/** Adds a member; adding one who is already a member changes nothing and records nothing. */
+type Target = { id: number; login: string; name: string; disabled: boolean };
+
+/** 409s the UI tells apart by code: the user is a member already, or owns the project. */
+const alreadyMember = (login: string) => new AppError(409, 'ALREADY_MEMBER', `${login} is a member already`);
+const ownerConflict = (message: string) => new AppError(409, 'PROJECT_OWNER', message);
+
+function checkTarget(project: Project, target: Target | undefined, field: string): Target {
+  if (!target || target.disabled) throw invalidField(field, 'is not an active user');
+  if (target.id === project.owner_id) throw ownerConflict(`${target.login} owns this project already`);
+  return target;
+}
+
+/**
+ * Adds a member by user id with `role` (a deployer when not given). Adding one who is already a
+ * member changes nothing and records nothing, unless `role` is given and differs.
+ */
 export async function addMember(
   db: Db,
   actor: Actor,
   user: User,
   projectId: number,
   memberId: number,
+  role?: MemberRole,
 ): Promise<{ member: Member; added: boolean }> {
   return db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
-    const target = await trx
-      .selectFrom('users')
-      .select(['id', 'login', 'name', 'disabled'])
-      .where('id', '=', memberId)
-      .executeTakeFirst();
-    if (!target || target.disabled) throw invalidField('user_id', 'is not an active user');
-    const inserted = await trx
-      .insertInto('project_members')
-      .values({ project_id: projectId, user_id: memberId })
-      .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
-      .returning('created_at')
-      .executeTakeFirst();
-    if (inserted) {
-      await recordAudit(trx, {
-        actor,
-        action: 'member_add',
-        entityType: 'project_member',
-        entityId: `${projectId}:${memberId}`,
-        projectId,
-        after: { user_id: memberId, login: target.login },
-      });
+    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+    const target = checkTarget(
+      project,
+      await trx
+        .selectFrom('users')
+        .select(['id', 'login', 'name', 'disabled'])
+        .where('id', '=', memberId)
+        .executeTakeFirst(),
+      'user_id',
+    );
+    return putMember(trx, actor, projectId, target, role, false);
+  });
+}
+
+/** Adds a member by login; one who is a member already is a 409 (change their role instead). */
+export async function addMemberByLogin(
+  db: Db,
+  actor: Actor,
+  user: User,
+  projectId: number,
+  login: string,
+  role: MemberRole,
+): Promise<Member> {
+  return db.transaction().execute(async (trx) => {
+    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+    const target = checkTarget(
+      project,
+      await trx
+        .selectFrom('users')
+        .select(['id', 'login', 'name', 'disabled'])
+        .where('login', '=', login.trim())
+        .executeTakeFirst(),
+      'login',
+    );
+    return (await putMember(trx, actor, projectId, target, role, true)).member;
+  });
+}
+
+async function putMember(
+  trx: Db,
+  actor: Actor,
+  projectId: number,
+  target: Target,
+  role: MemberRole | undefined,
+  refuseExisting: boolean,
+): Promise<{ member: Member; added: boolean }> {
+  const existing = await trx
+    .selectFrom('project_members')
+    .select(['role', 'created_at'])
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', target.id)
+    .forUpdate()
+    .executeTakeFirst();
+  const userView = { id: target.id, login: target.login, name: target.name };
+  if (existing) {
+    if (refuseExisting) throw alreadyMember(target.login);
+    if (role === undefined || role === existing.role) {
+      return { member: { user: userView, ...existing }, added: false };
     }
-    const row =
-      inserted ??
-      (await trx
-        .selectFrom('project_members')
-        .select('created_at')
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', memberId)
-        .executeTakeFirstOrThrow());
-    return {
-      member: { user: { id: target.id, login: target.login, name: target.name }, created_at: row.created_at },
-      added: inserted !== undefined,
-    };
+    return { member: await changeRole(trx, actor, projectId, target.id, existing.role, role), added: false };
+  }
+  const inserted = await trx
+    .insertInto('project_members')
+    .values({ project_id: projectId, user_id: target.id, role })
+    .returning(['role', 'created_at'])
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, {
+    actor,
+    action: 'member_add',
+    entityType: 'project_member',
+    entityId: `${projectId}:${target.id}`,
+    projectId,
+    after: { user_id: target.id, login: target.login, role: inserted.role },
+  });
+  return { member: { user: userView, ...inserted }, added: true };
+}
+
+async function changeRole(
+  trx: Db,
+  actor: Actor,
+  projectId: number,
+  memberId: number,
+  before: MemberRole,
+  role: MemberRole,
+): Promise<Member> {
+  const updated = await trx
+    .updateTable('project_members')
+    .set({ role })
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', memberId)
+    .returning(['role', 'created_at'])
+    .executeTakeFirstOrThrow();
+  const target = await trx
+    .selectFrom('users')
+    .select(['id', 'login', 'name'])
+    .where('id', '=', memberId)
+    .executeTakeFirstOrThrow();
+  if (before !== role) {
+    await recordAudit(trx, {
+      actor,
+      action: 'member_role_change',
+      entityType: 'project_member',
+      entityId: `${projectId}:${memberId}`,
+      projectId,
+      before: { user_id: memberId, role: before },
+      after: { user_id: memberId, role },
+    });
+  }
+  return { user: target, ...updated };
+}
+
+/** Changes a member's role; 404 when they are not a member, 409 for the owner. */
+export async function setMemberRole(
+  db: Db,
+  actor: Actor,
+  user: User,
+  projectId: number,
+  memberId: number,
+  role: MemberRole,
+): Promise<Member> {
+  return db.transaction().execute(async (trx) => {
+    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+    if (memberId === project.owner_id) throw ownerConflict("the owner's right cannot be changed here");
+    const existing = await trx
+      .selectFrom('project_members')
+      .select('role')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', memberId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!existing) throw notFound('member');
+    return changeRole(trx, actor, projectId, memberId, existing.role, role);
   });
 }
 
@@ -78,12 +197,13 @@ export async function removeMember(
   memberId: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, 'manage');
+    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+    if (memberId === project.owner_id) throw ownerConflict('the owner cannot be removed from their project');
     const removed = await trx
       .deleteFrom('project_members')
       .where('project_id', '=', projectId)
       .where('user_id', '=', memberId)
-      .returning('user_id')
+      .returning(['user_id', 'role'])
       .executeTakeFirst();
     if (!removed) throw notFound('member');
     await recordAudit(trx, {
@@ -92,7 +212,7 @@ export async function removeMember(
       entityType: 'project_member',
       entityId: `${projectId}:${memberId}`,
       projectId,
-      before: { user_id: memberId },
+      before: { user_id: memberId, role: removed.role },
     });
   });
 }

@@ -8,7 +8,13 @@ import {
   type SessionHeaders,
   type TestServer,
 } from '../test-support/server.js';
-import { insertProject, insertRunner } from '../test-support/fixtures.js';
+import {
+  insertBranchConfig,
+  insertBuild,
+  insertProject,
+  insertQueuedDeployment,
+  insertRunner,
+} from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
 
@@ -313,5 +319,192 @@ describe('project members', () => {
       .orderBy('id')
       .execute();
     expect(actions.map((a) => a.action)).toEqual(['member_add', 'member_remove']);
+  });
+});
+
+describe('member roles and permissions', () => {
+  const NONE = {
+    deploy: false,
+    edit_branches: false,
+    edit_variables: false,
+    edit_project: false,
+    delete_project: false,
+    manage_members: false,
+  };
+  const ALL = {
+    deploy: true,
+    edit_branches: true,
+    edit_variables: true,
+    edit_project: true,
+    delete_project: true,
+    manage_members: true,
+  };
+
+  async function projectAs(headers: SessionHeaders, id: number) {
+    return server.app.inject({ method: 'GET', url: `/api/v1/projects/${id}`, headers });
+  }
+
+  /** One call per permission; each answers 403 exactly when the caller lacks that permission. */
+  let probes = 0;
+  async function probe(headers: SessionHeaders, projectId: number): Promise<Record<string, boolean>> {
+    probes += 1;
+    const config = await insertBranchConfig(server, {
+      project_id: projectId,
+      branch_name: `probe-${probes}`,
+    });
+    const build = await insertBuild(server, { project_id: projectId, branch_config_id: config.id });
+    const deployment = await insertQueuedDeployment(server, build, config);
+    const branchUrl = `/api/v1/projects/${projectId}/branches/${config.id}`;
+    const calls: Record<string, () => Promise<{ statusCode: number }>> = {
+      deploy: () =>
+        server.app.inject({ method: 'POST', url: `/api/v1/deployments/${deployment.id}/cancel`, headers }),
+      edit_branches: () =>
+        server.app.inject({ method: 'PATCH', url: branchUrl, headers, payload: { timeout_seconds: 60 } }),
+      edit_variables: () =>
+        server.app.inject({
+          method: 'PATCH',
+          url: branchUrl,
+          headers,
+          payload: { variables: [{ key: 'A', value: '1', secret: false }] },
+        }),
+      edit_project: () =>
+        server.app.inject({ method: 'PATCH', url: `/api/v1/projects/${projectId}`, headers, payload: {} }),
+      manage_members: () =>
+        server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/members`, headers }),
+      delete_project: () =>
+        server.app.inject({ method: 'DELETE', url: `/api/v1/projects/${projectId}`, headers }),
+    };
+    const allowed: Record<string, boolean> = {};
+    for (const [name, call] of Object.entries(calls)) {
+      const res = await call();
+      expect(res.statusCode, name).toBeLessThan(500);
+      allowed[name] = res.statusCode !== 403;
+    }
+    return allowed;
+  }
+
+  it('reports what each role may do, and the server allows exactly that', async () => {
+    const expected = {
+      viewer: NONE,
+      deployer: { ...NONE, deploy: true },
+      maintainer: ALL,
+    };
+    for (const [role, permissions] of Object.entries(expected)) {
+      const project = (await create(aliceSession, { ...valid, name: `roles-${role}` })).json();
+      const add = await server.app.inject({
+        method: 'POST',
+        url: `/api/v1/projects/${project.id}/members`,
+        headers: aliceSession,
+        payload: { login: 'bob', role },
+      });
+      expect(add.statusCode).toBe(201);
+      expect(add.json()).toMatchObject({ user: { login: 'bob' }, role });
+      const view = (await projectAs(bobSession, project.id)).json();
+      expect(view.permissions, role).toEqual(permissions);
+      expect(await probe(bobSession, project.id), role).toEqual(permissions);
+    }
+  });
+
+  it("gives the owner and an admin every permission, a public project's visitor none", async () => {
+    const project = (await create(aliceSession, { ...valid, name: 'open', public: true })).json();
+    expect(project.permissions).toEqual(ALL);
+    expect((await projectAs(admin, project.id)).json().permissions).toEqual(ALL);
+    const visitor = (await projectAs(bobSession, project.id)).json();
+    expect(visitor).toMatchObject({ access: 'view', permissions: NONE });
+    expect(await probe(bobSession, project.id)).toEqual(NONE);
+    expect(await probe(admin, project.id)).toEqual(ALL);
+  });
+
+  it('adds by login, changes and removes roles, and refuses what makes no sense', async () => {
+    const project = (await create(aliceSession, { ...valid, name: 'crew' })).json();
+    const members = `/api/v1/projects/${project.id}/members`;
+    const post = (payload: Record<string, unknown>, headers = aliceSession) =>
+      server.app.inject({ method: 'POST', url: members, headers, payload });
+
+    expect((await post({ login: 'bob', role: 'viewer' })).statusCode).toBe(201);
+    const again = await post({ login: 'bob', role: 'maintainer' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'ALREADY_MEMBER', message: 'bob is a member already' });
+    const owner = await post({ login: 'alice', role: 'viewer' });
+    expect(owner.statusCode).toBe(409);
+    expect(owner.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
+    const nobody = await post({ login: 'nobody-here', role: 'viewer' });
+    expect(nobody.statusCode).toBe(422);
+    expect(fieldsOf(nobody.json())).toEqual(['login']);
+    expect((await post({ login: 'bob', role: 'superuser' })).statusCode).toBe(400);
+
+    // A viewer may not manage members, so cannot raise themselves.
+    const selfRaise = await server.app.inject({
+      method: 'PATCH',
+      url: `${members}/${bob.id}`,
+      headers: bobSession,
+      payload: { role: 'maintainer' },
+    });
+    expect(selfRaise.statusCode).toBe(403);
+
+    const raise = await server.app.inject({
+      method: 'PATCH',
+      url: `${members}/${bob.id}`,
+      headers: aliceSession,
+      payload: { role: 'maintainer' },
+    });
+    expect(raise.statusCode).toBe(200);
+    expect(raise.json()).toMatchObject({ user: { login: 'bob' }, role: 'maintainer' });
+    const list = await server.app.inject({ method: 'GET', url: members, headers: bobSession });
+    expect(list.json().members).toMatchObject([{ user: { login: 'bob' }, role: 'maintainer' }]);
+
+    const ownerChange = await server.app.inject({
+      method: 'PATCH',
+      url: `${members}/${alice.id}`,
+      headers: bobSession,
+      payload: { role: 'viewer' },
+    });
+    expect(ownerChange.statusCode).toBe(409);
+    const ownerRemove = await server.app.inject({
+      method: 'DELETE',
+      url: `${members}/${alice.id}`,
+      headers: bobSession,
+    });
+    expect(ownerRemove.statusCode).toBe(409);
+    expect(ownerRemove.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
+    expect(ownerRemove.json().error.message).toMatch(/owner cannot be removed/);
+    const notMember = await server.app.inject({
+      method: 'PATCH',
+      url: `${members}/999999`,
+      headers: aliceSession,
+      payload: { role: 'viewer' },
+    });
+    expect(notMember.statusCode).toBe(404);
+
+    expect(
+      (await server.app.inject({ method: 'DELETE', url: `${members}/${bob.id}`, headers: aliceSession }))
+        .statusCode,
+    ).toBe(204);
+    expect((await projectAs(bobSession, project.id)).statusCode).toBe(404);
+    const actions = await server.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'before', 'after'])
+      .where('project_id', '=', project.id)
+      .where('entity_type', '=', 'project_member')
+      .orderBy('id')
+      .execute();
+    expect(actions).toMatchObject([
+      { action: 'member_add', after: { login: 'bob', role: 'viewer' } },
+      { action: 'member_role_change', before: { role: 'viewer' }, after: { role: 'maintainer' } },
+      { action: 'member_remove', before: { role: 'maintainer' } },
+    ]);
+  });
+
+  it('documents permissions and member roles in the OpenAPI', async () => {
+    const doc = server.app.swagger() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const text = JSON.stringify(doc.paths['/api/v1/projects/{id}']);
+    expect(text).toContain('manage_members');
+    expect(text).toContain('edit_branches');
+    expect(Object.keys(doc.paths['/api/v1/projects/{id}/members'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'post']),
+    );
+    expect(JSON.stringify(doc.paths['/api/v1/projects/{id}/members/{user_id}'])).toContain('maintainer');
   });
 });

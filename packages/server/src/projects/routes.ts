@@ -1,27 +1,38 @@
+import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
+import { MEMBER_ROLES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { DateTime, ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { stringFields } from '../http/problems.js';
 import { loadProject } from './access.js';
 import { ProjectView } from './view.js';
-import { addMember, listMembers, removeMember, type Member } from './members.js';
+import {
+  addMember,
+  addMemberByLogin,
+  listMembers,
+  removeMember,
+  setMemberRole,
+  type Member,
+} from './members.js';
 import {
   createProject,
   deleteProject,
   listProjects,
   projectView,
+  projectFieldProblems,
   projectViews,
   regenerateWebhookSecret,
   updateProject,
 } from './service.js';
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const ProjectName = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.name.maxLength, pattern: '\\S' });
 const CloneUrl = Type.String({
   minLength: 1,
-  maxLength: 2000,
+  maxLength: PROJECT_LIMITS.clone_url.maxLength,
   description: 'git@host:path, ssh://, https:// or file://',
 });
-const Branch = Type.String({ minLength: 1, maxLength: 255 });
+const Branch = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.default_branch.maxLength });
 const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
 
 const CreateProjectBody = Type.Object(
@@ -58,14 +69,29 @@ const ProjectList = Type.Object({
   page: Type.Integer(),
   per_page: Type.Integer(),
 });
+const MemberRole = Type.Enum(MEMBER_ROLES, {
+  description:
+    'viewer: sees the project; deployer: also deploys; maintainer: also changes it and its members',
+});
 const MemberView = Type.Object({
   user: Type.Object({ id: Type.Integer(), login: Type.String(), name: Type.String() }),
+  role: MemberRole,
   created_at: DateTime,
 });
+const AddMemberBody = Type.Object(
+  { login: Type.String({ minLength: 1, maxLength: 200 }), role: MemberRole },
+  { additionalProperties: false },
+);
+const RoleBody = Type.Object({ role: MemberRole }, { additionalProperties: false });
 const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
 });
+/** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
+const config = {
+  fieldChecks: (body: unknown) =>
+    projectFieldProblems(stringFields(body, ['clone_url', 'default_branch'] as const)),
+};
 const errors = {
   400: ErrorResponse,
   401: ErrorResponse,
@@ -73,8 +99,9 @@ const errors = {
   404: ErrorResponse,
   422: ErrorResponse,
 };
+const memberErrors = { ...errors, 409: ErrorResponse };
 
-const memberView = (m: Member) => ({ user: m.user, created_at: m.created_at.toISOString() });
+const memberView = (m: Member) => ({ user: m.user, role: m.role, created_at: m.created_at.toISOString() });
 
 /** Projects: what Polytene deploys, who may see and change it, and its webhook secret. */
 export async function projectRoutes(app: App): Promise<void> {
@@ -94,7 +121,10 @@ export async function projectRoutes(app: App): Promise<void> {
 
   app.post(
     '/api/v1/projects',
-    { schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } } },
+    {
+      schema: { tags: ['projects'], body: CreateProjectBody, response: { 201: ProjectView, ...errors } },
+      config,
+    },
     async (request, reply) => {
       const user = requireUser(request);
       const project = await createProject(ctx, actorOf(request), user, request.body);
@@ -120,6 +150,7 @@ export async function projectRoutes(app: App): Promise<void> {
         body: UpdateProjectBody,
         response: { 200: ProjectView, ...errors },
       },
+      config,
     },
     async (request) => {
       const user = requireUser(request);
@@ -163,13 +194,50 @@ export async function projectRoutes(app: App): Promise<void> {
     },
   );
 
-  app.put(
+  app.post(
+    '/api/v1/projects/:id/members',
+    {
+      schema: {
+        tags: ['projects'],
+        description: 'Adds a user by login; 409 when they are a member already or own the project.',
+        params: IdParam,
+        body: AddMemberBody,
+        response: { 201: MemberView, ...memberErrors },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const { login, role } = request.body;
+      const member = await addMemberByLogin(ctx.db, actorOf(request), user, request.params.id, login, role);
+      return reply.status(201).send(memberView(member));
+    },
+  );
+
+  app.patch(
     '/api/v1/projects/:id/members/:user_id',
     {
       schema: {
         tags: ['projects'],
         params: MemberParams,
-        response: { 200: MemberView, 201: MemberView, ...errors },
+        body: RoleBody,
+        response: { 200: MemberView, ...memberErrors },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { id, user_id } = request.params;
+      return memberView(await setMemberRole(ctx.db, actorOf(request), user, id, user_id, request.body.role));
+    },
+  );
+
+  app.put(
+    '/api/v1/projects/:id/members/:user_id',
+    {
+      schema: {
+        tags: ['projects'],
+        description: 'Adds a user by id as a deployer; one who is a member already stays as they are.',
+        params: MemberParams,
+        response: { 200: MemberView, 201: MemberView, ...memberErrors },
       },
     },
     async (request, reply) => {
@@ -187,7 +255,7 @@ export async function projectRoutes(app: App): Promise<void> {
 
   app.delete(
     '/api/v1/projects/:id/members/:user_id',
-    { schema: { tags: ['projects'], params: MemberParams, response: { 204: Type.Null(), ...errors } } },
+    { schema: { tags: ['projects'], params: MemberParams, response: { 204: Type.Null(), ...memberErrors } } },
     async (request, reply) => {
       const user = requireUser(request);
       await removeMember(ctx.db, actorOf(request), user, request.params.id, request.params.user_id);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { refNameProblem } from '@polytene/protocol';
+import { refNameProblem, type FieldProblem } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Project, User } from '../db/schema.js';
@@ -8,8 +8,9 @@ import { notFound } from '../errors.js';
 import { hashToken } from '../secrets.js';
 import { canUseRunner } from '../runners/service.js';
 import { queueDeployKeyRegistration, queueGitlabCleanup, queueHookSync } from '../gitlab/tasks.js';
-import { accessTo, loadProject, visibleTo } from './access.js';
-import { cloneUrlProblem, invalidField } from './validation.js';
+import { NEEDS, accessTo, allows, loadProject, permissionsFor, visibleTo } from './access.js';
+import { problem } from '../http/problems.js';
+import { cloneUrlProblem, invalidField, invalidFields } from './validation.js';
 import { toProjectView, type ProjectView } from './view.js';
 
 export interface NewProjectInput {
@@ -48,15 +49,19 @@ function auditable(project: Project) {
   };
 }
 
+/** Every problem of the clone URL and the default branch (also for a body that failed its schema). */
+export function projectFieldProblems(input: { clone_url?: string; default_branch?: string }): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const url = input.clone_url === undefined ? null : cloneUrlProblem(input.clone_url);
+  if (url) problems.push(problem('clone_url', 'clone_url', url));
+  const branch = input.default_branch === undefined ? null : refNameProblem(input.default_branch);
+  if (branch) problems.push(problem('default_branch', 'git_ref', branch));
+  return problems;
+}
+
 function checkFields(input: { clone_url?: string; default_branch?: string }): void {
-  if (input.clone_url !== undefined) {
-    const problem = cloneUrlProblem(input.clone_url);
-    if (problem) throw invalidField('clone_url', problem);
-  }
-  if (input.default_branch !== undefined) {
-    const problem = refNameProblem(input.default_branch);
-    if (problem) throw invalidField('default_branch', problem);
-  }
+  const problems = projectFieldProblems(input);
+  if (problems.length) throw invalidFields(problems);
 }
 
 /** A runner may be linked only by someone who may use it: its owner, anyone when shared, an admin. */
@@ -133,7 +138,7 @@ export async function updateProject(
 ): Promise<Project> {
   checkFields(changes);
   return ctx.db.transaction().execute(async (trx) => {
-    const before = await loadProject(trx, user, id, 'manage');
+    const before = await loadProject(trx, user, id, NEEDS.edit_project);
     if (changes.runner_id != null && changes.runner_id !== before.runner_id) {
       await checkRunnerUsable(trx, user, changes.runner_id);
     }
@@ -160,7 +165,7 @@ export async function updateProject(
 /** Removes a project with its branch configs, builds, deployments and logs. */
 export async function deleteProject(ctx: AppContext, actor: Actor, user: User, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const before = await loadProject(trx, user, id, 'manage');
+    const before = await loadProject(trx, user, id, NEEDS.delete_project);
     await queueGitlabCleanup(ctx, trx, before);
     await trx.deleteFrom('projects').where('id', '=', id).execute();
     await recordAudit(trx, {
@@ -182,7 +187,7 @@ export async function regenerateWebhookSecret(
   id: number,
 ): Promise<Project> {
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, id, 'manage');
+    await loadProject(trx, user, id, NEEDS.edit_project);
     const project = await trx
       .updateTable('projects')
       .set({ ...newWebhookSecret(ctx), updated_at: new Date() })
@@ -221,9 +226,12 @@ export async function projectViews(ctx: AppContext, user: User, projects: Projec
     if (!access) throw notFound('project');
     return toProjectView(project, {
       access,
+      permissions: permissionsFor(access),
       ownerLogin: project.owner_id === null ? null : (logins.get(project.owner_id) ?? null),
       runnerName: project.runner_id === null ? null : (runnerNames.get(project.runner_id) ?? null),
-      webhookSecret: access === 'manage' ? ctx.secrets.decrypt(project.webhook_secret_encrypted) : null,
+      webhookSecret: allows(access, NEEDS.edit_project)
+        ? ctx.secrets.decrypt(project.webhook_secret_encrypted)
+        : null,
       publicUrl: ctx.publicUrl,
     });
   });

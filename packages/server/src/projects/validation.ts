@@ -1,8 +1,20 @@
+import type { FieldProblem, ValidationCode } from '@polytene/protocol';
 import { validationFailed, type AppError } from '../errors.js';
+import { problem } from '../http/problems.js';
 
-/** A 422 naming the one field that is wrong, in the same shape as schema validation errors. */
-export function invalidField(field: string, problem: string): AppError {
-  return validationFailed(`${field} ${problem}`, [{ field, message: problem }]);
+/** A 422 listing every problem found, in the same shape as schema validation errors. */
+export function invalidFields(problems: FieldProblem[]): AppError {
+  return validationFailed(problems.map((p) => p.message).join('; '), problems);
+}
+
+/** A 422 naming the one field that is wrong: `words` follow the field's name ("must not start with -"). */
+export function invalidField(
+  field: string,
+  words: string,
+  code: ValidationCode = 'invalid',
+  params?: Record<string, string | number>,
+): AppError {
+  return invalidFields([problem(field, code, words, params)]);
 }
 
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { FORGE_SYNC_STATES, PROJECT_SOURCES } from '@polytene/protocol';
 import type { Project } from '../db/schema.js';
-import type { ProjectAccess } from './access.js';
+import type { ProjectAccess, ProjectPermissions } from './access.js';
 import { DateTime } from '../http/schemas.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -9,7 +10,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export const ProjectView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
-  source: Type.Union([Type.Literal('manual'), Type.Literal('gitlab')]),
+  source: Type.Enum(PROJECT_SOURCES),
   clone_url: Type.String(),
   http_url: Nullable(Type.String()),
   web_url: Nullable(Type.String()),
@@ -17,9 +18,7 @@ export const ProjectView = Type.Object({
   public: Type.Boolean(),
   owner: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
   runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
-  deploy_key_state: Nullable(
-    Type.Union([Type.Literal('pending'), Type.Literal('registered'), Type.Literal('failed')]),
-  ),
+  deploy_key_state: Nullable(Type.Enum(FORGE_SYNC_STATES)),
   deploy_key_error: Nullable(Type.String()),
   gitlab_url: Nullable(Type.String()),
   gitlab_project_id: Nullable(Type.Integer()),
@@ -27,6 +26,17 @@ export const ProjectView = Type.Object({
   access: Type.Union([Type.Literal('view'), Type.Literal('deploy'), Type.Literal('manage')], {
     description: "the caller's right on this project",
   }),
+  permissions: Type.Object(
+    {
+      deploy: Type.Boolean({ description: 'deploy, redeploy, roll back and abort deployments' }),
+      edit_branches: Type.Boolean({ description: 'create, change and delete branch configs' }),
+      edit_variables: Type.Boolean({ description: "change a branch config's variables" }),
+      edit_project: Type.Boolean({ description: 'change settings, regenerate the webhook secret' }),
+      delete_project: Type.Boolean(),
+      manage_members: Type.Boolean({ description: 'list, add, change and remove members' }),
+    },
+    { description: 'what the caller may do here, by the same rules the server enforces' },
+  ),
   webhook_secret: Type.Optional(Type.String({ description: 'only for callers who may manage the project' })),
   webhook_urls: Type.Optional(Type.Object({ gitlab: Type.String(), legacy: Type.String() })),
   created_at: DateTime,
@@ -36,6 +46,7 @@ export type ProjectView = Static<typeof ProjectView>;
 
 export interface ProjectViewExtras {
   access: ProjectAccess;
+  permissions: ProjectPermissions;
   ownerLogin: string | null;
   runnerName: string | null;
   /** The decrypted webhook secret, given only when the caller may manage the project. */
@@ -74,6 +85,7 @@ export function toProjectView(project: Project, extras: ProjectViewExtras): Proj
     gitlab_project_id: project.gitlab_project_id,
     gitlab_report: project.gitlab_report,
     access: extras.access,
+    permissions: extras.permissions,
     created_at: project.created_at.toISOString(),
     updated_at: project.updated_at.toISOString(),
   };

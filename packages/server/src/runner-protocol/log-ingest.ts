@@ -7,9 +7,6 @@ import { notFound } from '../errors.js';
 import { deploymentTopic } from '../deployments/transitions.js';
 import { assertNotFinished, controlStatus } from './job-status.js';
 
-/** PostgreSQL text cannot hold NUL; such characters are stored as U+FFFD. */
-const NUL = String.fromCharCode(0);
-
 /** A runner streaming a log is marked seen at most this often (DESIGN §3: proof of life). */
 export const LOG_TOUCH_INTERVAL_SECONDS = 5;
 
@@ -33,7 +30,8 @@ export async function ingestLogBatch(
   lines: LogLine[],
 ): Promise<LogBatchResponse> {
   const batch = firstOfEachNumber(lines);
-  const texts = batch.map((l) => (l.text.includes(NUL) ? l.text.replaceAll(NUL, '\uFFFD') : l.text));
+  // A NUL in a line arrives here as U+FFFD already: the log route replaces it (http/nul-characters.ts).
+  const texts = batch.map((l) => l.text);
   const result = await sql<IngestRow>`
     WITH job AS (
       SELECT id, runner_id, status, failure_reason, cancel_requested_at, last_log_n,

@@ -91,6 +91,8 @@ export async function runnerProtocolRoutes(app: App): Promise<void> {
     `${RUNNER_API_PREFIX}/jobs/:id/log`,
     {
       bodyLimit: MAX_LOG_BATCH_BYTES,
+      // Script output is whatever the script printed: a NUL is stored as U+FFFD (http/nul-characters.ts).
+      config: { nulCharacters: 'replace' },
       schema: {
         tags: ['runner'],
         security,

@@ -1,3 +1,4 @@
+import { RUNNER_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
 import type { App } from '../http/types.js';
 import type { AppContext } from '../context.js';
@@ -16,7 +17,7 @@ import {
   updateRunner,
 } from './service.js';
 
-const RunnerName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const RunnerName = Type.String({ minLength: 1, maxLength: RUNNER_LIMITS.name.maxLength, pattern: '\\S' });
 const CreateRunnerBody = Type.Object(
   { name: RunnerName, shared: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },

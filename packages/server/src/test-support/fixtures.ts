@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DeploymentTrigger, DeploymentType } from '@polytene/protocol';
 import type { RunningServer } from '../server.js';
 import type { BranchConfig, Build, Deployment, Project, Runner } from '../db/schema.js';
 import { hashToken, newToken } from '../secrets.js';
@@ -58,7 +59,7 @@ export async function insertBranchConfig(
   values: {
     project_id: number;
     branch_name?: string;
-    deployment_type?: 'manual' | 'auto';
+    deployment_type?: DeploymentType;
     deployment_script?: string;
     environment?: string;
     timeout_seconds?: number;
@@ -111,7 +112,7 @@ export async function insertQueuedDeployment(
   server: RunningServer,
   build: Build,
   config: BranchConfig,
-  trigger: 'auto' | 'user' = 'user',
+  trigger: DeploymentTrigger = 'user',
 ): Promise<Deployment> {
   return server.ctx.db
     .insertInto('deployments')

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { UserRole } from '@polytene/protocol';
 import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseConfig, type ServerConfig } from '../config.js';
-import { createServer, type RunningServer } from '../server.js';
+import { createServer, type LogStream, type RunningServer } from '../server.js';
 import { DEFAULT_ADMIN } from '../auth/service.js';
 import { hashPassword } from '../auth/passwords.js';
 import { createTestDatabase } from './db.js';
@@ -18,7 +19,7 @@ export interface TestServer extends RunningServer {
 /** A real server on a database of its own (not listening unless the test listens). */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; logStream?: LogStream } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'polytene-test-data-'));
@@ -32,7 +33,11 @@ export async function startTestServer(
     secretKey: 'test-secret-key-test-secret-key-test-secret-key',
     ...overrides,
   });
-  const server = await createServer(config, { worker: options.worker ?? false });
+  const server = await createServer(config, {
+    worker: options.worker ?? false,
+    logger: options.logStream !== undefined,
+    logStream: options.logStream,
+  });
   return {
     ...server,
     close: async () => {
@@ -85,7 +90,7 @@ export async function adminSession(server: RunningServer): Promise<SessionHeader
 /** A user straight in the database (password TEST_PASSWORD), for tests about other features. */
 export async function insertUser(
   server: RunningServer,
-  values: { login: string; role?: 'admin' | 'member'; email?: string },
+  values: { login: string; role?: UserRole; email?: string },
 ): Promise<User> {
   return server.ctx.db
     .insertInto('users')

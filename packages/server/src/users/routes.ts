@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { LOCALES, USER_LIMITS, USER_ROLES } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -7,21 +8,21 @@ import { createUser, getUser, listUsers, updateUser } from './service.js';
 
 const Login = Type.String({
   minLength: 1,
-  maxLength: 64,
+  maxLength: USER_LIMITS.login.maxLength,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
   description: 'letters, digits, ".", "_" and "-"',
 });
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Name = Type.String({ maxLength: 200 });
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
-const Locale = Type.Union([Type.Literal('en'), Type.Literal('pl')]);
+const Email = Type.String({ format: 'email', maxLength: USER_LIMITS.email.maxLength });
+const Name = Type.String({ maxLength: USER_LIMITS.name.maxLength });
+const Role = Type.Enum(USER_ROLES);
+const Locale = Type.Enum(LOCALES);
 
 const CreateUserBody = Type.Object(
   {
     login: Login,
     email: Email,
     name: Type.Optional(Name),
-    password: Type.String({ maxLength: 1000 }),
+    password: Type.String({ maxLength: USER_LIMITS.password.maxLength }),
     role: Type.Optional(Role),
   },
   { additionalProperties: false },

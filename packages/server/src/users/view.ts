@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { LOCALES, USER_ROLES } from '@polytene/protocol';
 import type { User } from '../db/schema.js';
 
 export const UserView = Type.Object({
@@ -6,8 +7,8 @@ export const UserView = Type.Object({
   login: Type.String(),
   email: Type.String(),
   name: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
-  locale: Type.Union([Type.Literal('en'), Type.Literal('pl')]),
+  role: Type.Enum(USER_ROLES),
+  locale: Type.Enum(LOCALES),
   disabled: Type.Boolean(),
   must_change_password: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),

@@ -1,7 +1,12 @@
 /** The one way the UI talks to the server: JSON, the session cookie, the CSRF header on unsafe calls. */
+import type { ValidationCode } from '@polytene/protocol/limits';
+
+/** A problem the API named: `code` and `params` are translated; `message` is the server's English. */
 export interface FieldProblem {
   field: string;
   message: string;
+  code?: ValidationCode;
+  params?: Record<string, string | number>;
 }
 
 export class ApiError extends Error {
@@ -14,10 +19,10 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The problem reported for one form field, if any (matches `field` and `field.sub`). */
-  forField(field: string): string | null {
-    const hit = this.details.find((d) => d.field === field || d.field.startsWith(`${field}.`));
-    return hit ? hit.message : null;
+  /** Every problem reported for one form field, or null (matches `field` and `field.sub`). */
+  forField(field: string): FieldProblem[] | null {
+    const hits = this.details.filter((d) => d.field === field || d.field.startsWith(`${field}.`));
+    return hits.length ? hits : null;
   }
 }
 

@@ -109,9 +109,43 @@ export interface Project {
   gitlab_url?: string | null;
   gitlab_project_id?: number | null;
   access?: 'view' | 'deploy' | 'manage';
+  permissions?: ProjectPermissions;
   webhook_secret?: string;
   webhook_urls?: { gitlab: string; legacy: string; generic?: string };
   created_at?: string;
+}
+
+/** What the caller may do on a project, as the server reports it (the rules it enforces). */
+export interface ProjectPermissions {
+  deploy: boolean;
+  edit_branches: boolean;
+  edit_variables: boolean;
+  edit_project: boolean;
+  delete_project: boolean;
+  manage_members: boolean;
+}
+
+/** No permission: what the UI assumes until the server has said otherwise. */
+export const NO_PERMISSIONS: ProjectPermissions = {
+  deploy: false,
+  edit_branches: false,
+  edit_variables: false,
+  edit_project: false,
+  delete_project: false,
+  manage_members: false,
+};
+
+export function permissionsOf(project: Project | null | undefined): ProjectPermissions {
+  return project?.permissions ?? NO_PERMISSIONS;
+}
+
+export type MemberRole = 'viewer' | 'deployer' | 'maintainer';
+export const MEMBER_ROLES: readonly MemberRole[] = ['viewer', 'deployer', 'maintainer'];
+
+export interface ProjectMember {
+  user: { id: number; login: string; name: string };
+  role: MemberRole;
+  created_at: string;
 }
 
 /** Reads a list out of `{<name>: [...]}`, `{items: [...]}` or a bare array, with paging when given. */

@@ -1,7 +1,8 @@
 /** Small shared pieces: states, badges, fields, dialogs, copy buttons, pagination. */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
-import { useI18n, useT, type MessageKey } from '../i18n';
+import { ApiError, type FieldProblem } from '../api/client';
+import { useI18n, useT, type MessageKey, type Translate } from '../i18n';
+import { problemText } from '../lib/problems';
 import { formatDateTime, relativeTime } from '../lib/format';
 
 export function Loading({ label }: { label?: string }) {
@@ -29,12 +30,15 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
-export function errorMessage(error: unknown, t: (key: MessageKey) => string): string {
+export function errorMessage(error: unknown, t: Translate): string {
   if (error instanceof ApiError) {
     if (error.code === 'NETWORK') return t('error.network');
     if (error.status === 404) return t('error.notFound');
     if (error.status === 403 && error.code !== 'VALIDATION_FAILED')
       return error.message || t('error.forbidden');
+    // Problems with a code are said in the user's language, each with the field it is about.
+    if (error.details.length && error.details.every((d) => d.code))
+      return error.details.map((d) => `${d.field}: ${problemText(d, t)}`).join('; ');
     return error.message;
   }
   return t('error.unexpected');
@@ -135,28 +139,61 @@ export function CopyField({ label, value }: { label: string; value: string }) {
 
 interface FieldProps {
   label: string;
-  error?: string | null;
+  /** A message, or the problems the API (or the form itself) found with this field. */
+  error?: string | readonly FieldProblem[] | null;
   hint?: ReactNode;
   children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
 }
 
-/** A labelled form control with its error (from the API's `details`) right under it. */
-export function Field({ label, error, hint, children }: FieldProps) {
-  const id = useId();
-  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+/** Every problem of a field in the user's language, or a message as it is; empty when there is none. */
+export function problemTexts(
+  error: string | readonly FieldProblem[] | null | undefined,
+  t: Translate,
+): string[] {
+  if (!error) return [];
+  if (typeof error === 'string') return [error];
+  return error.map((p) => problemText(p, t));
+}
+
+/** The problems of one field (a variable row), each on its own line. */
+export function FieldErrors({ id, error }: { id?: string; error: readonly FieldProblem[] | null }) {
+  const t = useT();
+  const texts = problemTexts(error, t);
+  if (!texts.length) return null;
   return (
-    <div className={`field${error ? ' field-invalid' : ''}`}>
+    <div id={id} role="alert">
+      {texts.map((text, i) => (
+        <p className="field-error" key={i}>
+          {text}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** A labelled form control with every problem of it (from the API's `details`) right under it. */
+export function Field({ label, error, hint, children }: FieldProps) {
+  const t = useT();
+  const id = useId();
+  const texts = problemTexts(error, t);
+  const described = [texts.length ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+  return (
+    <div className={`field${texts.length ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': described || undefined })}
+      {children({ id, 'aria-invalid': texts.length > 0, 'aria-describedby': described || undefined })}
       {hint && (
         <p className="hint" id={`${id}-hint`}>
           {hint}
         </p>
       )}
-      {error && (
-        <p className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </p>
+      {texts.length > 0 && (
+        <div id={`${id}-error`} role="alert">
+          {texts.map((text, i) => (
+            <p className="field-error" key={i}>
+              {text}
+            </p>
+          ))}
+        </div>
       )}
     </div>
   );

@@ -1,8 +1,19 @@
 /** Create or edit a branch config: every field of DESIGN §2; secret variable values are write-only. */
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { api } from '../api/client';
-import type { BranchConfig, Project } from '../api/types';
-import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
+import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
+import { ApiError, api, type FieldProblem } from '../api/client';
+import { permissionsOf, type BranchConfig, type Project } from '../api/types';
+import { BranchView } from './BranchView';
+import {
+  ConfirmDialog,
+  ErrorBox,
+  Field,
+  FieldErrors,
+  FormError,
+  Loading,
+  fieldErrors,
+} from '../components/ui';
+import { localProblem } from '../lib/problems';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
@@ -84,6 +95,16 @@ export function toBody(form: BranchForm): Record<string, unknown> {
   };
 }
 
+/**
+ * What the form itself refuses before sending: a variable row with a value but no name (it would be
+ * dropped without a word). A row with neither is only an empty row and is left out.
+ */
+export function formProblems(form: BranchForm): FieldProblem[] {
+  return form.variables.flatMap((v, i) =>
+    v.key.trim() === '' && v.value !== '' ? [localProblem(`variables.${i}.key`, 'required')] : [],
+  );
+}
+
 /** Tab inserts two spaces in the script editor (Escape then Tab leaves it, for keyboard users). */
 function scriptKeys(
   event: KeyboardEvent<HTMLTextAreaElement>,
@@ -130,6 +151,9 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
   if ((existing.loading && branchId !== null) || project.loading) return <Loading />;
   if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
   if (project.error) return <ErrorBox error={project.error} onRetry={project.reload} />;
+  // Who may not change branch configs sees the config, not a form that fails on Save.
+  if (project.data && !permissionsOf(project.data).edit_branches)
+    return <BranchView project={project.data} config={existing.data} />;
 
   const set = <K extends keyof BranchForm>(key: K, value: BranchForm[K]) => {
     setSaved(false);
@@ -143,6 +167,11 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const local = formProblems(form);
+    if (local.length) {
+      setError(new ApiError(422, 'VALIDATION_FAILED', 'the form has problems', local));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -193,6 +222,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                 className="mono"
                 value={form.branch_name}
                 onChange={(e) => set('branch_name', e.target.value)}
+                maxLength={L.branch_name.maxLength}
                 required
               />
             )}
@@ -204,6 +234,8 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                 className="mono"
                 value={form.environment}
                 onChange={(e) => set('environment', e.target.value)}
+                maxLength={L.environment.maxLength}
+                required
               />
             )}
           </Field>
@@ -228,7 +260,10 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
               <input
                 {...p}
                 type="number"
-                min={1}
+                min={L.timeout_seconds.minimum}
+                max={L.timeout_seconds.maximum}
+                step={1}
+                required
                 value={form.timeout_seconds}
                 onChange={(e) => set('timeout_seconds', e.target.value)}
               />
@@ -245,6 +280,8 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                 className="mono"
                 value={form.artifacts_dir}
                 onChange={(e) => set('artifacts_dir', e.target.value)}
+                maxLength={L.artifacts_dir.maxLength}
+                required
               />
             )}
           </Field>
@@ -289,6 +326,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
               spellCheck={false}
               rows={Math.max(10, form.deployment_script.split('\n').length + 2)}
               value={form.deployment_script}
+              maxLength={L.deployment_script.maxLength}
               onChange={(e) => set('deployment_script', e.target.value)}
               onKeyDown={(e) => scriptKeys(e, (v) => set('deployment_script', v), tabTrap)}
               placeholder={'npm ci\nnpm run build\nrsync -a dist/ deploy@host:/srv/app/'}
@@ -306,7 +344,9 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                   className="mono"
                   placeholder={t('branch.varKey')}
                   value={v.key}
-                  aria-invalid={Boolean(errors.of(`variables.${i}`))}
+                  maxLength={L.variable_key.maxLength}
+                  aria-invalid={Boolean(errors.of(`variables.${i}.key`))}
+                  aria-describedby={errors.of(`variables.${i}`) ? `variable-${i}-error` : undefined}
                   onChange={(e) => setVariable(i, { key: e.target.value })}
                 />
               </label>
@@ -318,6 +358,8 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
                   autoComplete="off"
                   placeholder={v.stored ? t('branch.secretKept') : t('branch.varValue')}
                   aria-invalid={Boolean(errors.of(`variables.${i}.value`))}
+                  aria-describedby={errors.of(`variables.${i}`) ? `variable-${i}-error` : undefined}
+                  maxLength={L.variable_value.maxLength}
                   value={v.value}
                   onChange={(e) => setVariable(i, { value: e.target.value })}
                 />
@@ -343,7 +385,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
               >
                 {t('common.remove')}
               </button>
-              {errors.of(`variables.${i}`) && <p className="field-error">{errors.of(`variables.${i}`)}</p>}
+              <FieldErrors id={`variable-${i}-error`} error={errors.of(`variables.${i}`)} />
             </div>
           ))}
           <button
@@ -355,7 +397,9 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
           >
             {t('branch.addVariable')}
           </button>
-          {errors.of('variables') && <p className="field-error">{errors.of('variables')}</p>}
+          <FieldErrors
+            error={errors.of('variables')?.filter((p) => !/^variables\.\d/.test(p.field)) ?? null}
+          />
         </fieldset>
         <FormError error={error} fields={FIELDS} />
         {saved && (

@@ -1,7 +1,14 @@
 /** One build: CI details, the raw CI payload, its deployments, and Deploy / Redeploy / Roll back. */
 import { useState } from 'react';
 import { api, query } from '../api/client';
-import { listOf, type BranchConfig, type BuildDetail, type Deployment, type Project } from '../api/types';
+import {
+  listOf,
+  permissionsOf,
+  type BranchConfig,
+  type BuildDetail,
+  type Deployment,
+  type Project,
+} from '../api/types';
 import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -85,16 +92,18 @@ export function BuildPage({ id }: { id: number }) {
         <h1>
           {t('common.build')} #{b.id} <span className="mono muted">{b.ref}</span>
         </h1>
-        <div className="actions">
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => setConfirming(true)}
-            data-testid="deploy-button"
-          >
-            {label}
-          </button>
-        </div>
+        {permissionsOf(project.data).deploy && (
+          <div className="actions">
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => setConfirming(true)}
+              data-testid="deploy-button"
+            >
+              {label}
+            </button>
+          </div>
+        )}
       </div>
       {!b.branch_config_id && <p className="notice">{t('build.noBranchConfig')}</p>}
       <div className="grid-2">

@@ -1,7 +1,7 @@
 /** The deployment page: live log, status, elapsed time, abort, redeploy. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
-import { FINAL_STATUSES, type Deployment } from '../api/types';
+import { FINAL_STATUSES, permissionsOf, type Deployment, type Project } from '../api/types';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import { stripAnsi } from '../log/ansi';
@@ -11,6 +11,7 @@ import { LogView } from '../log/LogView';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
+import { deploymentMessage } from '../lib/deploymentMessage';
 
 function isFinal(d: Deployment): boolean {
   return FINAL_STATUSES.includes(d.status);
@@ -42,7 +43,7 @@ function FailureReason({ deployment: d }: { deployment: Deployment }) {
   return (
     <>
       <span data-testid="failure-reason">{reason}</span>
-      {d.message && tellsMore && <span className="muted">{d.message}</span>}
+      {d.message && tellsMore && <span className="muted">{deploymentMessage(d.message, t)}</span>}
     </>
   );
 }
@@ -57,6 +58,12 @@ export function DeploymentPage({ id }: { id: number }) {
 function DeploymentView({ initial }: { initial: Deployment }) {
   const { t, locale } = useI18n();
   const [deployment, setDeployment] = useState(initial);
+  // Abort and Redeploy only for those the server lets deploy (the project says who may).
+  const project = useAsync(
+    (signal) => api.get<Project>(`/api/v1/projects/${initial.project.id}`, { signal }),
+    [initial.project.id],
+  );
+  const canDeploy = permissionsOf(project.data).deploy;
   const [version, setVersion] = useState(0);
   const [logError, setLogError] = useState<unknown>(null);
   const [filter, setFilter] = useState<StreamFilter>('all');
@@ -174,7 +181,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           {t('deployment.title', { id: d.id })} <span className="env">{d.environment}</span>
         </h1>
         <div className="actions">
-          {live && (
+          {live && canDeploy && (
             <button
               type="button"
               className="btn btn-danger"
@@ -184,7 +191,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
               {d.cancel_requested ? t('deployment.aborting') : t('deployment.abort')}
             </button>
           )}
-          {!live && (
+          {!live && canDeploy && (
             <button type="button" className="btn" onClick={() => setDialog('redeploy')}>
               {t('deploy.redeploy')}
             </button>
@@ -233,7 +240,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           ) : (
             <>
               {d.exit_code !== null && <span>{t('deployment.exitCode', { code: d.exit_code })}</span>}
-              {d.message && <span className="muted">{d.message}</span>}
+              {d.message && <span className="muted">{deploymentMessage(d.message, t)}</span>}
             </>
           )}
           {d.finished_at && <span className="muted">{formatDateTime(d.finished_at, locale)}</span>}

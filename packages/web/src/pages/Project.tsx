@@ -1,16 +1,19 @@
 /** One project: webhook, runner and deploy key, branch configs, recent builds; edit and delete. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { listOf, type BranchConfig, type Build, type Project } from '../api/types';
+import { listOf, permissionsOf, type BranchConfig, type Build, type Project } from '../api/types';
 import { BuildsTable } from './Builds';
+import { ProjectMembers } from './ProjectMembers';
 import { ProjectFields, type ProjectForm } from './Projects';
 import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
+import { useUser } from '../session';
 
 export function ProjectPage({ id }: { id: number }) {
   const t = useT();
+  const me = useUser();
   const project = useAsync((signal) => api.get<Project>(`/api/v1/projects/${id}`, { signal }), [id]);
   const branches = useAsync(
     (signal) => api.get<unknown>(`/api/v1/projects/${id}/branches`, { signal }),
@@ -27,7 +30,7 @@ export function ProjectPage({ id }: { id: number }) {
   if (project.loading && !project.data) return <Loading />;
   if (project.error || !project.data) return <ErrorBox error={project.error} onRetry={project.reload} />;
   const p = project.data;
-  const canManage = p.access === undefined || p.access === 'manage';
+  const can = permissionsOf(p);
   const branchList = branches.data ? listOf<BranchConfig>(branches.data, 'branches').items : [];
   const buildList = builds.data ? listOf<Build>(builds.data, 'builds').items : [];
 
@@ -47,23 +50,27 @@ export function ProjectPage({ id }: { id: number }) {
       </nav>
       <div className="page-head">
         <h1>{p.name}</h1>
-        {canManage && (
+        {(can.edit_project || can.delete_project) && (
           <div className="actions">
-            <button
-              type="button"
-              className="btn"
-              onClick={() => setEditing(!editing)}
-              aria-expanded={editing}
-            >
-              {t('common.edit')}
-            </button>
-            <button type="button" className="btn btn-danger" onClick={() => setDeleting(true)}>
-              {t('common.delete')}
-            </button>
+            {can.edit_project && (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setEditing(!editing)}
+                aria-expanded={editing}
+              >
+                {t('common.edit')}
+              </button>
+            )}
+            {can.delete_project && (
+              <button type="button" className="btn btn-danger" onClick={() => setDeleting(true)}>
+                {t('common.delete')}
+              </button>
+            )}
           </div>
         )}
       </div>
-      {editing && (
+      {editing && can.edit_project && (
         <EditProject
           project={p}
           onSaved={(saved) => {
@@ -133,7 +140,7 @@ export function ProjectPage({ id }: { id: number }) {
       <section className="card" aria-labelledby="branches">
         <div className="section-head">
           <h2 id="branches">{t('project.branches')}</h2>
-          {canManage && (
+          {can.edit_branches && (
             <Link to={`/projects/${id}/branches/new`} className="btn btn-primary btn-small">
               {t('project.addBranch')}
             </Link>
@@ -177,6 +184,7 @@ export function ProjectPage({ id }: { id: number }) {
           </div>
         )}
       </section>
+      {can.manage_members && <ProjectMembers project={p} meId={me.id} onOwnChange={project.reload} />}
       <section className="card" aria-labelledby="builds">
         <div className="section-head">
           <h2 id="builds">{t('project.recentBuilds')}</h2>

@@ -1,5 +1,6 @@
 /** Project list with search; create by clone URL; import from GitLab when that API exists. */
 import { useState, type FormEvent } from 'react';
+import { PROJECT_LIMITS } from '@polytene/protocol/limits';
 import { ApiError, api, query } from '../api/client';
 import { listOf, type Project, type Runner } from '../api/types';
 import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } from '../components/ui';
@@ -131,7 +132,13 @@ export function ProjectFields({
     <>
       <Field label={t('projects.name')} error={errors.of('name')}>
         {(p) => (
-          <input {...p} value={form.name} onChange={(e) => set({ ...form, name: e.target.value })} required />
+          <input
+            {...p}
+            value={form.name}
+            onChange={(e) => set({ ...form, name: e.target.value })}
+            maxLength={PROJECT_LIMITS.name.maxLength}
+            required
+          />
         )}
       </Field>
       <Field label={t('projects.cloneUrl')} error={errors.of('clone_url')} hint={t('projects.cloneUrlHint')}>
@@ -142,6 +149,7 @@ export function ProjectFields({
             value={form.clone_url}
             placeholder="git@gitlab.example.com:team/app.git"
             onChange={(e) => set({ ...form, clone_url: e.target.value })}
+            maxLength={PROJECT_LIMITS.clone_url.maxLength}
             required
           />
         )}
@@ -153,6 +161,7 @@ export function ProjectFields({
             className="mono"
             value={form.default_branch}
             onChange={(e) => set({ ...form, default_branch: e.target.value })}
+            maxLength={PROJECT_LIMITS.default_branch.maxLength}
           />
         )}
       </Field>

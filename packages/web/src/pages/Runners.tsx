@@ -1,5 +1,6 @@
 /** Runners: online state, version, host, key, linked projects; create, new token, pause, remove. */
 import { useState, type FormEvent } from 'react';
+import { RUNNER_LIMITS } from '@polytene/protocol/limits';
 import { api } from '../api/client';
 import type { Runner } from '../api/types';
 import {
@@ -107,6 +108,8 @@ export function RunnersPage() {
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder="deploy-host-1"
+              maxLength={RUNNER_LIMITS.name.maxLength}
+              required
             />
           )}
         </Field>

@@ -1,5 +1,6 @@
 /** Administrators: list users, create one, change role, disable. */
 import { useState, type FormEvent } from 'react';
+import { USER_LIMITS } from '@polytene/protocol/limits';
 import { api, query } from '../api/client';
 import type { Role, User } from '../api/types';
 import {
@@ -76,6 +77,8 @@ export function UsersPage() {
               <input
                 {...p}
                 value={form.login}
+                maxLength={USER_LIMITS.login.maxLength}
+                required
                 autoComplete="off"
                 onChange={(e) => setForm({ ...form, login: e.target.value })}
               />
@@ -87,13 +90,20 @@ export function UsersPage() {
                 {...p}
                 type="email"
                 value={form.email}
+                maxLength={USER_LIMITS.email.maxLength}
+                required
                 onChange={(e) => setForm({ ...form, email: e.target.value })}
               />
             )}
           </Field>
           <Field label={t('users.name')} error={errors.of('name')}>
             {(p) => (
-              <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+              <input
+                {...p}
+                value={form.name}
+                maxLength={USER_LIMITS.name.maxLength}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
+              />
             )}
           </Field>
           <Field
@@ -107,6 +117,8 @@ export function UsersPage() {
                 type="password"
                 autoComplete="new-password"
                 value={form.password}
+                maxLength={USER_LIMITS.password.maxLength}
+                required
                 onChange={(e) => setForm({ ...form, password: e.target.value })}
               />
             )}

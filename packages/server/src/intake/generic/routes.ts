@@ -8,6 +8,7 @@ import { DateTime, ErrorResponse, IdParam } from '../../http/schemas.js';
 import { loadProject } from '../../projects/access.js';
 import { CiStatusSchema } from '../../builds/view.js';
 import { IntakeResult, intakeResult, parseCiTime, recordBuild } from '../service.js';
+import { storable } from '../storable.js';
 import { SIGNATURE_HEADER, hasValidSignature } from './signature.js';
 
 const GenericBuildBody = Type.Object(
@@ -28,7 +29,8 @@ const GenericBuildBody = Type.Object(
     finished_at: Type.Optional(DateTime),
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
-  { additionalProperties: false },
+  // A CI script may send more than these; what Polytene does not read is ignored (architecture.md §7).
+  { additionalProperties: true },
 );
 
 /**
@@ -56,6 +58,7 @@ export async function genericIntakeRoutes(app: App): Promise<void> {
     '/api/v1/projects/:id/builds',
     {
       bodyLimit: config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       schema: {
         tags: ['intake'],
         params: IdParam,
@@ -96,7 +99,7 @@ export async function genericIntakeRoutes(app: App): Promise<void> {
     async (request, reply) => {
       const project = projects.get(request);
       if (!project) throw unauthorized();
-      const body = request.body;
+      const body = storable(request.body);
       const recorded = await db.transaction().execute((trx) =>
         recordBuild(app.ctx, trx, project, {
           source: 'generic',

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import type { CiStatus } from '../../db/schema.js';
+import type { CiStatus } from '@polytene/protocol';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 

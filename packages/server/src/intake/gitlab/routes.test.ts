@@ -82,6 +82,20 @@ describe('GitLab webhook intake', () => {
     expect(await deploymentsOfBuild(body.build_id)).toHaveLength(1);
   });
 
+  it('accepts a pipeline payload with fields newer GitLab versions add, at the top and nested', async () => {
+    const payload = fixture('pipeline-newer-fields');
+    const res = await deliver(payload);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ kind: 'pipeline', created: true, status: 'success' });
+    expect(res.json().deployment_id).toEqual(expect.any(Number));
+    const build = await server.ctx.db
+      .selectFrom('builds')
+      .selectAll()
+      .where('id', '=', res.json().build_id)
+      .executeTakeFirstOrThrow();
+    expect(build).toMatchObject({ external_id: '4242', ref: 'master', payload });
+  });
+
   it('creates the build while running and deploys only when the pipeline succeeds', async () => {
     const running = await deliver(pipeline({ id: 40, status: 'running' }));
     expect(running.json()).toMatchObject({ created: true, status: 'running', deployment_id: null });
@@ -138,6 +152,28 @@ describe('GitLab webhook intake', () => {
       .where('job_id', '=', 1977)
       .executeTakeFirstOrThrow();
     expect(job).toMatchObject({ project_id: project.id, pipeline_id: 2366, name: 'test' });
+  });
+
+  it('stores NUL characters and unpaired surrogates of a payload as U+FFFD instead of failing', async () => {
+    const job = {
+      ...fixture('job'),
+      build_id: 1978,
+      build_name: 'te\u0000st',
+      commit: { message: 'a\ud800b' },
+    };
+    const res = await deliver(job, { 'x-gitlab-event': 'Job Hook' });
+    expect(res.statusCode, res.body).toBe(200);
+    const stored = await server.ctx.db
+      .selectFrom('gitlab_job_events')
+      .selectAll()
+      .where('job_id', '=', 1978)
+      .executeTakeFirstOrThrow();
+    expect(stored.name).toBe('te\uFFFDst');
+    expect(stored.payload).toMatchObject({ commit: { message: 'a\uFFFDb' } });
+    const withNul = pipeline({ id: 4243 });
+    withNul.user = { name: 'Ad\u0000min' };
+    const built = await deliver(withNul);
+    expect(built.statusCode, built.body).toBe(200);
   });
 
   it('answers other events 200 with the reason they are ignored', async () => {

@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../errors.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { hashToken, safeEqual } from '../../secrets.js';
 import { recordBuild } from '../service.js';
+import { storable } from '../storable.js';
 import { jobInfo, pipelineBuildInput } from './payload.js';
 
 /**
@@ -113,6 +114,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
     '/api/v1/projects/:id/hooks/gitlab',
     {
       bodyLimit: ctx.config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       onRequest: async (request) => {
         await authorizedProject(ctx.db, request);
         const type = request.headers['content-type'] ?? '';
@@ -159,7 +161,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
             return { ...(stored.response as WebhookResult), duplicate: true };
           }
         }
-        const result = await handleEvent(ctx, trx, project, request.body, event);
+        const result = await handleEvent(ctx, trx, project, storable(request.body), event);
         if (key) {
           await trx
             .updateTable('idempotency_keys')

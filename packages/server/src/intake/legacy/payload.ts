@@ -1,16 +1,22 @@
 import { Type, type Static } from 'typebox';
-import type { CiStatus } from '../../db/schema.js';
+import type { CiStatus } from '@polytene/protocol';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 
 const IdValue = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 200 })]);
 const TimeValue = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
 
-/** The seed's legacy build notification (a GitLab CI build hook, reduced to what the seed read). */
+/**
+ * The build hook of GitLab CI 7.x–8.0 (`Ci::WebHookService#build_data`), which the seed took. Fields not
+ * listed here are ignored, at every level: CI payloads grow (architecture.md §7).
+ */
 export const LegacyBuildBody = Type.Object(
   {
     build_id: IdValue,
+    build_name: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
     project_id: Type.Optional(IdValue),
+    project_name: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    gitlab_url: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
     build_status: Type.String({ minLength: 1, maxLength: 64 }),
     build_started_at: Type.Optional(TimeValue),
     build_finished_at: Type.Optional(TimeValue),
@@ -19,7 +25,7 @@ export const LegacyBuildBody = Type.Object(
     before_sha: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     push_data: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 export type LegacyBuildBody = Static<typeof LegacyBuildBody>;
 

@@ -4,9 +4,12 @@ import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/build-success.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+const fixture = load('build-success');
 
 let server: TestServer;
 let project: Project;
@@ -58,6 +61,59 @@ describe('legacy intake POST /api/v1/builds/:token/create', () => {
       .where('id', '=', body.build.id)
       .executeTakeFirstOrThrow();
     expect(stored.payload).toEqual(fixture);
+  });
+
+  it('accepts the whole build hook GitLab CI 8.0 sends and deploys it on an auto branch', async () => {
+    const ci80 = load('gitlab-ci-8.0-build');
+    const res = await post(ci80);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().build).toMatchObject({
+      source: 'legacy',
+      external_id: '2817',
+      status: 'success',
+      ref: 'main',
+      sha: ci80.sha,
+      before_sha: ci80.before_sha,
+      started_at: '2015-09-22T10:31:12.000Z',
+      finished_at: '2015-09-22T10:34:58.000Z',
+      deployment_status: 'queued',
+    });
+    expect(res.json().deployment).toMatchObject({ trigger: 'auto', status: 'queued' });
+    const stored = await server.ctx.db
+      .selectFrom('builds')
+      .select('payload')
+      .where('id', '=', res.json().build.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toEqual(ci80);
+  });
+
+  it('ignores fields it does not know, at the top and inside push_data', async () => {
+    const res = await post({
+      ...fixture,
+      build_id: 'extra-1',
+      build_stage: 'test',
+      coverage: 97.5,
+      runner: { id: 3, description: 'shared' },
+      push_data: { ...(fixture.push_data as object), event_name: 'push', ref_protected: true },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().build.external_id).toBe('extra-1');
+  });
+
+  it('stores a NUL character in a field it does not read as U+FFFD instead of failing', async () => {
+    const res = await post({
+      ...fixture,
+      build_id: 'nul-1',
+      build_name: 'rspec\u0000',
+      extra: { 'a\u0000': 'b' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const stored = await server.ctx.db
+      .selectFrom('builds')
+      .select('payload')
+      .where('id', '=', res.json().build.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toMatchObject({ build_name: 'rspec\uFFFD', extra: { 'a\uFFFD': 'b' } });
   });
 
   it('updates the same build when the build id comes again, without a second deployment', async () => {
@@ -120,7 +176,7 @@ describe('legacy intake POST /api/v1/builds/:token/create', () => {
       [{ ...fixture, build_id: 'b2', build_started_at: 'yesterday' }, 422, 'build_started_at'],
       [{ ...fixture, build_id: 'b3', ref: 'a..b' }, 422, 'ref'],
       [{ ...fixture, build_id: 'b4', sha: 'xyz' }, 422, 'sha'],
-      [{ ...fixture, build_id: 'b5', build_name: 'rspec' }, 400, 'build_name'],
+      [{ ...fixture, build_id: 'b5', build_name: 42 }, 400, 'build_name'],
       [{ ...fixture, build_id: 'b6', sha: 12 }, 400, 'sha'],
       [{ ...fixture, build_id: 'b7', build_status: undefined }, 400, 'build_status'],
     ];

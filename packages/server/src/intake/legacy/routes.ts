@@ -4,6 +4,7 @@ import { notFound } from '../../errors.js';
 import { ErrorResponse } from '../../http/schemas.js';
 import { hashToken } from '../../secrets.js';
 import { IntakeResult, intakeResult, recordBuild } from '../service.js';
+import { storable } from '../storable.js';
 import { LegacyBuildBody, legacyBuildInput } from './payload.js';
 
 const TokenParam = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -19,6 +20,7 @@ export async function legacyIntakeRoutes(app: App): Promise<void> {
     '/api/v1/builds/:token/create',
     {
       bodyLimit: config.webhookMaxBodyBytes,
+      config: { nulCharacters: 'replace' },
       schema: {
         tags: ['intake'],
         params: TokenParam,
@@ -33,7 +35,10 @@ export async function legacyIntakeRoutes(app: App): Promise<void> {
         .where('webhook_secret_hash', '=', hashToken(request.params.token))
         .executeTakeFirst();
       if (!project) throw notFound('project');
-      const input = { ...legacyBuildInput(request.body), actor: { id: null, login: 'ci', ip: request.ip } };
+      const input = {
+        ...legacyBuildInput(storable(request.body)),
+        actor: { id: null, login: 'ci', ip: request.ip },
+      };
       const recorded = await db.transaction().execute((trx) => recordBuild(app.ctx, trx, project, input));
       return reply.status(recorded.created ? 201 : 200).send(await intakeResult(db, recorded));
     },
