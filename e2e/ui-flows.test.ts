@@ -104,10 +104,16 @@ describe('the browser UI against a real server', () => {
     await page.getByRole('button', { name: 'Create' }).click();
     const command = (await page.getByTestId('runner-command').textContent()) ?? '';
     expect(command).toMatch(new RegExp(`^polytene-runner configure --url ${server.url} --token prt_\\S+$`));
+    expect(await page.getByTestId('runner-install').textContent()).toContain(
+      `curl -fsSLO ${server.url}/download/polytene-runner`,
+    );
+    expect(await page.getByTestId('runner-systemd').textContent()).toContain('ExecStart=');
     runner = new ScriptedRunner(server.url, command.split('--token ')[1] ?? '');
     await runner.hello();
     await page.reload();
     await page.getByTestId('runner-deploy-host').getByText('online').waitFor();
+    // the scripted runner says version 'e2e', not the one this server offers
+    await page.getByTestId('runner-outdated-deploy-host').waitFor();
     await screenshot(page, '04-runners');
   });
 

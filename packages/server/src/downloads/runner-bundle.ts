@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** packages/runner/dist/polytene-runner.mjs, from both src/downloads (tests) and dist/downloads. */
 export const RUNNER_BUNDLE = fileURLToPath(
   new URL('../../../runner/dist/polytene-runner.mjs', import.meta.url),
 );
+
+/** The version of the runner this server offers (packages/runner/package.json, the bundle's version). */
+export const OFFERED_RUNNER_VERSION: string = (
+  createRequire(import.meta.url)('../../../runner/package.json') as { version: string }
+).version;
 
 export interface RunnerBundle {
   bytes: Buffer;

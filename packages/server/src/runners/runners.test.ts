@@ -10,6 +10,7 @@ import {
 } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
+import { OFFERED_RUNNER_VERSION } from '../downloads/runner-bundle.js';
 import type { User } from '../db/schema.js';
 
 let server: TestServer;
@@ -249,5 +250,40 @@ describe('who sees and changes runners', () => {
       .where('entity_type', '=', 'runner')
       .execute();
     expect(events[0]?.before).toMatchObject({ name: 'doomed' });
+  });
+});
+
+describe('runner versions', () => {
+  const hello = (token: string, version: string) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v1/runner/hello',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { version, hostname: 'deploy-1', public_key: null, concurrency: 1 },
+    });
+
+  it('flags a runner whose version differs from the one this server offers', async () => {
+    const created = (await createRunner(admin, { name: 'versioned' })).json();
+    const shown = async () =>
+      (
+        await server.app.inject({ method: 'GET', url: `/api/v1/runners/${created.id}`, headers: admin })
+      ).json();
+    const before = await shown();
+    expect(before.offered_version).toBe(OFFERED_RUNNER_VERSION);
+    expect(before.version_current).toBeNull();
+
+    expect((await hello(created.token, '0.0.1-old')).statusCode).toBe(200);
+    expect(await shown()).toMatchObject({ version: '0.0.1-old', version_current: false });
+
+    expect((await hello(created.token, OFFERED_RUNNER_VERSION)).statusCode).toBe(200);
+    expect(await shown()).toMatchObject({ version: OFFERED_RUNNER_VERSION, version_current: true });
+  });
+
+  it('offers the version in packages/runner/package.json, which the served bundle is built from', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const manifest = JSON.parse(
+      await readFile(new URL('../../../runner/package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    expect(OFFERED_RUNNER_VERSION).toBe(manifest.version);
   });
 });

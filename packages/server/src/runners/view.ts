@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { Runner } from '../db/schema.js';
 import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
+import { OFFERED_RUNNER_VERSION } from '../downloads/runner-bundle.js';
 
 const Ref = Type.Object({ id: Type.Integer(), name: Type.String() });
 
@@ -13,6 +14,10 @@ export const RunnerView = Type.Object({
   public_key: Type.Union([Type.String(), Type.Null()]),
   public_key_fingerprint: Type.Union([Type.String(), Type.Null()]),
   version: Type.Union([Type.String(), Type.Null()]),
+  offered_version: Type.String({ description: 'the runner version this server offers for download' }),
+  version_current: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'whether the runner runs the offered version; null until it said hello',
+  }),
   hostname: Type.Union([Type.String(), Type.Null()]),
   concurrency: Type.Integer(),
   last_seen_at: NullableDateTime,
@@ -39,6 +44,8 @@ export function toRunnerView(
     public_key: runner.public_key,
     public_key_fingerprint: runner.public_key_fingerprint,
     version: runner.version,
+    offered_version: OFFERED_RUNNER_VERSION,
+    version_current: runner.version === null ? null : runner.version === OFFERED_RUNNER_VERSION,
     hostname: runner.hostname,
     concurrency: runner.concurrency,
     last_seen_at: iso(seen),

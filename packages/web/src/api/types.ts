@@ -84,6 +84,8 @@ export interface Runner {
   public_key: string | null;
   public_key_fingerprint: string | null;
   version: string | null;
+  offered_version: string;
+  version_current: boolean | null;
   hostname: string | null;
   concurrency: number;
   last_seen_at: string | null;

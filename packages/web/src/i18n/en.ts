@@ -255,6 +255,10 @@ export const en = {
   'runners.sharedHint': 'Shared: takes deployments of projects that have no runner of their own',
   'runners.tokenFor': 'Token of runner {name}',
   'runners.commandHint': 'On the deploy host, as the runner’s own user, run:',
+  'runners.installHint': 'On the deploy host (Node.js 20 and git installed), as root, install the runner:',
+  'runners.systemdHint':
+    'To keep it running, save this as /etc/systemd/system/polytene-runner.service (the user {user} runs it), then run systemctl enable --now polytene-runner:',
+  'runners.outdated': 'outdated: this server offers {version}',
   'runners.tokenAbove': 'Its new token is shown above.',
   'runners.empty': 'No runners yet.',
   'runners.emptyHint':

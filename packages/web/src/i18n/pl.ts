@@ -258,6 +258,10 @@ export const pl: Record<MessageKey, string> = {
   'runners.sharedHint': 'Współdzielony: przejmuje wdrożenia projektów, które nie mają własnego runnera',
   'runners.tokenFor': 'Token runnera {name}',
   'runners.commandHint': 'Na maszynie wdrożeniowej, jako własny użytkownik runnera, uruchom:',
+  'runners.installHint': 'Na maszynie wdrożeniowej (z Node.js 20 i gitem), jako root, zainstaluj runnera:',
+  'runners.systemdHint':
+    'Aby działał stale, zapisz to jako /etc/systemd/system/polytene-runner.service (uruchamia go użytkownik {user}), potem wykonaj systemctl enable --now polytene-runner:',
+  'runners.outdated': 'nieaktualny: ten serwer oferuje {version}',
   'runners.tokenAbove': 'Nowy token jest pokazany wyżej.',
   'runners.empty': 'Nie ma jeszcze runnerów.',
   'runners.emptyHint':

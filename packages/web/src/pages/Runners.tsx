@@ -16,21 +16,31 @@ import {
 } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
+import {
+  RUNNER_USER,
+  runnerConfigureCommand,
+  runnerInstallCommand,
+  runnerSystemdUnit,
+} from '../lib/runner-install';
 import { Link } from '../router';
 import { useUser } from '../session';
 
-export function runnerCommand(origin: string, token: string): string {
-  return `polytene-runner configure --url ${origin} --token ${token}`;
-}
-
 function TokenShown({ name, token }: { name: string; token: string }) {
   const t = useT();
-  const command = runnerCommand(window.location.origin, token);
+  const origin = window.location.origin;
   return (
     <SecretOnce title={t('runners.tokenFor', { name })} value={token}>
+      <p className="hint">{t('runners.installHint')}</p>
+      <pre className="code-block wrap" data-testid="runner-install">
+        {runnerInstallCommand(origin)}
+      </pre>
       <p className="hint">{t('runners.commandHint')}</p>
       <pre className="code-block" data-testid="runner-command">
-        {command}
+        {runnerConfigureCommand(origin, token)}
+      </pre>
+      <p className="hint">{t('runners.systemdHint', { user: RUNNER_USER })}</p>
+      <pre className="code-block" data-testid="runner-systemd">
+        {runnerSystemdUnit()}
       </pre>
     </SecretOnce>
   );
@@ -158,7 +168,14 @@ export function RunnersPage() {
               <dt>{t('runners.lastSeen')}</dt>
               <dd>{r.last_seen_at ? <TimeAgo at={r.last_seen_at} /> : t('runners.never')}</dd>
               <dt>{t('runners.version')}</dt>
-              <dd className="mono">{r.version ?? '—'}</dd>
+              <dd>
+                <span className="mono">{r.version ?? '—'}</span>
+                {r.version_current === false && (
+                  <span className="tag tag-warn" data-testid={`runner-outdated-${r.name}`}>
+                    {t('runners.outdated', { version: r.offered_version })}
+                  </span>
+                )}
+              </dd>
               <dt>{t('runners.hostname')}</dt>
               <dd className="mono">{r.hostname ?? '—'}</dd>
               <dt>{t('runners.concurrency')}</dt>
