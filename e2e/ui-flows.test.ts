@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
@@ -241,6 +242,17 @@ describe('the browser UI against a real server', () => {
     await entry.getByText(/changed fields/).click();
     await entry.locator('.diff-after', { hasText: 'shop' }).first().waitFor();
     await screenshot(page, '12-history');
+    // the filtered history downloads as CSV, with the browser's session
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('history-export').getByRole('link', { name: 'CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('audit.csv');
+    const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    const [header, ...rows] = csv.trim().split('\n');
+    expect(header).toMatch(/^id,created_at,actor,action,entity_type,/);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.split(',')[4] === 'project')).toBe(true);
   });
 
   it('offers the GitLab connection and API tokens on the profile page', async () => {

@@ -21,6 +21,7 @@ import { projectRoutes } from './projects/routes.js';
 import { branchRoutes } from './branches/routes.js';
 import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
+import { exportRoutes } from './exports/routes.js';
 import { logRoutes } from './logs/routes.js';
 import { legacyIntakeRoutes } from './intake/legacy/routes.js';
 import { genericIntakeRoutes } from './intake/generic/routes.js';
@@ -80,6 +81,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     branchRoutes,
     buildRoutes,
     deploymentRoutes,
+    exportRoutes,
     logRoutes,
     legacyIntakeRoutes,
     genericIntakeRoutes,

@@ -7,18 +7,22 @@ import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
 import { visibleTo } from '../projects/access.js';
 
 const Id = IdParam.properties.id;
+/** The filters of the audit list, also taken by its export (exports/routes.ts). */
+export const AuditFilters = {
+  actor_id: Type.Optional(Id),
+  project_id: Type.Optional(Id),
+  entity_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+};
 const AuditQuery = Type.Object(
   {
-    actor_id: Type.Optional(Id),
-    project_id: Type.Optional(Id),
-    entity_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    ...AuditFilters,
     before_id: Type.Optional(Type.Integer({ minimum: 1, description: 'only events older than this id' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },
 );
-type AuditQuery = Static<typeof AuditQuery>;
+export type AuditQuery = Static<typeof AuditQuery>;
 
 const AuditEntry = Type.Object({
   id: Type.Integer(),
@@ -46,7 +50,12 @@ const AuditPage = Type.Object({
  * Audit events newest first. An admin sees all; a member the events of projects they may view and
  * their own actions.
  */
-async function findEvents(db: Db, user: User, query: AuditQuery, limit: number): Promise<AuditEvent[]> {
+export async function findEvents(
+  db: Db,
+  user: User,
+  query: AuditQuery,
+  limit: number,
+): Promise<AuditEvent[]> {
   let select = db.selectFrom('audit_events').selectAll('audit_events');
   if (user.role !== 'admin') {
     select = select.where((eb) =>
@@ -71,7 +80,7 @@ async function findEvents(db: Db, user: User, query: AuditQuery, limit: number):
   return select.orderBy('audit_events.id', 'desc').limit(limit).execute();
 }
 
-function toEntry(event: AuditEvent): Static<typeof AuditEntry> {
+export function toEntry(event: AuditEvent): Static<typeof AuditEntry> {
   return {
     id: event.id,
     actor: { id: event.actor_id, login: event.actor_login },

@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { Db } from '../db/database.js';
+import type { User } from '../db/schema.js';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -16,14 +18,24 @@ import {
 } from './view.js';
 import { paginate } from '../http/paginate.js';
 
-const ListQuery = Type.Intersect([
-  Pagination,
-  Type.Object({
-    project_id: Type.Optional(Type.Integer({ minimum: 1 })),
-    status: Type.Optional(DeploymentStatusSchema),
-    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  }),
-]);
+/** The filters of the deployments list, also taken by its export (exports/routes.ts). */
+export const DeploymentFilters = Type.Object({
+  project_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  status: Type.Optional(DeploymentStatusSchema),
+  environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+const ListQuery = Type.Intersect([Pagination, DeploymentFilters]);
+
+/** The deployments `user` may see, filtered as the list is. */
+export function filteredDeployments(db: Db, user: User, filters: Static<typeof DeploymentFilters>) {
+  let query = deploymentRows(db).where(visibleTo(user));
+  if (filters.project_id !== undefined)
+    query = query.where('deployments.project_id', '=', filters.project_id);
+  if (filters.status !== undefined) query = query.where('deployments.status', '=', filters.status);
+  if (filters.environment !== undefined)
+    query = query.where('deployments.environment', '=', filters.environment);
+  return query;
+}
 
 const DeploymentList = Type.Object({
   deployments: Type.Array(DeploymentView),
@@ -40,11 +52,8 @@ export async function deploymentRoutes(app: App): Promise<void> {
     { schema: { tags: ['deployments'], querystring: ListQuery, response: { 200: DeploymentList } } },
     async (request) => {
       const user = requireUser(request);
-      const { page = 1, per_page = 20, project_id, status, environment } = request.query;
-      let query = deploymentRows(db).where(visibleTo(user));
-      if (project_id !== undefined) query = query.where('deployments.project_id', '=', project_id);
-      if (status !== undefined) query = query.where('deployments.status', '=', status);
-      if (environment !== undefined) query = query.where('deployments.environment', '=', environment);
+      const { page = 1, per_page = 20 } = request.query;
+      const query = filteredDeployments(db, user, request.query);
       const { rows, total } = await paginate(query.orderBy('deployments.id', 'desc'), page, per_page);
       return { deployments: rows.map(toDeploymentView), total, page, per_page };
     },

@@ -258,6 +258,7 @@ export const en = {
   'runners.installHint': 'On the deploy host (Node.js 20 and git installed), as root, install the runner:',
   'runners.systemdHint':
     'To keep it running, save this as /etc/systemd/system/polytene-runner.service (the user {user} runs it), then run systemctl enable --now polytene-runner:',
+  'history.export': 'Download these events (every page):',
   'runners.outdated': 'outdated: this server offers {version}',
   'runners.tokenAbove': 'Its new token is shown above.',
   'runners.empty': 'No runners yet.',

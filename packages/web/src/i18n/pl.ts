@@ -261,6 +261,7 @@ export const pl: Record<MessageKey, string> = {
   'runners.installHint': 'Na maszynie wdrożeniowej (z Node.js 20 i gitem), jako root, zainstaluj runnera:',
   'runners.systemdHint':
     'Aby działał stale, zapisz to jako /etc/systemd/system/polytene-runner.service (uruchamia go użytkownik {user}), potem wykonaj systemctl enable --now polytene-runner:',
+  'history.export': 'Pobierz te zdarzenia (wszystkie strony):',
   'runners.outdated': 'nieaktualny: ten serwer oferuje {version}',
   'runners.tokenAbove': 'Nowy token jest pokazany wyżej.',
   'runners.empty': 'Nie ma jeszcze runnerów.',

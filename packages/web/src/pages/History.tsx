@@ -65,6 +65,19 @@ export function HistoryPage() {
   return (
     <div className="page">
       <h1>{t('nav.history')}</h1>
+      <p className="toolbar" data-testid="history-export">
+        {t('history.export')}{' '}
+        {(['csv', 'json'] as const).map((format) => (
+          <a
+            key={format}
+            className="btn btn-small"
+            download
+            href={`/api/v1/audit/export${query({ actor_id: actor, project_id: projectId, action, entity_type: entity, format })}`}
+          >
+            {format.toUpperCase()}
+          </a>
+        ))}
+      </p>
       <div className="toolbar filters">
         <label>
           {t('history.user')}
