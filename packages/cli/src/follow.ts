@@ -61,7 +61,10 @@ export async function followLog(client: ApiClient, id: number, options: FollowOp
       }
       dropped = 'the server closed the stream';
     } catch (error) {
-      if (error instanceof CliError && error.code !== EXIT.unreachable) throw error;
+      // A dropped or refused connection, or a 5xx of a proxy in front of a restarting server: retry.
+      const retry =
+        !(error instanceof CliError) || error.code === EXIT.unreachable || error.code === EXIT.server;
+      if (!retry) throw error;
       dropped = abort.signal.aborted ? reasonOf(abort.signal.reason) : reasonOf(error);
       if (error instanceof CliError) dropped = error.message;
     } finally {
