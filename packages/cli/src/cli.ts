@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ApiClient } from './client.js';
+import { ApiClient, type Credentials } from './client.js';
 import { normalizeUrl, readConfig, configPath } from './config.js';
 import { deploy, logs, rollback, status } from './deployments.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
@@ -17,7 +17,7 @@ interface GlobalOptions {
 }
 
 /** The server and token: --url/--token, else POLYTENE_URL/POLYTENE_TOKEN, else the saved login. */
-export function clientFor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): ApiClient {
+export function credentialsFor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Credentials {
   const saved = readConfig(configPath(env));
   const url = options.url ?? env.POLYTENE_URL ?? saved?.url;
   const token = options.token ?? env.POLYTENE_TOKEN ?? saved?.token;
@@ -27,7 +27,7 @@ export function clientFor(options: GlobalOptions, env: NodeJS.ProcessEnv = proce
       'not logged in: run "polytene login <url>" (or set POLYTENE_URL and POLYTENE_TOKEN)',
     );
   }
-  return new ApiClient(normalizeUrl(url), token);
+  return { url: normalizeUrl(url), token };
 }
 
 type Run = (client: ApiClient, out: Output, ...args: never[]) => Promise<number>;
@@ -55,7 +55,12 @@ export function program(setExit: (code: number) => void): Command {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const values = args.slice(0, -2) as never[];
       setExit(
-        await run(clientFor(globals), stdOutput(globals.json === true), ...values, cmd.opts() as never),
+        await run(
+          new ApiClient(() => credentialsFor(globals)),
+          stdOutput(globals.json === true),
+          ...values,
+          cmd.opts() as never,
+        ),
       );
     };
 

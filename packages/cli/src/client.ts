@@ -5,12 +5,31 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 type Query = Record<string, string | number | undefined>;
 
+export interface Credentials {
+  url: string;
+  token: string;
+}
+
 /** The Polytene REST API with a personal API token (`Authorization: Bearer pt_...`). */
 export class ApiClient {
-  constructor(
-    readonly url: string,
-    private readonly token: string,
-  ) {}
+  private credentials: Credentials | null = null;
+  private readonly resolve: () => Credentials;
+
+  constructor(url: string, token: string);
+  /** Credentials looked up at the first request, so a usage error is found before a missing login. */
+  constructor(resolve: () => Credentials);
+  constructor(urlOrResolve: string | (() => Credentials), token = '') {
+    this.resolve = typeof urlOrResolve === 'string' ? () => ({ url: urlOrResolve, token }) : urlOrResolve;
+  }
+
+  get url(): string {
+    return this.login().url;
+  }
+
+  private login(): Credentials {
+    this.credentials ??= this.resolve();
+    return this.credentials;
+  }
 
   get<T>(path: string, query: Query = {}): Promise<T> {
     return this.request<T>('GET', path, query);
@@ -59,7 +78,7 @@ export class ApiClient {
         method,
         signal,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          authorization: `Bearer ${this.login().token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,

@@ -22,7 +22,8 @@ export function exitForDeployment(status: string): number {
 
 /** "failed (script_failure, exit code 3)" */
 export function outcome(d: DeploymentView): string {
-  const why = [d.failure_reason, d.exit_code === null ? null : `exit code ${d.exit_code}`].filter(Boolean);
+  const code = d.exit_code === null || d.status === 'succeeded' ? null : `exit code ${d.exit_code}`;
+  const why = [d.failure_reason, code].filter(Boolean);
   return why.length > 0 ? `${d.status} (${why.join(', ')})` : d.status;
 }
 
@@ -73,7 +74,8 @@ export async function status(client: ApiClient, out: Output, rawId: string): Pro
     const by = d.triggered_by ? ` by ${d.triggered_by.login}` : '';
     const rows = [
       ['deployment', `${d.id}`],
-      ['status', outcome(d) + (d.message ? ` - ${d.message}` : '')],
+      ['status', outcome(d)],
+      ...(d.message ? [['message', d.message]] : []),
       ['project', `${d.project.name} (${d.project.id})`],
       ['build', `${d.build.id}  ${d.build.ref}@${shortSha(d.build.sha)}`],
       ['environment', d.environment],
