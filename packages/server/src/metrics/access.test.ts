@@ -16,8 +16,9 @@ describe('metrics access settings', () => {
   });
 
   it('refuses entries that are not networks, naming each, and a short token', () => {
-    expect(() => loadConfig({ POLYTENE_METRICS_ALLOW: '10.0.0.0/8, 10.0.0.0/, 1.2.3.4/33, example.com' }))
-      .toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ POLYTENE_METRICS_ALLOW: '10.0.0.0/8, 10.0.0.0/, 1.2.3.4/33, example.com' }),
+    ).toThrow(ConfigError);
     expect(() => parseNetworks('10.0.0.0/, 1.2.3.4/33, example.com, ::1/129, 10.0.0.0/8/1')).toThrow(
       'not a network (address/prefix, e.g. 10.0.0.0/8): 10.0.0.0/, 1.2.3.4/33, example.com, ::1/129, 10.0.0.0/8/1',
     );

@@ -37,8 +37,14 @@ describe('deploy/grafana/polytene-dashboard.json', () => {
       uid: string;
       schemaVersion: number;
     };
-    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' })]);
-    expect(dashboard).toMatchObject({ title: 'Polytene', uid: 'polytene', schemaVersion: expect.any(Number) });
+    expect(dashboard.__inputs).toEqual([
+      expect.objectContaining({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' }),
+    ]);
+    expect(dashboard).toMatchObject({
+      title: 'Polytene',
+      uid: 'polytene',
+      schemaVersion: expect.any(Number),
+    });
 
     const res = await server.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -54,7 +60,9 @@ describe('deploy/grafana/polytene-dashboard.json', () => {
         const names = [...target.expr.matchAll(/\b(?:polytene|process|nodejs)_[a-z0-9_]+/g)].map((m) => m[0]);
         expect(names.length, `${panel.title}: ${target.expr}`).toBeGreaterThan(0);
         for (const name of names) {
-          expect(exported.has(name), `${panel.title} uses ${name}, which /metrics does not export`).toBe(true);
+          expect(exported.has(name), `${panel.title} uses ${name}, which /metrics does not export`).toBe(
+            true,
+          );
           used.add(name.replace(/_(bucket|sum|count)$/, ''));
         }
       }

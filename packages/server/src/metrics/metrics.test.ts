@@ -112,7 +112,8 @@ describe('GET /metrics', () => {
       await other.app.inject({ method: 'GET', url: '/api/v1/health' });
       await other.app.inject({ method: 'GET', url: '/api/v1/health' });
       await server.app.inject({ method: 'GET', url: '/api/v1/health' });
-      const series = 'polytene_http_request_duration_seconds_count{method="GET",route="/api/v1/health",status="200"}';
+      const series =
+        'polytene_http_request_duration_seconds_count{method="GET",route="/api/v1/health",status="200"}';
       expect(value(await scrape(other), series)).toBe(2);
       expect(value(await scrape(), series)).toBe(1);
     } finally {
