@@ -33,6 +33,7 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { downloadRoutes } from './downloads/routes.js';
 import { registerTasks } from './jobs/tasks.js';
 import { webRoutes } from './http/web.js';
+import { metricsRoutes } from './metrics/routes.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -70,6 +71,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   app.addHook('onRequest', authenticate(ctx));
   app.addHook('preValidation', nulCharacterHook);
+  metricsRoutes(app);
 
   for (const routes of [
     healthRoutes,

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import YAML from 'yaml';
+import { parseNetworks } from './metrics/access.js';
 
 /** Server configuration: defaults < YAML file (POLYTENE_CONFIG) < POLYTENE_* environment. */
 export const ServerConfig = Type.Object(
@@ -27,6 +28,13 @@ export const ServerConfig = Type.Object(
     webhookMaxBodyBytes: Type.Integer({ minimum: 1024, default: 25 * 1024 * 1024 }),
     loginRateLimitPerMinute: Type.Integer({ minimum: 1, default: 10 }),
     trustProxy: Type.Boolean({ default: false }),
+    metricsToken: Type.Optional(
+      Type.String({ minLength: 16, description: 'bearer token for /metrics; unset: network rule instead' }),
+    ),
+    metricsAllow: Type.String({
+      default: '',
+      description: 'networks (CIDR, comma-separated) that may read /metrics without a token, beside loopback',
+    }),
     smtpUrl: Type.Optional(Type.String()),
     mailFrom: Type.String({ default: 'Polytene <polytene@localhost>' }),
     logLevel: Type.Union(
@@ -64,6 +72,8 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
   POLYTENE_WEBHOOK_MAX_BODY_BYTES: 'webhookMaxBodyBytes',
   POLYTENE_LOGIN_RATE_LIMIT: 'loginRateLimitPerMinute',
   POLYTENE_TRUST_PROXY: 'trustProxy',
+  POLYTENE_METRICS_TOKEN: 'metricsToken',
+  POLYTENE_METRICS_ALLOW: 'metricsAllow',
   POLYTENE_SMTP_URL: 'smtpUrl',
   POLYTENE_MAIL_FROM: 'mailFrom',
   POLYTENE_LOG_LEVEL: 'logLevel',
@@ -75,11 +85,25 @@ export class ConfigError extends Error {}
 export function parseConfig(input: Record<string, unknown>): ServerConfig {
   const withDefaults = Value.Default(ServerConfig, Value.Convert(ServerConfig, structuredClone(input)));
   const errors = [...Value.Errors(ServerConfig, withDefaults)];
-  if (errors.length > 0) {
+  const networks = networkProblem(withDefaults);
+  if (errors.length > 0 || networks) {
     const lines = errors.map((e) => `  ${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`);
+    if (networks) lines.push(`  metricsAllow: ${networks}`);
     throw new ConfigError(`invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
   return withDefaults as ServerConfig;
+}
+
+/** metricsAllow must be a list of networks (a string in the schema, checked here). */
+function networkProblem(config: unknown): string | null {
+  const list = (config as { metricsAllow?: unknown } | null)?.metricsAllow;
+  if (typeof list !== 'string') return null;
+  try {
+    parseNetworks(list);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {

@@ -3,6 +3,7 @@ import type { Db } from './db/database.js';
 import type { EventBus } from './events/bus.js';
 import type { DatabaseProbe } from './health/database-probe.js';
 import type { JobQueue } from './jobs/queue.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { SecretBox } from './secrets.js';
 
 /** What every feature needs from the running server, built once in app.ts. */
@@ -14,6 +15,8 @@ export interface AppContext {
   bus: EventBus;
   secrets: SecretBox;
   jobs: JobQueue;
+  /** This app's Prometheus registry and collectors (metrics/metrics.ts). */
+  metrics: Metrics;
   publicUrl: string;
   /** When this process started serving; the lease reaper gives runners one lease from then to report. */
   startedAt: Date;

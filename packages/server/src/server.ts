@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
 import { DatabaseProbe } from './health/database-probe.js';
 import { JobQueue } from './jobs/queue.js';
+import { Metrics } from './metrics/metrics.js';
 import { SecretBox, loadSecretKey } from './secrets.js';
 import { ensureDefaultAdmin } from './auth/service.js';
 import { buildApp } from './app.js';
@@ -67,6 +68,7 @@ export async function createServer(
       databaseProbe,
       bus,
       jobs,
+      metrics: new Metrics(),
       secrets: new SecretBox(loadSecretKey(config.secretKey, config.dataDir)),
       publicUrl: publicUrlOf(config),
       startedAt: new Date(),

@@ -82,5 +82,6 @@ export async function transitionDeployment(
   if (final)
     await publish(trx, JOBS_TOPIC, { project_id: current.project_id, environment: current.environment });
   await queueDeploymentChange(ctx, trx, { deployment_id: deploymentId, status: updated.status });
+  await ctx.metrics.deploymentMoved(trx, current, updated);
   return updated;
 }

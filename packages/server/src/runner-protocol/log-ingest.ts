@@ -29,6 +29,7 @@ export async function ingestLogBatch(
   deploymentId: number,
   lines: LogLine[],
 ): Promise<LogBatchResponse> {
+  ctx.metrics.logsReceived(lines);
   const batch = firstOfEachNumber(lines);
   // A NUL in a line arrives here as U+FFFD already: the log route replaces it (http/nul-characters.ts).
   const texts = batch.map((l) => l.text);
