@@ -25,7 +25,7 @@ import { logRoutes } from './logs/routes.js';
 import { legacyIntakeRoutes } from './intake/legacy/routes.js';
 import { genericIntakeRoutes } from './intake/generic/routes.js';
 import { gitlabIntakeRoutes } from './intake/gitlab/routes.js';
-import { gitlabRoutes } from './gitlab/routes.js';
+import { allForges } from './forges/forge.js';
 import { runnerProtocolRoutes } from './runner-protocol/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -84,7 +84,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     legacyIntakeRoutes,
     genericIntakeRoutes,
     gitlabIntakeRoutes,
-    gitlabRoutes,
+    ...allForges().map((forge) => forge.routes),
     runnerProtocolRoutes,
     eventRoutes,
     dashboardRoutes,
