@@ -22,9 +22,7 @@ import { branchRoutes } from './branches/routes.js';
 import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
 import { logRoutes } from './logs/routes.js';
-import { legacyIntakeRoutes } from './intake/legacy/routes.js';
-import { genericIntakeRoutes } from './intake/generic/routes.js';
-import { gitlabIntakeRoutes } from './intake/gitlab/routes.js';
+import { INTAKE_SOURCES } from './intake/sources.js';
 import { allForges } from './forges/forge.js';
 import { runnerProtocolRoutes } from './runner-protocol/routes.js';
 import { eventRoutes } from './events/routes.js';
@@ -81,9 +79,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     buildRoutes,
     deploymentRoutes,
     logRoutes,
-    legacyIntakeRoutes,
-    genericIntakeRoutes,
-    gitlabIntakeRoutes,
+    ...INTAKE_SOURCES.map((source) => source.routes),
     ...allForges().map((forge) => forge.routes),
     runnerProtocolRoutes,
     eventRoutes,
