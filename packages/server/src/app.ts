@@ -23,10 +23,8 @@ import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { logRoutes } from './logs/routes.js';
-import { legacyIntakeRoutes } from './intake/legacy/routes.js';
-import { genericIntakeRoutes } from './intake/generic/routes.js';
-import { gitlabIntakeRoutes } from './intake/gitlab/routes.js';
-import { gitlabRoutes } from './gitlab/routes.js';
+import { INTAKE_SOURCES } from './intake/sources.js';
+import { allForges } from './forges/forge.js';
 import { runnerProtocolRoutes } from './runner-protocol/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -85,10 +83,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     deploymentRoutes,
     exportRoutes,
     logRoutes,
-    legacyIntakeRoutes,
-    genericIntakeRoutes,
-    gitlabIntakeRoutes,
-    gitlabRoutes,
+    ...INTAKE_SOURCES.map((source) => source.routes),
+    ...allForges().map((forge) => forge.routes),
     runnerProtocolRoutes,
     eventRoutes,
     dashboardRoutes,

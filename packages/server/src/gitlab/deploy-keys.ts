@@ -5,7 +5,6 @@ import type { Project, Runner } from '../db/schema.js';
 import type { GitlabClient, GitlabDeployKey } from './client.js';
 import { clientForProject } from './connection.js';
 import { GitlabError } from './errors.js';
-import { RUNNER_KEY_CHANGED_TASK } from '../runner-protocol/hello.js';
 import { queueDeployKeyRegistration } from './tasks.js';
 
 /**
@@ -197,19 +196,4 @@ export async function queueDeployKeysForRunner(
     }
     for (const { id } of await query.execute()) await queueDeployKeyRegistration(ctx, trx, id);
   });
-}
-
-/**
- * Call inside the transaction that changes a runner (runners/service.ts): when it became shared or
- * unshared, or was paused or resumed, the deploy keys of the projects it serves are queued again.
- */
-export async function queueDeployKeysAfterRunnerChange(
-  ctx: AppContext,
-  trx: Db,
-  before: Runner,
-  after: Runner,
-): Promise<void> {
-  const sharing = before.shared !== after.shared;
-  if (!sharing && before.active === after.active) return;
-  await ctx.jobs.add(trx, RUNNER_KEY_CHANGED_TASK, { runner_id: after.id, all_projects: sharing });
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { Deployment } from '../db/schema.js';
-import type { DeploymentChangeHandler } from '../deployments/changes.js';
+import type { Deployment, Project } from '../db/schema.js';
+import type { DeploymentChange } from '../deployments/changes.js';
 import type { CommitState, DeploymentStatus } from './client.js';
 import { clientForProject } from './connection.js';
 import { GitlabError } from './errors.js';
@@ -25,26 +25,23 @@ const COMMIT_STATE: Partial<Record<Deployment['status'], CommitState>> = {
 };
 
 /**
- * The DeploymentChangeHandler of the GitLab integration: it only queues a report job of its own (per
- * project queue, retried with backoff), so a GitLab outage never delays or fails the deployment itself.
+ * The GitLab side of the deployment follow-up (forges/tasks.ts reportToForge): it only queues a report job
+ * of its own (per project queue, retried with backoff), so a GitLab outage never delays or fails the
+ * deployment itself.
  */
-export const reportDeploymentChange: DeploymentChangeHandler = async (ctx, change) => {
-  const row = await ctx.db
-    .selectFrom('deployments')
-    .innerJoin('projects', 'projects.id', 'deployments.project_id')
-    .select('projects.id as project_id')
-    .where('deployments.id', '=', change.deployment_id)
-    .where('projects.source', '=', 'gitlab')
-    .where('projects.gitlab_report', '=', true)
-    .executeTakeFirst();
-  if (!row) return;
+export async function queueDeploymentReport(
+  ctx: AppContext,
+  project: Project,
+  change: DeploymentChange,
+): Promise<void> {
+  if (project.source !== 'gitlab' || !project.gitlab_report) return;
   await ctx.jobs.add(
     ctx.db,
     REPORT_DEPLOYMENT_TASK,
     { deployment_id: change.deployment_id },
-    { queueName: gitlabQueue(row.project_id), maxAttempts: 12 },
+    { queueName: gitlabQueue(project.id), maxAttempts: 12 },
   );
-};
+}
 
 /**
  * Tells GitLab the deployment's current status: a GitLab deployment for its environment (created on the

@@ -1,9 +1,8 @@
 import type { Task } from '../jobs/queue.js';
 import type { AppContext } from '../context.js';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/service.js';
-import { RUNNER_KEY_CHANGED_TASK } from '../runner-protocol/hello.js';
 import { GitlabClient } from './client.js';
-import { queueDeployKeysForRunner, syncDeployKeys } from './deploy-keys.js';
+import { syncDeployKeys } from './deploy-keys.js';
 import { GitlabError } from './errors.js';
 import { syncHook } from './hook.js';
 import { reportDeployment } from './report.js';
@@ -62,7 +61,7 @@ async function removeHook(ctx: AppContext, payload: RemoveHookPayload, lastAttem
   }
 }
 
-/** The GitLab integration's tasks, by name, for jobs/tasks.ts. */
+/** The GitLab integration's tasks, by name (registered through the forge seam: gitlab/forge.ts). */
 export function gitlabTasks(ctx: AppContext): Record<string, Task> {
   return {
     [SYNC_HOOK_TASK]: (payload) => syncHook(ctx, (payload as ProjectPayload).project_id),
@@ -70,10 +69,6 @@ export function gitlabTasks(ctx: AppContext): Record<string, Task> {
     [REMOVE_HOOK_TASK]: (payload, helpers) =>
       removeHook(ctx, payload as RemoveHookPayload, helpers.job.attempts >= helpers.job.max_attempts),
     [DEPLOY_KEYS_TASK]: (payload) => syncDeployKeys(ctx, (payload as ProjectPayload).project_id),
-    [RUNNER_KEY_CHANGED_TASK]: (payload) => {
-      const { runner_id, all_projects } = payload as { runner_id: number; all_projects?: boolean };
-      return queueDeployKeysForRunner(ctx, runner_id, all_projects === true);
-    },
     [REPORT_DEPLOYMENT_TASK]: (payload) =>
       reportDeployment(ctx, (payload as { deployment_id: number }).deployment_id),
   };

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Project } from '../db/schema.js';
 
-/** Background tasks of the GitLab integration (registered in jobs/tasks.ts through gitlab/task-list.ts). */
+/** Background tasks of the GitLab integration (task-list.ts; registered through the forge seam, gitlab/forge.ts). */
 /** Registers Polytene's webhook, or rewrites its URL and token (one task: see gitlab/hook.ts). */
 export const SYNC_HOOK_TASK = 'gitlab_sync_hook';
 /** The former name of SYNC_HOOK_TASK, still handled for jobs queued before it was renamed. */

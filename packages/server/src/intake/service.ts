@@ -44,7 +44,7 @@ const CI_ACTOR: Actor = { id: null, login: 'ci', ip: null };
 
 /**
  * Stores one CI event about a build of `project` and applies the auto-deploy rule. The one entry point of
- * every intake (GitLab webhook, legacy, generic API).
+ * every intake source (intake/source.ts: GitLab webhook, legacy, generic API).
  *
  * Contract:
  * - Run it inside a transaction (`trx`); everything it writes commits or rolls back with the caller.
@@ -197,6 +197,19 @@ export const IntakeResult = Type.Object({
   deployment: Nullable(DeploymentView),
 });
 export type IntakeResult = Static<typeof IntakeResult>;
+
+/**
+ * The shared recording of a parsed build (legacy and generic intake): recordBuild in a transaction of its
+ * own, then the answer, 201 when the build is new and 200 when an earlier one was updated.
+ */
+export async function recordIntake(
+  ctx: AppContext,
+  project: Project,
+  input: BuildInput,
+): Promise<{ status: 200 | 201; result: IntakeResult }> {
+  const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, input));
+  return { status: recorded.created ? 201 : 200, result: await intakeResult(ctx.db, recorded) };
+}
 
 /** Reads the answer of an intake call after its transaction committed. */
 export async function intakeResult(db: Db, recorded: RecordedBuild): Promise<IntakeResult> {

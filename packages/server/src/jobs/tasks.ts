@@ -8,8 +8,7 @@ import {
   type DeploymentChangeHandlerName,
 } from '../deployments/changes.js';
 import { emailOnDeploymentEnd } from '../notifications/email.js';
-import { reportDeploymentChange } from '../gitlab/report.js';
-import { gitlabTasks } from '../gitlab/task-list.js';
+import { forgeTasks, reportToForge } from '../forges/tasks.js';
 import { REAP_LEASES_JOB_KEY, REAP_LEASES_TASK, reapExpiredLeases } from './lease-reaper.js';
 import {
   LOG_RETENTION_EVERY_SECONDS,
@@ -20,7 +19,8 @@ import {
 
 /** The follow-ups of a deployment status change; each must be idempotent, as a failed job is retried. */
 const DEPLOYMENT_CHANGE_HANDLER_OF: Record<DeploymentChangeHandlerName, DeploymentChangeHandler> = {
-  gitlab_report: reportDeploymentChange,
+  // The forge report; named gitlab_report when GitLab was the only forge, as queued jobs still are.
+  gitlab_report: reportToForge,
   email: emailOnDeploymentEnd,
 };
 
@@ -34,7 +34,7 @@ export function registerTasks(ctx: AppContext): void {
     for (const name of DEPLOYMENT_CHANGE_HANDLERS)
       await DEPLOYMENT_CHANGE_HANDLER_OF[name](ctx, payload as DeploymentChange);
   });
-  for (const [name, task] of Object.entries(gitlabTasks(ctx))) ctx.jobs.register(name, task);
+  for (const [name, task] of Object.entries(forgeTasks(ctx))) ctx.jobs.register(name, task);
   ctx.jobs.registerRecurring({
     name: REAP_LEASES_TASK,
     jobKey: REAP_LEASES_JOB_KEY,

@@ -7,7 +7,7 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { notFound } from '../errors.js';
 import { hashToken } from '../secrets.js';
 import { canUseRunner } from '../runners/service.js';
-import { queueDeployKeyRegistration, queueGitlabCleanup, queueHookSync } from '../gitlab/tasks.js';
+import { forgeFor } from '../forges/forge.js';
 import { NEEDS, accessTo, allows, loadProject, permissionsFor, visibleTo } from './access.js';
 import { problem } from '../http/problems.js';
 import { cloneUrlProblem, invalidField, invalidFields } from './validation.js';
@@ -148,7 +148,7 @@ export async function updateProject(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (after.runner_id !== before.runner_id) await queueDeployKeyRegistration(ctx, trx, id);
+    if (after.runner_id !== before.runner_id) await forgeFor(after)?.registerDeployKeys(ctx, trx, after);
     await recordAudit(trx, {
       actor,
       action: 'update',
@@ -166,7 +166,7 @@ export async function updateProject(
 export async function deleteProject(ctx: AppContext, actor: Actor, user: User, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await loadProject(trx, user, id, NEEDS.delete_project);
-    await queueGitlabCleanup(ctx, trx, before);
+    await forgeFor(before)?.removeWebhook(ctx, trx, before);
     await trx.deleteFrom('projects').where('id', '=', id).execute();
     await recordAudit(trx, {
       actor,
@@ -201,7 +201,7 @@ export async function regenerateWebhookSecret(
       entityId: id,
       projectId: id,
     });
-    await queueHookSync(ctx, trx, id);
+    await forgeFor(project)?.updateWebhook(ctx, trx, project);
     return project;
   });
 }

@@ -12,7 +12,7 @@ import { recordAudit } from '../audit/service.js';
 import { validationFailed } from '../errors.js';
 import { parsePublicKey } from './public-key.js';
 
-/** Queued when a runner's public key changed, so its deploy keys are registered again (GitLab). */
+/** Queued when a runner's public key changed, so every forge registers its deploy keys again (forges/tasks.ts). */
 export const RUNNER_KEY_CHANGED_TASK = 'runner_key_changed';
 
 /**

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import type { Runner, User } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
-import { queueDeployKeysAfterRunnerChange } from '../gitlab/deploy-keys.js';
+import { queueDeployKeysAfterRunnerChange } from '../forges/tasks.js';
 import { RunnerView, toRunnerView } from './view.js';
 import {
   createRunner,

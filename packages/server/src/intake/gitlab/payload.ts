@@ -1,8 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import type { CiStatus } from '@polytene/protocol';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
+import { ciStatusIn, type CiStatusMap } from '../source.js';
 
 /**
  * The parts of GitLab's webhook payloads Polytene reads (doc/user/project/integrations/webhook_events.md);
@@ -38,7 +38,7 @@ const JobHook = Type.Object({
 export type JobInfo = Static<typeof JobHook>;
 
 /** GitLab's pipeline statuses onto Polytene's CI statuses; only success/failed can trigger a deployment. */
-const PIPELINE_STATUS: Record<string, CiStatus> = {
+export const GITLAB_PIPELINE_STATUSES: CiStatusMap = {
   created: 'created',
   waiting_for_resource: 'pending',
   waiting_for_callback: 'pending',
@@ -70,7 +70,7 @@ function checked<S extends TSchema>(schema: S, payload: unknown): Static<S> {
  */
 export function pipelineBuildInput(payload: unknown): BuildInput {
   const { object_attributes: attrs } = checked(PipelineHook, payload);
-  const status = PIPELINE_STATUS[attrs.status];
+  const status = ciStatusIn(GITLAB_PIPELINE_STATUSES, attrs.status);
   if (!status) {
     throw validationFailed(`object_attributes.status "${attrs.status}" is not a GitLab pipeline status`, [
       { field: 'object_attributes.status', message: 'is not a known pipeline status' },

@@ -7,9 +7,10 @@ import type { Project } from '../../db/schema.js';
 import { AppError, notFound } from '../../errors.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { hashToken, safeEqual } from '../../secrets.js';
-import { recordBuild } from '../service.js';
+import { recordBuild, type BuildInput } from '../service.js';
+import { isIgnored, type Ignored, type IntakeSource } from '../source.js';
 import { storable } from '../storable.js';
-import { jobInfo, pipelineBuildInput } from './payload.js';
+import { GITLAB_PIPELINE_STATUSES, jobInfo, pipelineBuildInput, type JobInfo } from './payload.js';
 
 /**
  * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
@@ -33,20 +34,8 @@ type WebhookResult = Static<typeof WebhookResult>;
 
 const HANDLED_EVENTS = new Set(['pipeline', 'build']);
 
-/** The project of the URL when X-Gitlab-Token is its webhook secret (compared in constant time). */
-async function authorizedProject(db: Db, request: FastifyRequest): Promise<Project> {
-  const id = Number((request.params as { id?: string }).id);
-  const project = Number.isSafeInteger(id)
-    ? await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst()
-    : undefined;
-  const sent = request.headers['x-gitlab-token'];
-  const token = typeof sent === 'string' ? sent : '';
-  if (!project) throw notFound('project');
-  if (!token || !safeEqual(hashToken(token), project.webhook_secret_hash)) {
-    throw new AppError(401, 'UNAUTHORIZED', 'X-Gitlab-Token is missing or is not the project webhook secret');
-  }
-  return project;
-}
+/** What a GitLab delivery means: a pipeline as a build, a job of one (stored as a note), or ignored. */
+type GitlabEvent = BuildInput | { job: JobInfo; payload: unknown } | (Ignored & { kind: string });
 
 function deliveryKey(request: FastifyRequest): string | null {
   for (const header of ['idempotency-key', 'x-gitlab-event-uuid']) {
@@ -56,22 +45,16 @@ function deliveryKey(request: FastifyRequest): string | null {
   return null;
 }
 
+/** Records what a delivery means, in the webhook's transaction: a pipeline's build or a job's note. */
 async function handleEvent(
   ctx: AppContext,
   trx: Db,
   project: Project,
-  body: unknown,
-  event: string,
+  event: GitlabEvent,
 ): Promise<WebhookResult> {
-  const kind = (body as { object_kind?: string }).object_kind ?? '';
-  if (!HANDLED_EVENTS.has(kind)) {
-    return {
-      kind: kind || 'unknown',
-      ignored: `${event || kind || 'this event'} is not used: Polytene deploys on pipeline events (enable "Pipeline events")`,
-    };
-  }
-  if (kind === 'build') {
-    const job = jobInfo(body);
+  if (isIgnored(event)) return event;
+  if ('job' in event) {
+    const { job } = event;
     const values = {
       pipeline_id: job.pipeline_id ?? null,
       name: job.build_name,
@@ -79,7 +62,7 @@ async function handleEvent(
       status: job.build_status,
       ref: job.ref,
       sha: job.sha,
-      payload: JSON.stringify(body),
+      payload: JSON.stringify(event.payload),
       updated_at: new Date(),
     };
     await trx
@@ -89,10 +72,7 @@ async function handleEvent(
       .execute();
     return { kind: 'job', job_id: job.build_id, status: job.build_status };
   }
-  const recorded = await recordBuild(ctx, trx, project, {
-    ...pipelineBuildInput(body),
-    actor: { id: null, login: 'gitlab', ip: null },
-  });
+  const recorded = await recordBuild(ctx, trx, project, event);
   return {
     kind: 'pipeline',
     build_id: recorded.build.id,
@@ -107,7 +87,7 @@ async function handleEvent(
  * body is read; a delivery seen before (Idempotency-Key, else X-Gitlab-Event-UUID) answers what it
  * answered then without doing anything again. Work is one short transaction, well inside GitLab's 10 s.
  */
-export async function gitlabIntakeRoutes(app: App): Promise<void> {
+async function gitlabIntakeRoutes(app: App): Promise<void> {
   const { ctx } = app;
 
   app.post(
@@ -116,7 +96,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
       bodyLimit: ctx.config.webhookMaxBodyBytes,
       config: { nulCharacters: 'replace' },
       onRequest: async (request) => {
-        await authorizedProject(ctx.db, request);
+        await gitlabSource.authenticate(ctx, request);
         const type = request.headers['content-type'] ?? '';
         if (!/^application\/json\s*(;|$)/i.test(type)) {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'GitLab webhooks are sent as application/json');
@@ -138,9 +118,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const project = await authorizedProject(ctx.db, request);
-      const event =
-        typeof request.headers['x-gitlab-event'] === 'string' ? request.headers['x-gitlab-event'] : '';
+      const project = await gitlabSource.authenticate(ctx, request);
       const key = deliveryKey(request);
       const scope = `gitlab:${project.id}`;
       return ctx.db.transaction().execute(async (trx) => {
@@ -161,7 +139,12 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
             return { ...(stored.response as WebhookResult), duplicate: true };
           }
         }
-        const result = await handleEvent(ctx, trx, project, storable(request.body), event);
+        const result = await handleEvent(
+          ctx,
+          trx,
+          project,
+          gitlabSource.parse(storable(request.body), request),
+        );
         if (key) {
           await trx
             .updateTable('idempotency_keys')
@@ -175,3 +158,43 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
     },
   );
 }
+
+/**
+ * The GitLab source: X-Gitlab-Token must be the project's webhook secret (compared in constant time),
+ * checked before the body is read. Pipeline Hooks are builds, Job Hooks notes on them, others ignored.
+ */
+export const gitlabSource: IntakeSource<unknown, GitlabEvent> = {
+  name: 'gitlab',
+  statuses: GITLAB_PIPELINE_STATUSES,
+  authenticate: async (ctx, request) => {
+    const id = Number((request.params as { id?: string }).id);
+    const project = Number.isSafeInteger(id)
+      ? await ctx.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst()
+      : undefined;
+    const sent = request.headers['x-gitlab-token'];
+    const token = typeof sent === 'string' ? sent : '';
+    if (!project) throw notFound('project');
+    if (!token || !safeEqual(hashToken(token), project.webhook_secret_hash)) {
+      throw new AppError(
+        401,
+        'UNAUTHORIZED',
+        'X-Gitlab-Token is missing or is not the project webhook secret',
+      );
+    }
+    return project;
+  },
+  parse: (body, request) => {
+    const kind = (body as { object_kind?: string }).object_kind ?? '';
+    if (!HANDLED_EVENTS.has(kind)) {
+      const sent = request.headers['x-gitlab-event'];
+      const event = typeof sent === 'string' ? sent : '';
+      return {
+        kind: kind || 'unknown',
+        ignored: `${event || kind || 'this event'} is not used: Polytene deploys on pipeline events (enable "Pipeline events")`,
+      };
+    }
+    if (kind === 'build') return { job: jobInfo(body), payload: body };
+    return { ...pipelineBuildInput(body), actor: { id: null, login: 'gitlab', ip: null } };
+  },
+  routes: gitlabIntakeRoutes,
+};

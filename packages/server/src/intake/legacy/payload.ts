@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { CiStatus } from '@polytene/protocol';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
+import { ciStatusIn, type CiStatusMap } from '../source.js';
 
 const IdValue = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 200 })]);
 const TimeValue = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
@@ -29,8 +30,8 @@ export const LegacyBuildBody = Type.Object(
 );
 export type LegacyBuildBody = Static<typeof LegacyBuildBody>;
 
-/** GitLab's job/build status names and what each means here. */
-const STATUS_NAMES: Readonly<Record<string, CiStatus>> = {
+/** GitLab CI's build status names (any case) and what each means here. */
+export const LEGACY_STATUSES: CiStatusMap = {
   created: 'created',
   pending: 'pending',
   waiting_for_resource: 'pending',
@@ -48,9 +49,9 @@ const STATUS_NAMES: Readonly<Record<string, CiStatus>> = {
 };
 
 export function ciStatusOf(name: string): CiStatus {
-  const status = STATUS_NAMES[name.toLowerCase()];
+  const status = ciStatusIn(LEGACY_STATUSES, name.toLowerCase());
   if (!status) {
-    const message = `is not a known build status (one of ${Object.keys(STATUS_NAMES).join(', ')})`;
+    const message = `is not a known build status (one of ${Object.keys(LEGACY_STATUSES).join(', ')})`;
     throw validationFailed(`build_status ${message}`, [{ field: 'build_status', message }]);
   }
   return status;
