@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DeploymentList, DeploymentStatusSchema, DeploymentView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -7,13 +8,7 @@ import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
-import {
-  DeploymentStatusSchema,
-  DeploymentView,
-  deploymentRows,
-  loadDeploymentView,
-  toDeploymentView,
-} from './view.js';
+import { deploymentRows, loadDeploymentView, toDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
 const ListQuery = Type.Intersect([
@@ -24,13 +19,6 @@ const ListQuery = Type.Intersect([
     environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   }),
 ]);
-
-const DeploymentList = Type.Object({
-  deployments: Type.Array(DeploymentView),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-});
 
 export async function deploymentRoutes(app: App): Promise<void> {
   const { db } = app.ctx;

@@ -1,26 +1,6 @@
-import { Type, type Static } from 'typebox';
+import type { RunnerView } from '@polytene/protocol';
 import type { Runner } from '../db/schema.js';
-import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
-
-const Ref = Type.Object({ id: Type.Integer(), name: Type.String() });
-
-export const RunnerView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  owner: Type.Union([Type.Object({ id: Type.Integer(), login: Type.String() }), Type.Null()]),
-  active: Type.Boolean(),
-  shared: Type.Boolean(),
-  public_key: Type.Union([Type.String(), Type.Null()]),
-  public_key_fingerprint: Type.Union([Type.String(), Type.Null()]),
-  version: Type.Union([Type.String(), Type.Null()]),
-  hostname: Type.Union([Type.String(), Type.Null()]),
-  concurrency: Type.Integer(),
-  last_seen_at: NullableDateTime,
-  online: Type.Boolean({ description: 'seen within the lease time' }),
-  projects: Type.Array(Ref, { description: 'linked projects the caller may view' }),
-  created_at: DateTime,
-});
-export type RunnerView = Static<typeof RunnerView>;
+import { iso } from '../http/schemas.js';
 
 export function toRunnerView(
   runner: Runner,
