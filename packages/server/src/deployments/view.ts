@@ -1,9 +1,9 @@
-import { DeploymentStatusSchema, DeploymentView, Nullable } from '@polytene/protocol';
+import { DeploymentView, Nullable } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import { iso } from '../http/schemas.js';
 
 /** The schemas live in protocol (views/deployments.ts); re-exported for the modules that import them here. */
-export { DeploymentStatusSchema, DeploymentView, Nullable };
+export { DeploymentView, Nullable };
 
 /** Deployments joined with what their view shows; add conditions, order and paging to it. */
 export function deploymentRows(db: Db) {
