@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@polytene\/protocol\/(limits|messages)$/,
+        find: /^@polytene\/protocol\/(limits|messages|enums|states)$/,
         replacement: fileURLToPath(new URL('./packages/protocol/src/$1.ts', import.meta.url)),
       },
       {

@@ -2,6 +2,7 @@
  * Every enumeration the server stores and the API speaks, once. The database CHECK lists are compared
  * with these arrays by a test (server db/enum-checks.test.ts); deployment statuses, failure reasons and
  * log streams live next to the code that uses them (states.ts, runner.ts) and are listed there too.
+ * No imports: the web bundles this file on its own (`@polytene/protocol/enums`).
  */
 
 /** A user's role on the whole server. */

@@ -1,4 +1,7 @@
-/** Deployment states and the one function that decides which transitions are allowed (DESIGN §2). */
+/**
+ * Deployment states and the one function that decides which transitions are allowed (DESIGN §2).
+ * No imports: the web bundles this file on its own (`@polytene/protocol/states`).
+ */
 export const DEPLOYMENT_STATUSES = [
   'queued',
   'running',

@@ -1,7 +1,8 @@
 /** Session bootstrap, language, layout and the route table. */
 import { Fragment, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, onPasswordChangeRequired, onUnauthorized, setCsrfToken } from './api/client';
-import type { Locale, SessionInfo, User } from './api/types';
+import type { Locale, UserView } from '@polytene/protocol';
+import { onPasswordChangeRequired, onUnauthorized, setCsrfToken } from './api/client';
+import { getSession, logOut } from './api/endpoints';
 import { I18nProvider, guessLocale, rememberLocale, useT } from './i18n';
 import { translator } from './i18n/translate';
 import { Link, matchPath, navigate, useLocation } from './router';
@@ -56,7 +57,7 @@ function findRoute(routes: Route[], path: string): ReactNode | null {
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(guessLocale);
-  const [state, setState] = useState<{ ready: boolean; user: User | null; mustChange: boolean }>({
+  const [state, setState] = useState<{ ready: boolean; user: UserView | null; mustChange: boolean }>({
     ready: false,
     user: null,
     mustChange: false,
@@ -69,7 +70,7 @@ export function App() {
   }, []);
 
   const setUser = useCallback(
-    (user: User | null, mustChangePassword = false) => {
+    (user: UserView | null, mustChangePassword = false) => {
       setState({ ready: true, user, mustChange: mustChangePassword });
       if (user) setLocale(user.locale);
     },
@@ -82,7 +83,7 @@ export function App() {
       setState({ ready: true, user: null, mustChange: false });
       return;
     }
-    api.get<SessionInfo>('/api/v1/user', { quiet401: true }).then(
+    getSession({ quiet401: true }).then(
       (info) => {
         setCsrfToken(info.csrf_token);
         setUser(info.user, info.must_change_password);
@@ -105,7 +106,7 @@ export function App() {
   }, []);
 
   const logout = useCallback(async () => {
-    await api.del('/api/v1/session').catch(() => undefined);
+    await logOut().catch(() => undefined);
     setCsrfToken('');
     setState({ ready: true, user: null, mustChange: false });
     navigate('/');

@@ -1,12 +1,12 @@
 /** Who is logged in; shared by every page. */
 import { createContext, useContext } from 'react';
-import type { User } from './api/types';
+import type { UserView } from '@polytene/protocol';
 
 export interface Session {
-  user: User | null;
+  user: UserView | null;
   mustChangePassword: boolean;
   /** Stores a fresh session (after login, password change, profile edits). */
-  setUser: (user: User | null, mustChangePassword?: boolean) => void;
+  setUser: (user: UserView | null, mustChangePassword?: boolean) => void;
   logout: () => Promise<void>;
 }
 
@@ -22,7 +22,7 @@ export function useSession(): Session {
 }
 
 /** The logged-in user; pages behind the login gate only. */
-export function useUser(): User {
+export function useUser(): UserView {
   const { user } = useSession();
   if (!user) throw new Error('useUser outside the login gate');
   return user;

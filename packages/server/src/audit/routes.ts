@@ -1,9 +1,10 @@
 import { Type, type Static } from 'typebox';
+import { AuditPage, type AuditEntry } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { Db } from '../db/database.js';
 import type { AuditEvent, User } from '../db/schema.js';
 import { requireUser } from '../auth/guard.js';
-import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { visibleTo } from '../projects/access.js';
 
 const Id = IdParam.properties.id;
@@ -23,28 +24,6 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 export type AuditQuery = Static<typeof AuditQuery>;
-
-const AuditEntry = Type.Object({
-  id: Type.Integer(),
-  actor: Type.Object({
-    id: Type.Union([Type.Integer(), Type.Null()]),
-    login: Type.Union([Type.String(), Type.Null()]),
-  }),
-  action: Type.String(),
-  entity_type: Type.String(),
-  entity_id: Type.Union([Type.String(), Type.Null()]),
-  project_id: Type.Union([Type.Integer(), Type.Null()]),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  created_at: DateTime,
-});
-const AuditPage = Type.Object({
-  events: Type.Array(AuditEntry),
-  next_before_id: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'pass as before_id for the next (older) page; null at the end',
-  }),
-});
 
 /**
  * Audit events newest first. An admin sees all; a member the events of projects they may view and
@@ -80,7 +59,7 @@ export async function findEvents(
   return select.orderBy('audit_events.id', 'desc').limit(limit).execute();
 }
 
-export function toEntry(event: AuditEvent): Static<typeof AuditEntry> {
+export function toEntry(event: AuditEvent): AuditEntry {
   return {
     id: event.id,
     actor: { id: event.actor_id, login: event.actor_login },

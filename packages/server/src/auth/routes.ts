@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CreatedToken, SessionView, TokenList } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { recordAudit } from '../audit/service.js';
 import { actorOf, requireUser } from './guard.js';
@@ -14,7 +15,7 @@ import {
   createSession,
   deleteSession,
 } from './service.js';
-import { UserView, toUserView } from '../users/view.js';
+import { toUserView } from '../users/view.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 
 const LoginBody = Type.Object(
@@ -24,22 +25,10 @@ const LoginBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const SessionView = Type.Object({
-  user: UserView,
-  must_change_password: Type.Boolean(),
-  csrf_token: Type.String(),
-});
 const PasswordBody = Type.Object(
   { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }) },
   { additionalProperties: false },
 );
-const TokenView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  prefix: Type.String(),
-  created_at: Type.String({ format: 'date-time' }),
-  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
 
 export async function authRoutes(app: App): Promise<void> {
   const { db, config } = app.ctx;
@@ -167,7 +156,7 @@ export async function authRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/user/tokens',
-    { schema: { tags: ['user'], response: { 200: Type.Object({ tokens: Type.Array(TokenView) }) } } },
+    { schema: { tags: ['user'], response: { 200: TokenList } } },
     async (request) => {
       const user = requireUser(request);
       const rows = await db
@@ -198,7 +187,7 @@ export async function authRoutes(app: App): Promise<void> {
           { name: Type.String({ minLength: 1, maxLength: 100 }) },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), token: Type.String() }) },
+        response: { 201: CreatedToken },
       },
     },
     async (request, reply) => {

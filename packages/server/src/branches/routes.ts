@@ -1,10 +1,10 @@
 import { BRANCH_LIMITS as L } from '@polytene/protocol';
-import { Type, type Static } from 'typebox';
-import { DEPLOYMENT_TYPES } from '@polytene/protocol';
+import { Type } from 'typebox';
+import { BranchConfigList, BranchConfigView, DeploymentTypeSchema } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { stringFields, variableKeysOf } from '../http/problems.js';
 import {
   branchFieldProblems,
@@ -35,7 +35,7 @@ const Variable = Type.Object(
 
 const fields = {
   branch_name: Type.String({ minLength: 1, maxLength: L.branch_name.maxLength }),
-  deployment_type: Type.Enum(DEPLOYMENT_TYPES),
+  deployment_type: DeploymentTypeSchema,
   deployment_script: Type.String({
     maxLength: L.deployment_script.maxLength,
     pattern: '^$|\\S',
@@ -91,29 +91,7 @@ const UpdateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const BranchConfigView = Type.Object({
-  id: Type.Integer(),
-  project_id: Type.Integer(),
-  branch_name: Type.String(),
-  deployment_type: fields.deployment_type,
-  deployment_script: Type.String(),
-  environment: Type.String(),
-  artifacts_dir: Type.String(),
-  notification_emails: Type.Array(Type.String()),
-  failed_build_can_be_auto_deployed: Type.Boolean(),
-  timeout_seconds: Type.Integer(),
-  variables: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      value: Type.Union([Type.String(), Type.Null()], { description: 'null for a secret variable' }),
-      secret: Type.Boolean(),
-    }),
-  ),
-  created_at: DateTime,
-  updated_at: DateTime,
-});
-
-function toView(config: BranchConfig): Static<typeof BranchConfigView> {
+function toView(config: BranchConfig): BranchConfigView {
   return {
     id: config.id,
     project_id: config.project_id,
@@ -161,7 +139,7 @@ export async function branchRoutes(app: App): Promise<void> {
       schema: {
         tags: ['branches'],
         params: IdParam,
-        response: { 200: Type.Object({ branches: Type.Array(BranchConfigView) }), ...errors },
+        response: { 200: BranchConfigList, ...errors },
       },
     },
     async (request) => {

@@ -1,21 +1,20 @@
 import { Type } from 'typebox';
+import {
+  BuildDeploymentStatusSchema,
+  BuildDetail,
+  BuildList,
+  CiStatusSchema,
+  DeploymentView,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { notFound, validationFailed } from '../errors.js';
 import { NEEDS, loadProject } from '../projects/access.js';
 import { queueDeployment } from '../deployments/service.js';
-import { DeploymentView, deploymentRows, loadDeploymentView, toDeploymentView } from '../deployments/view.js';
+import { deploymentRows, loadDeploymentView, toDeploymentView } from '../deployments/view.js';
 import { loadBuild } from './access.js';
-import {
-  BuildDeploymentStatusSchema,
-  BuildDetail,
-  BuildView,
-  CiStatusSchema,
-  buildRows,
-  deploymentStatusOfBuild,
-  toBuildView,
-} from './view.js';
+import { buildRows, deploymentStatusOfBuild, toBuildView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
 const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
@@ -28,13 +27,6 @@ const ListQuery = Type.Intersect([
     deployment_status: Type.Optional(BuildDeploymentStatusSchema),
   }),
 ]);
-
-const BuildList = Type.Object({
-  builds: Type.Array(BuildView),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-});
 
 const DeployBody = Type.Object(
   {

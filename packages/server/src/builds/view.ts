@@ -1,37 +1,11 @@
 import { sql } from 'kysely';
-import { Type, type Static } from 'typebox';
-import { BUILD_DEPLOYMENT_STATUSES, CI_STATUSES, type BuildDeploymentStatus } from '@polytene/protocol';
+import { BuildView, CiStatusSchema, type BuildDeploymentStatus } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { Build } from '../db/schema.js';
-import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
-import { DeploymentView, Nullable } from '../deployments/view.js';
+import { iso } from '../http/schemas.js';
 
-export const CiStatusSchema = Type.Enum(CI_STATUSES);
-export const BuildDeploymentStatusSchema = Type.Enum(BUILD_DEPLOYMENT_STATUSES);
-
-export const BuildView = Type.Object({
-  id: Type.Integer(),
-  project_id: Type.Integer(),
-  branch_config_id: Nullable(Type.Integer()),
-  source: Type.String(),
-  external_id: Nullable(Type.String()),
-  status: CiStatusSchema,
-  ref: Type.String(),
-  is_tag: Type.Boolean(),
-  sha: Type.String(),
-  before_sha: Nullable(Type.String()),
-  started_at: NullableDateTime,
-  finished_at: NullableDateTime,
-  created_at: DateTime,
-  updated_at: DateTime,
-  deployment_status: BuildDeploymentStatusSchema,
-});
-export type BuildView = Static<typeof BuildView>;
-
-export const BuildDetail = Type.Intersect([
-  BuildView,
-  Type.Object({ payload: Type.Unknown(), deployments: Type.Array(DeploymentView) }),
-]);
+/** The schemas live in protocol (views/builds.ts); re-exported for the modules that import them here. */
+export { BuildView, CiStatusSchema };
 
 /** A build's deployment status: the status of its latest deployment, or `not_deployed`. */
 export const deploymentStatusOfBuild = sql<BuildDeploymentStatus>`coalesce((

@@ -1,28 +1,12 @@
 import { Type } from 'typebox';
+import { DashboardView, DeploymentStats } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { requireUser } from '../auth/guard.js';
 import { visibleTo } from '../projects/access.js';
-import { DeploymentView, Nullable } from '../deployments/view.js';
 import { deploymentsPerDay, environmentStates } from './service.js';
-
-const Dashboard = Type.Object({
-  environments: Type.Array(
-    Type.Object({
-      project: Type.Object({ id: Type.Integer(), name: Type.String() }),
-      environment: Type.String(),
-      deployment: Nullable(DeploymentView),
-      queued: Type.Integer({ description: 'deployments waiting in this environment' }),
-    }),
-  ),
-});
 
 const StatsQuery = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
-});
-const Stats = Type.Object({
-  days: Type.Array(
-    Type.Object({ date: Type.String({ format: 'date' }), succeeded: Type.Integer(), failed: Type.Integer() }),
-  ),
 });
 
 export async function dashboardRoutes(app: App): Promise<void> {
@@ -30,7 +14,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/dashboard',
-    { schema: { tags: ['dashboard'], response: { 200: Dashboard } } },
+    { schema: { tags: ['dashboard'], response: { 200: DashboardView } } },
     async (request) => {
       const user = requireUser(request);
       const scope = db.selectFrom('projects').select('projects.id').where(visibleTo(user));
@@ -45,7 +29,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
         tags: ['dashboard'],
         summary: 'The caller’s own deployments (the ones they started) per day, in projects they see',
         querystring: StatsQuery,
-        response: { 200: Stats },
+        response: { 200: DeploymentStats },
       },
     },
     async (request) => {
@@ -57,7 +41,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/public/stats/deployments',
-    { schema: { tags: ['dashboard'], querystring: StatsQuery, response: { 200: Stats } } },
+    { schema: { tags: ['dashboard'], querystring: StatsQuery, response: { 200: DeploymentStats } } },
     async (request) => {
       const scope = db.selectFrom('projects').select('projects.id').where('projects.public', '=', true);
       return { days: await deploymentsPerDay(db, scope, request.query.days ?? 30) };

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { DeploymentList, DeploymentStatusSchema, DeploymentView } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { User } from '../db/schema.js';
 import type { App } from '../http/types.js';
@@ -9,13 +10,7 @@ import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
-import {
-  DeploymentStatusSchema,
-  DeploymentView,
-  deploymentRows,
-  loadDeploymentView,
-  toDeploymentView,
-} from './view.js';
+import { deploymentRows, loadDeploymentView, toDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
 /** The filters of the deployments list, also taken by its export (exports/routes.ts). */
@@ -36,13 +31,6 @@ export function filteredDeployments(db: Db, user: User, filters: Static<typeof D
     query = query.where('deployments.environment', '=', filters.environment);
   return query;
 }
-
-const DeploymentList = Type.Object({
-  deployments: Type.Array(DeploymentView),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-});
 
 export async function deploymentRoutes(app: App): Promise<void> {
   const { db } = app.ctx;

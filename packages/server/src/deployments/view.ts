@@ -1,37 +1,9 @@
-import { Type, type Static, type TSchema } from 'typebox';
-import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, FAILURE_REASONS } from '@polytene/protocol';
+import { DeploymentView, Nullable } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
-import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
+import { iso } from '../http/schemas.js';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
-
-/** A deployment as the API shows it; a running one being aborted has `cancel_requested: true`. */
-export const DeploymentView = Type.Object({
-  id: Type.Integer(),
-  build: Type.Object({
-    id: Type.Integer(),
-    ref: Type.String(),
-    sha: Type.String(),
-    external_id: Nullable(Type.String()),
-  }),
-  project: Type.Object({ id: Type.Integer(), name: Type.String() }),
-  environment: Type.String(),
-  status: DeploymentStatusSchema,
-  cancel_requested: Type.Boolean(),
-  failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
-  exit_code: Nullable(Type.Integer()),
-  message: Nullable(Type.String()),
-  trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
-  triggered_by: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
-  runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
-  queued_at: DateTime,
-  started_at: NullableDateTime,
-  finished_at: NullableDateTime,
-  last_log_n: Type.Integer(),
-});
-export type DeploymentView = Static<typeof DeploymentView>;
+/** The schemas live in protocol (views/deployments.ts); re-exported for the modules that import them here. */
+export { DeploymentView, Nullable };
 
 /** Deployments joined with what their view shows; add conditions, order and paging to it. */
 export function deploymentRows(db: Db) {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
-import type { LogLine } from '@polytene/protocol';
+import type { LogEvent, StatusEvent } from '@polytene/protocol';
 import { isFinalStatus, MAX_LOG_LINE_NUMBER } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { AppContext } from '../context.js';
@@ -119,18 +119,19 @@ class DeploymentStream {
         .execute();
       const last = lines.at(-1);
       if (!last) break;
-      const event: LogLine[] = lines.map((l) => ({ ...l, t: l.t.toISOString() }));
-      await this.send('log', { lines: event }, last.n);
+      const event: LogEvent = { lines: lines.map((l) => ({ ...l, t: l.t.toISOString() })) };
+      await this.send('log', event, last.n);
       this.cursor = last.n;
     }
     const status = controlStatus(deployment);
     if (status !== this.lastStatus && !this.closed) {
-      await this.send('status', {
+      const event: StatusEvent = {
         status,
         failure_reason: deployment.failure_reason,
         exit_code: deployment.exit_code,
         finished_at: deployment.finished_at?.toISOString() ?? null,
-      });
+      };
+      await this.send('status', event);
       this.lastStatus = status;
     }
     return isFinalStatus(deployment.status);

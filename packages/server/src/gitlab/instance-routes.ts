@@ -1,14 +1,10 @@
 import { Type } from 'typebox';
+import { GitlabInstanceList, GitlabInstanceView as Instance } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { createInstance, deleteInstance, listInstances, updateInstance } from './instances.js';
 
-export const Instance = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  url: Type.String({ description: 'base URL of the GitLab instance, e.g. https://gitlab.example.com' }),
-});
 const Name = Type.String({
   minLength: 1,
   maxLength: 100,
@@ -36,7 +32,7 @@ export async function gitlabInstanceRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/gitlab/instances',
-    { schema: { tags, response: { 200: Type.Object({ instances: Type.Array(Instance) }), ...errors } } },
+    { schema: { tags, response: { 200: GitlabInstanceList, ...errors } } },
     async (request) => {
       requireUser(request);
       return { instances: await listInstances(ctx.db) };

@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { LOG_STREAMS } from '@polytene/protocol';
+import { LogView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { Db } from '../db/database.js';
 import { requireUser } from '../auth/guard.js';
-import { DateTime, ErrorResponse, IdParam } from '../http/schemas.js';
+import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { loadDeployment } from '../deployments/access.js';
-import { DeploymentStatusSchema } from '../deployments/view.js';
 
 const MAX_LINES = 10_000;
 const TEXT_BATCH = 2_000;
@@ -14,15 +13,6 @@ const TEXT_BATCH = 2_000;
 const LogQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'line number already seen' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LINES, default: 1000 })),
-});
-
-const LogView = Type.Object({
-  lines: Type.Array(
-    Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), t: DateTime, text: Type.String() }),
-  ),
-  last_n: Type.Integer({ description: 'highest line number stored for this deployment' }),
-  status: DeploymentStatusSchema,
-  cancel_requested: Type.Boolean(),
 });
 
 function linesAfter(db: Db, deploymentId: number, after: number, limit: number) {

@@ -1,12 +1,11 @@
 import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
-import { MEMBER_ROLES } from '@polytene/protocol';
+import { MemberList, MemberRoleSchema, MemberView, ProjectList, ProjectView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { DateTime, ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
+import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { stringFields } from '../http/problems.js';
 import { loadProject } from './access.js';
-import { ProjectView } from './view.js';
 import {
   addMember,
   addMemberByLogin,
@@ -63,26 +62,11 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ProjectList = Type.Object({
-  projects: Type.Array(ProjectView),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-});
-const MemberRole = Type.Enum(MEMBER_ROLES, {
-  description:
-    'viewer: sees the project; deployer: also deploys; maintainer: also changes it and its members',
-});
-const MemberView = Type.Object({
-  user: Type.Object({ id: Type.Integer(), login: Type.String(), name: Type.String() }),
-  role: MemberRole,
-  created_at: DateTime,
-});
 const AddMemberBody = Type.Object(
-  { login: Type.String({ minLength: 1, maxLength: 200 }), role: MemberRole },
+  { login: Type.String({ minLength: 1, maxLength: 200 }), role: MemberRoleSchema },
   { additionalProperties: false },
 );
-const RoleBody = Type.Object({ role: MemberRole }, { additionalProperties: false });
+const RoleBody = Type.Object({ role: MemberRoleSchema }, { additionalProperties: false });
 const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
@@ -101,7 +85,11 @@ const errors = {
 };
 const memberErrors = { ...errors, 409: ErrorResponse };
 
-const memberView = (m: Member) => ({ user: m.user, role: m.role, created_at: m.created_at.toISOString() });
+const memberView = (m: Member): MemberView => ({
+  user: m.user,
+  role: m.role,
+  created_at: m.created_at.toISOString(),
+});
 
 /** Projects: what Polytene deploys, who may see and change it, and its webhook secret. */
 export async function projectRoutes(app: App): Promise<void> {
@@ -185,7 +173,7 @@ export async function projectRoutes(app: App): Promise<void> {
       schema: {
         tags: ['projects'],
         params: IdParam,
-        response: { 200: Type.Object({ members: Type.Array(MemberView) }), ...errors },
+        response: { 200: MemberList, ...errors },
       },
     },
     async (request) => {

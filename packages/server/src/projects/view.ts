@@ -1,48 +1,8 @@
-import { Type, type Static } from 'typebox';
-import { FORGE_SYNC_STATES, PROJECT_SOURCES } from '@polytene/protocol';
+import { ProjectView } from '@polytene/protocol';
 import type { Project } from '../db/schema.js';
 import type { ProjectAccess, ProjectPermissions } from './access.js';
-import { DateTime } from '../http/schemas.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-
-export const ProjectView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  source: Type.Enum(PROJECT_SOURCES),
-  clone_url: Type.String(),
-  http_url: Nullable(Type.String()),
-  web_url: Nullable(Type.String()),
-  default_branch: Type.String(),
-  public: Type.Boolean(),
-  owner: Nullable(Type.Object({ id: Type.Integer(), login: Type.String() })),
-  runner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
-  deploy_key_state: Nullable(Type.Enum(FORGE_SYNC_STATES)),
-  deploy_key_error: Nullable(Type.String()),
-  gitlab_url: Nullable(Type.String()),
-  gitlab_project_id: Nullable(Type.Integer()),
-  gitlab_report: Type.Boolean(),
-  access: Type.Union([Type.Literal('view'), Type.Literal('deploy'), Type.Literal('manage')], {
-    description: "the caller's right on this project",
-  }),
-  permissions: Type.Object(
-    {
-      deploy: Type.Boolean({ description: 'deploy, redeploy, roll back and abort deployments' }),
-      edit_branches: Type.Boolean({ description: 'create, change and delete branch configs' }),
-      edit_variables: Type.Boolean({ description: "change a branch config's variables" }),
-      edit_project: Type.Boolean({ description: 'change settings, regenerate the webhook secret' }),
-      delete_project: Type.Boolean(),
-      manage_members: Type.Boolean({ description: 'list, add, change and remove members' }),
-    },
-    { description: 'what the caller may do here, by the same rules the server enforces' },
-  ),
-  webhook_secret: Type.Optional(Type.String({ description: 'only for callers who may manage the project' })),
-  webhook_urls: Type.Optional(Type.Object({ gitlab: Type.String(), legacy: Type.String() })),
-  created_at: DateTime,
-  updated_at: DateTime,
-});
-export type ProjectView = Static<typeof ProjectView>;
+export { ProjectView };
 
 export interface ProjectViewExtras {
   access: ProjectAccess;

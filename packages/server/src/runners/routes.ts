@@ -1,4 +1,4 @@
-import { RUNNER_LIMITS } from '@polytene/protocol';
+import { CreatedRunner, RUNNER_LIMITS, RunnerList, RunnerTokenView, RunnerView } from '@polytene/protocol';
 import { Type } from 'typebox';
 import type { App } from '../http/types.js';
 import type { AppContext } from '../context.js';
@@ -6,7 +6,7 @@ import type { Runner, User } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { queueDeployKeysAfterRunnerChange } from '../forges/tasks.js';
-import { RunnerView, toRunnerView } from './view.js';
+import { toRunnerView } from './view.js';
 import {
   createRunner,
   deleteRunner,
@@ -30,10 +30,6 @@ const UpdateRunnerBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const CreatedRunner = Type.Object({
-  ...RunnerView.properties,
-  token: Type.String({ description: 'shown only once' }),
-});
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
 async function viewsOf(ctx: AppContext, user: User, runners: Runner[]): Promise<RunnerView[]> {
@@ -72,7 +68,7 @@ export async function runnerRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['runners'],
-        response: { 200: Type.Object({ runners: Type.Array(RunnerView) }), ...errors },
+        response: { 200: RunnerList, ...errors },
       },
     },
     async (request) => {
@@ -140,7 +136,7 @@ export async function runnerRoutes(app: App): Promise<void> {
       schema: {
         tags: ['runners'],
         params: IdParam,
-        response: { 200: Type.Object({ token: Type.String({ description: 'shown only once' }) }), ...errors },
+        response: { 200: RunnerTokenView, ...errors },
       },
     },
     async (request) => {

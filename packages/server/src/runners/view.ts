@@ -1,31 +1,7 @@
-import { Type, type Static } from 'typebox';
+import type { RunnerView } from '@polytene/protocol';
 import type { Runner } from '../db/schema.js';
-import { DateTime, NullableDateTime, iso } from '../http/schemas.js';
+import { iso } from '../http/schemas.js';
 import { OFFERED_RUNNER_VERSION } from '../downloads/runner-bundle.js';
-
-const Ref = Type.Object({ id: Type.Integer(), name: Type.String() });
-
-export const RunnerView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  owner: Type.Union([Type.Object({ id: Type.Integer(), login: Type.String() }), Type.Null()]),
-  active: Type.Boolean(),
-  shared: Type.Boolean(),
-  public_key: Type.Union([Type.String(), Type.Null()]),
-  public_key_fingerprint: Type.Union([Type.String(), Type.Null()]),
-  version: Type.Union([Type.String(), Type.Null()]),
-  offered_version: Type.String({ description: 'the runner version this server offers for download' }),
-  version_current: Type.Union([Type.Boolean(), Type.Null()], {
-    description: 'whether the runner runs the offered version; null until it said hello',
-  }),
-  hostname: Type.Union([Type.String(), Type.Null()]),
-  concurrency: Type.Integer(),
-  last_seen_at: NullableDateTime,
-  online: Type.Boolean({ description: 'seen within the lease time' }),
-  projects: Type.Array(Ref, { description: 'linked projects the caller may view' }),
-  created_at: DateTime,
-});
-export type RunnerView = Static<typeof RunnerView>;
 
 export function toRunnerView(
   runner: Runner,

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { LOCALES, USER_LIMITS, USER_ROLES } from '@polytene/protocol';
+import { LOCALES, USER_LIMITS, USER_ROLES, UserList, UserView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
-import { UserView, toUserView } from './view.js';
+import { toUserView } from './view.js';
 import { createUser, getUser, listUsers, updateUser } from './service.js';
 
 const Login = Type.String({
@@ -41,12 +41,6 @@ const UpdateProfileBody = Type.Object(
   { email: Type.Optional(Email), name: Type.Optional(Name), locale: Type.Optional(Locale) },
   { additionalProperties: false },
 );
-const UserList = Type.Object({
-  users: Type.Array(UserView),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-});
 const ListQuery = Type.Object(
   {
     ...Pagination.properties,

@@ -1,13 +1,11 @@
 /** The one way the UI talks to the server: JSON, the session cookie, the CSRF header on unsafe calls. */
-import type { ValidationCode } from '@polytene/protocol/limits';
+import type { ErrorResponse, FieldProblem as ProtocolFieldProblem } from '@polytene/protocol';
 
-/** A problem the API named: `code` and `params` are translated; `message` is the server's English. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-  code?: ValidationCode;
-  params?: Record<string, string | number>;
-}
+/**
+ * A problem the API named (`details` of a validation error): `code` and `params` are translated;
+ * `message` is the server's English. A few checks name only a field and a message.
+ */
+export type FieldProblem = Omit<ProtocolFieldProblem, 'code'> & Partial<Pick<ProtocolFieldProblem, 'code'>>;
 
 export class ApiError extends Error {
   constructor(
@@ -97,7 +95,7 @@ export async function request<T>(
     json = null;
   }
   if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    const error = (json as Partial<ErrorResponse> | null)?.error;
     const apiError = new ApiError(
       response.status,
       error?.code ?? `HTTP_${response.status}`,

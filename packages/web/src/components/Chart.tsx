@@ -1,7 +1,6 @@
 /** Succeeded vs failed deployments per day, as stacked SVG bars. */
-import type { DayStat } from '../api/types';
 import { useI18n } from '../i18n';
-import { niceMax } from './chart-data';
+import { niceMax, type DayStat } from './chart-data';
 
 const WIDTH = 720;
 const HEIGHT = 220;

@@ -1,7 +1,7 @@
 /** The frame around every signed-in page: navigation, language, theme, account. */
 import { useEffect, useState, type ReactNode } from 'react';
-import { api } from '../api/client';
-import type { Locale, User } from '../api/types';
+import type { Locale } from '@polytene/protocol';
+import { updateProfile } from '../api/endpoints';
 import { useI18n, type MessageKey } from '../i18n';
 import { LOCALES } from '../i18n/translate';
 import { Link, useLocation } from '../router';
@@ -41,7 +41,7 @@ export function LanguageSwitch() {
   const change = (next: Locale) => {
     setLocale(next);
     if (user)
-      api.patch<User>('/api/v1/user', { locale: next }).then(
+      updateProfile({ locale: next }).then(
         (updated) => setUser(updated),
         () => undefined,
       );

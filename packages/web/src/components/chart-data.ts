@@ -1,34 +1,22 @@
 /** Turns the stats API answer into exactly `days` consecutive days ending today (missing days are zero). */
-import type { DayStat } from '../api/types';
+import type { DeploymentStats } from '@polytene/protocol';
 
-interface RawDay {
-  day?: string;
-  date?: string;
-  succeeded?: number;
-  failed?: number;
+/** One bar of the chart. */
+export interface DayStat {
+  day: string;
+  succeeded: number;
+  failed: number;
 }
 
-export function normaliseDays(raw: unknown): RawDay[] {
-  if (Array.isArray(raw)) return raw as RawDay[];
-  if (raw && typeof raw === 'object') {
-    for (const key of ['days', 'stats', 'data']) {
-      const value = (raw as Record<string, unknown>)[key];
-      if (Array.isArray(value)) return value as RawDay[];
-    }
-  }
-  return [];
-}
+type StatsDay = DeploymentStats['days'][number];
 
 function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-export function fillDays(raw: unknown, days: number, today = new Date()): DayStat[] {
-  const byDay = new Map<string, RawDay>();
-  for (const entry of normaliseDays(raw)) {
-    const key = (entry.day ?? entry.date ?? '').slice(0, 10);
-    if (key) byDay.set(key, entry);
-  }
+export function fillDays(stats: DeploymentStats | null, days: number, today = new Date()): DayStat[] {
+  const byDay = new Map<string, StatsDay>();
+  for (const entry of stats?.days ?? []) byDay.set(entry.date.slice(0, 10), entry);
   const end = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
   const out: DayStat[] = [];
   for (let i = days - 1; i >= 0; i--) {

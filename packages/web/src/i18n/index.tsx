@@ -1,7 +1,7 @@
 /** English and Polish, switchable at run time; the user's locale comes from the server. */
 import { createContext, useContext, type ReactNode } from 'react';
 import { translator, type Translate } from './translate';
-import type { Locale } from '../api/types';
+import type { Locale } from '@polytene/protocol';
 
 export type { MessageKey, Translate } from './translate';
 

@@ -1,7 +1,7 @@
 /** Message lookup and placeholder filling, without React (unit-tested). */
 import { en, type MessageKey } from './en';
 import { pl } from './pl';
-import type { Locale } from '../api/types';
+import type { Locale } from '@polytene/protocol';
 
 export type { MessageKey };
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, pl };

@@ -3,7 +3,9 @@
  * 1,000,000-line log stays small and lines arriving out of order (live tail first, history later) simply
  * fill their slots. Line numbers start at 1; a slot not loaded yet is a hole.
  */
-export type Stream = 'stdout' | 'stderr' | 'system';
+import type { LogStream } from '@polytene/protocol';
+
+export type Stream = LogStream;
 export type StreamFilter = 'all' | 'stdout' | 'stderr';
 
 export interface LogLineData {

@@ -3,12 +3,14 @@
  * history first (so the tail is on screen at once), then the older pages in the background. Incoming lines
  * are applied once per animation frame, so a flood of lines costs one render per frame.
  */
+import type { StatusEvent } from '@polytene/protocol';
+import { isFinalStatus } from '@polytene/protocol/states';
+import { getLogPage, openDeploymentEvents } from '../api/endpoints';
 import { LogBuffer, type LogLineData } from './buffer';
 
 export const HISTORY_PAGE = 10_000;
 /** The first request asks only for a screenful and a bit, so the tail shows at once. */
 export const TAIL_PAGE = 500;
-const FINAL = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
 const PARALLEL_PAGES = 3;
 
 export interface LogControllerOptions {
@@ -18,7 +20,7 @@ export interface LogControllerOptions {
   /** Whether the deployment can still produce lines (queued or running). */
   live: boolean;
   onChange: () => void;
-  onStatus: (data: unknown) => void;
+  onStatus: (data: StatusEvent) => void;
   onError: (error: unknown) => void;
 }
 
@@ -28,14 +30,7 @@ async function fetchPage(
   signal: AbortSignal,
   limit = HISTORY_PAGE,
 ): Promise<LogLineData[]> {
-  const response = await fetch(`/api/v1/deployments/${deploymentId}/log?after=${after}&limit=${limit}`, {
-    credentials: 'same-origin',
-    headers: { accept: 'application/json' },
-    signal,
-  });
-  if (!response.ok) throw new Error(`log page after ${after}: HTTP ${response.status}`);
-  const body = (await response.json()) as { lines: LogLineData[] };
-  return body.lines;
+  return (await getLogPage(deploymentId, after, limit, signal)).lines;
 }
 
 export class LogController {
@@ -85,16 +80,13 @@ export class LogController {
 
   private connect(): void {
     const after = this.options.lastN;
-    const source = new EventSource(`/api/v1/deployments/${this.options.deploymentId}/events?after=${after}`);
-    source.addEventListener('log', (event) => {
-      const data = JSON.parse((event as MessageEvent<string>).data) as { lines: LogLineData[] };
-      this.enqueue(data.lines);
-    });
-    source.addEventListener('status', (event) => {
-      const data = JSON.parse((event as MessageEvent<string>).data) as { status?: string };
-      // The server ends the stream after a final status; without this the browser would reconnect.
-      if (data.status && FINAL.has(data.status)) source.close();
-      this.options.onStatus(data);
+    const source = openDeploymentEvents(this.options.deploymentId, after, {
+      log: (data) => this.enqueue(data.lines),
+      status: (data) => {
+        // The server ends the stream after a final status; without this the browser would reconnect.
+        if (data.status !== 'canceling' && isFinalStatus(data.status)) source.close();
+        this.options.onStatus(data);
+      },
     });
     this.source = source;
   }

@@ -1,8 +1,16 @@
 /** Create or edit a branch config: every field of DESIGN §2; secret variable values are write-only. */
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
-import { ApiError, api, type FieldProblem } from '../api/client';
-import { permissionsOf, type BranchConfig, type Project } from '../api/types';
+import type { BranchConfigView, DeploymentType } from '@polytene/protocol';
+import { ApiError, type FieldProblem } from '../api/client';
+import {
+  createBranch,
+  deleteBranch,
+  getBranch,
+  getProject,
+  updateBranch,
+  type BranchInput,
+} from '../api/endpoints';
 import { BranchView } from './BranchView';
 import {
   ConfirmDialog,
@@ -15,6 +23,7 @@ import {
 } from '../components/ui';
 import { localProblem } from '../lib/problems';
 import { useT } from '../i18n';
+import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 
@@ -28,7 +37,7 @@ interface VariableRow {
 
 interface BranchForm {
   branch_name: string;
-  deployment_type: 'manual' | 'auto';
+  deployment_type: DeploymentType;
   deployment_script: string;
   environment: string;
   artifacts_dir: string;
@@ -52,7 +61,7 @@ const EMPTY: BranchForm = {
 
 const FIELDS = Object.keys(EMPTY);
 
-function toForm(config: BranchConfig): BranchForm {
+function toForm(config: BranchConfigView): BranchForm {
   return {
     branch_name: config.branch_name,
     deployment_type: config.deployment_type,
@@ -72,7 +81,7 @@ function toForm(config: BranchConfig): BranchForm {
 }
 
 /** The request body: a stored secret left empty is sent without a value, so the server keeps it. */
-export function toBody(form: BranchForm): Record<string, unknown> {
+export function toBody(form: BranchForm): BranchInput {
   return {
     branch_name: form.branch_name.trim(),
     deployment_type: form.deployment_type,
@@ -122,15 +131,9 @@ function scriptKeys(
 
 export function BranchEditorPage({ projectId, branchId }: { projectId: number; branchId: number | null }) {
   const t = useT();
-  const project = useAsync(
-    (signal) => api.get<Project>(`/api/v1/projects/${projectId}`, { signal }),
-    [projectId],
-  );
+  const project = useAsync((signal) => getProject(projectId, signal), [projectId]);
   const existing = useAsync(
-    (signal) =>
-      branchId === null
-        ? Promise.resolve(null)
-        : api.get<BranchConfig>(`/api/v1/projects/${projectId}/branches/${branchId}`, { signal }),
+    (signal) => (branchId === null ? Promise.resolve(null) : getBranch(projectId, branchId, signal)),
     [projectId, branchId],
   );
   const [form, setForm] = useState<BranchForm>(EMPTY);
@@ -177,14 +180,11 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     try {
       const body = toBody(form);
       if (branchId === null) {
-        const created = await api.post<BranchConfig>(`/api/v1/projects/${projectId}/branches`, body);
+        const created = await createBranch(projectId, body);
         navigate(`/projects/${projectId}/branches/${created.id}?saved`, { replace: true });
         return;
       } else {
-        const updated = await api.patch<BranchConfig>(
-          `/api/v1/projects/${projectId}/branches/${branchId}`,
-          body,
-        );
+        const updated = await updateBranch(projectId, branchId, body);
         setForm(toForm(updated));
       }
       setSaved(true);
@@ -196,8 +196,9 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
   };
 
   const remove = async () => {
+    if (branchId === null) return;
     try {
-      await api.del(`/api/v1/projects/${projectId}/branches/${branchId}`);
+      await deleteBranch(projectId, branchId);
       navigate(`/projects/${projectId}`);
     } catch (failure) {
       setError(failure);

@@ -1,10 +1,10 @@
 /** A branch config for those who may see but not change it: the same facts as the editor, read only. */
 import { Fragment } from 'react';
-import type { BranchConfig, Project } from '../api/types';
+import type { BranchConfigView, ProjectView } from '@polytene/protocol';
 import { useT } from '../i18n';
 import { Link } from '../router';
 
-export function BranchView({ project, config }: { project: Project; config: BranchConfig | null }) {
+export function BranchView({ project, config }: { project: ProjectView; config: BranchConfigView | null }) {
   const t = useT();
   return (
     <div className="page">

@@ -1,25 +1,23 @@
 /** One build: CI details, the raw CI payload, its deployments, and Deploy / Redeploy / Roll back. */
 import { useState } from 'react';
-import { api, query } from '../api/client';
-import {
-  listOf,
-  permissionsOf,
-  type BranchConfig,
-  type BuildDetail,
-  type Deployment,
-  type Project,
-} from '../api/types';
+import type { DeploymentView } from '@polytene/protocol';
+import { deploy as deployBuild, getBranch, getBuild, getProject, listDeployments } from '../api/endpoints';
 import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
+import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 
 export type DeployKind = 'deploy' | 'redeploy' | 'rollback';
 
 /** Deploying a build whose deployment is there already is a redeploy; an older build than the current one is a rollback. */
-export function deployKind(buildId: number, current: Deployment | null, ownDeployments: number): DeployKind {
+export function deployKind(
+  buildId: number,
+  current: DeploymentView | null,
+  ownDeployments: number,
+): DeployKind {
   if (current && current.build.id > buildId) return 'rollback';
   if (ownDeployments > 0 || (current && current.build.id === buildId)) return 'redeploy';
   return 'deploy';
@@ -27,18 +25,15 @@ export function deployKind(buildId: number, current: Deployment | null, ownDeplo
 
 export function BuildPage({ id }: { id: number }) {
   const { t, locale } = useI18n();
-  const build = useAsync((signal) => api.get<BuildDetail>(`/api/v1/builds/${id}`, { signal }), [id]);
+  const build = useAsync((signal) => getBuild(id, signal), [id]);
   const b = build.data;
   const branch = useAsync(
     (signal) =>
-      b?.branch_config_id
-        ? api.get<BranchConfig>(`/api/v1/projects/${b.project_id}/branches/${b.branch_config_id}`, { signal })
-        : Promise.resolve(null),
+      b?.branch_config_id ? getBranch(b.project_id, b.branch_config_id, signal) : Promise.resolve(null),
     [b?.project_id, b?.branch_config_id],
   );
   const project = useAsync(
-    (signal) =>
-      b ? api.get<Project>(`/api/v1/projects/${b.project_id}`, { signal }) : Promise.resolve(null),
+    (signal) => (b ? getProject(b.project_id, signal) : Promise.resolve(null)),
     [b?.project_id],
   );
   const environment = branch.data?.environment ?? b?.deployments[0]?.environment ?? 'production';
@@ -46,12 +41,8 @@ export function BuildPage({ id }: { id: number }) {
   const there = useAsync(
     (signal) =>
       b
-        ? api
-            .get<unknown>(
-              `/api/v1/deployments${query({ project_id: b.project_id, environment, status: 'succeeded', per_page: 1 })}`,
-              { signal },
-            )
-            .then((raw) => listOf<Deployment>(raw, 'deployments').items[0] ?? null)
+        ? listDeployments({ project_id: b.project_id, environment, status: 'succeeded', per_page: 1 }, signal)
+            .then((list) => list.deployments[0] ?? null)
             .catch(() => null)
         : Promise.resolve(null),
     [b?.project_id, environment, b?.deployments.length],
@@ -71,7 +62,7 @@ export function BuildPage({ id }: { id: number }) {
     setBusy(true);
     setDeployError(null);
     try {
-      const created = await api.post<Deployment>(`/api/v1/builds/${id}/deployments`, { environment });
+      const created = await deployBuild(id, environment);
       navigate(`/deployments/${created.id}`);
     } catch (failure) {
       setDeployError(failure);

@@ -1,17 +1,18 @@
 /** A project's builds with filters (branch, CI status, deployment status) and pagination. */
-import { api, query } from '../api/client';
-import { listOf, type Build, type Project } from '../api/types';
+import type { BuildView } from '@polytene/protocol';
+import { BUILD_DEPLOYMENT_STATUSES } from '@polytene/protocol/states';
+import { CI_STATUSES } from '@polytene/protocol/enums';
+import { getProject, listBuilds } from '../api/endpoints';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
+import { oneOf } from '../lib/oneOf';
 import { useAsync } from '../lib/useAsync';
 import { Link, setSearch, useLocation } from '../router';
 
-const CI_STATUSES = ['success', 'failed', 'running', 'pending', 'canceled', 'skipped', 'manual', 'created'];
-const DEPLOY_STATUSES = ['not_deployed', 'queued', 'running', 'succeeded', 'failed', 'canceled', 'skipped'];
 const PER_PAGE = 25;
 
-export function BuildsTable({ builds }: { builds: Build[] }) {
+export function BuildsTable({ builds }: { builds: BuildView[] }) {
   const t = useT();
   return (
     <div className="table-wrap">
@@ -59,19 +60,23 @@ export function BuildsPage({ projectId }: { projectId: number }) {
   const status = search.get('status') ?? '';
   const deploymentStatus = search.get('deployment_status') ?? '';
   const page = Number(search.get('page') ?? 1) || 1;
-  const project = useAsync(
-    (signal) => api.get<Project>(`/api/v1/projects/${projectId}`, { signal }),
-    [projectId],
-  );
+  const project = useAsync((signal) => getProject(projectId, signal), [projectId]);
   const builds = useAsync(
     (signal) =>
-      api.get<unknown>(
-        `/api/v1/projects/${projectId}/builds${query({ branch: ref, status, deployment_status: deploymentStatus, page, per_page: PER_PAGE })}`,
-        { signal },
+      listBuilds(
+        projectId,
+        {
+          branch: ref || undefined,
+          status: oneOf(CI_STATUSES, status),
+          deployment_status: oneOf(BUILD_DEPLOYMENT_STATUSES, deploymentStatus),
+          page,
+          per_page: PER_PAGE,
+        },
+        signal,
       ),
     [projectId, ref, status, deploymentStatus, page],
   );
-  const list = builds.data ? listOf<Build>(builds.data, 'builds') : null;
+  const list = builds.data;
   const filtered = Boolean(ref || status || deploymentStatus);
   return (
     <div className="page">
@@ -109,7 +114,7 @@ export function BuildsPage({ projectId }: { projectId: number }) {
             onChange={(e) => setSearch({ deployment_status: e.target.value, page: null })}
           >
             <option value="">{t('common.any')}</option>
-            {DEPLOY_STATUSES.map((s) => (
+            {BUILD_DEPLOYMENT_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -119,12 +124,12 @@ export function BuildsPage({ projectId }: { projectId: number }) {
       </div>
       {builds.loading && !list && <Loading />}
       {builds.error ? <ErrorBox error={builds.error} onRetry={builds.reload} /> : null}
-      {list && list.items.length === 0 && (
+      {list && list.builds.length === 0 && (
         <Empty title={filtered ? t('builds.noMatch') : t('builds.empty')}>
           {!filtered && <p>{t('builds.emptyHint')}</p>}
         </Empty>
       )}
-      {list && list.items.length > 0 && <BuildsTable builds={list.items} />}
+      {list && list.builds.length > 0 && <BuildsTable builds={list.builds} />}
       {list && (
         <Pagination
           page={page}

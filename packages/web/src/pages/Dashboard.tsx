@@ -1,6 +1,6 @@
 /** Every project × environment with its latest deployment, running ones first, and the 30-day chart. */
-import { api } from '../api/client';
-import type { Deployment, Ref } from '../api/types';
+import type { DashboardEnvironment } from '@polytene/protocol';
+import { getDashboard, getDeploymentStats } from '../api/endpoints';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
@@ -9,36 +9,9 @@ import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { Link } from '../router';
 
-export interface DashboardRow {
-  project: Ref;
-  environment: string;
-  deployment: Deployment | null;
-}
-
-/** Reads the dashboard answer, whichever list and field names the server uses. */
-export function dashboardRows(raw: unknown): DashboardRow[] {
-  const source = raw as Record<string, unknown> | unknown[] | null;
-  const list = Array.isArray(source)
-    ? source
-    : (((['environments', 'rows', 'items', 'entries'] as const)
-        .map((k) => source?.[k])
-        .find(Array.isArray) as unknown[] | undefined) ?? []);
-  return list.map((entry) => {
-    const e = entry as Record<string, unknown>;
-    const deployment = (e.latest_deployment ??
-      e.deployment ??
-      e.latest ??
-      e.last_deployment ??
-      null) as Deployment | null;
-    const project = (e.project ??
-      deployment?.project ?? { id: Number(e.project_id), name: String(e.project_name ?? '') }) as Ref;
-    return { project, environment: String(e.environment ?? deployment?.environment ?? ''), deployment };
-  });
-}
-
 const ORDER: Record<string, number> = { running: 0, queued: 1 };
 
-export function sortDashboard(rows: DashboardRow[]): DashboardRow[] {
+export function sortDashboard(rows: readonly DashboardEnvironment[]): DashboardEnvironment[] {
   return [...rows].sort((a, b) => {
     const ra = ORDER[a.deployment?.status ?? ''] ?? 2;
     const rb = ORDER[b.deployment?.status ?? ''] ?? 2;
@@ -49,9 +22,9 @@ export function sortDashboard(rows: DashboardRow[]): DashboardRow[] {
 
 export function DashboardPage() {
   const t = useT();
-  const board = useAsync((signal) => api.get<unknown>('/api/v1/dashboard', { signal }), []);
-  const stats = useAsync((signal) => api.get<unknown>('/api/v1/stats/deployments?days=30', { signal }), []);
-  const rows = board.data ? sortDashboard(dashboardRows(board.data)) : [];
+  const board = useAsync((signal) => getDashboard(signal), []);
+  const stats = useAsync((signal) => getDeploymentStats(30, signal), []);
+  const rows = board.data ? sortDashboard(board.data.environments) : [];
   return (
     <div className="page">
       <div className="page-head">

@@ -1,7 +1,8 @@
 /** The deployment page: live log, status, elapsed time, abort, redeploy. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api } from '../api/client';
-import { FINAL_STATUSES, permissionsOf, type Deployment, type Project } from '../api/types';
+import type { DeploymentView as Deployment } from '@polytene/protocol';
+import { isFinalStatus } from '@polytene/protocol/states';
+import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import { stripAnsi } from '../log/ansi';
@@ -9,12 +10,13 @@ import type { StreamFilter } from '../log/buffer';
 import { LogController } from '../log/controller';
 import { LogView } from '../log/LogView';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
+import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { deploymentMessage } from '../lib/deploymentMessage';
 
 function isFinal(d: Deployment): boolean {
-  return FINAL_STATUSES.includes(d.status);
+  return isFinalStatus(d.status);
 }
 
 function useNow(active: boolean): number {
@@ -49,7 +51,7 @@ function FailureReason({ deployment: d }: { deployment: Deployment }) {
 }
 
 export function DeploymentPage({ id }: { id: number }) {
-  const first = useAsync((signal) => api.get<Deployment>(`/api/v1/deployments/${id}`, { signal }), [id]);
+  const first = useAsync((signal) => getDeployment(id, signal), [id]);
   if (first.loading && !first.data) return <Loading />;
   if (first.error || !first.data) return <ErrorBox error={first.error} onRetry={first.reload} />;
   return <DeploymentView key={id} initial={first.data} />;
@@ -59,10 +61,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
   const { t, locale } = useI18n();
   const [deployment, setDeployment] = useState(initial);
   // Abort and Redeploy only for those the server lets deploy (the project says who may).
-  const project = useAsync(
-    (signal) => api.get<Project>(`/api/v1/projects/${initial.project.id}`, { signal }),
-    [initial.project.id],
-  );
+  const project = useAsync((signal) => getProject(initial.project.id, signal), [initial.project.id]);
   const canDeploy = permissionsOf(project.data).deploy;
   const [version, setVersion] = useState(0);
   const [logError, setLogError] = useState<unknown>(null);
@@ -77,7 +76,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
 
   const refresh = useCallback(async () => {
     try {
-      setDeployment(await api.get<Deployment>(`/api/v1/deployments/${initial.id}`));
+      setDeployment(await getDeployment(initial.id));
     } catch {
       // the next status event or the user's reload tries again
     }
@@ -140,7 +139,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
     setBusy(true);
     setActionError(null);
     try {
-      await api.post(`/api/v1/deployments/${deployment.id}/cancel`);
+      await cancelDeployment(deployment.id);
       setDialog('none');
       await refresh();
     } catch (failure) {
@@ -154,9 +153,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
     setBusy(true);
     setActionError(null);
     try {
-      const created = await api.post<Deployment>(`/api/v1/builds/${deployment.build.id}/deployments`, {
-        environment: deployment.environment,
-      });
+      const created = await deploy(deployment.build.id, deployment.environment);
       setDialog('none');
       navigate(`/deployments/${created.id}`);
     } catch (failure) {
@@ -323,11 +320,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           >
             {t('deployment.follow')}
           </button>
-          <a
-            className="btn btn-small"
-            href={`/api/v1/deployments/${d.id}/log.txt`}
-            download={`deployment-${d.id}.log`}
-          >
+          <a className="btn btn-small" href={logTextUrl(d.id)} download={`deployment-${d.id}.log`}>
             {t('deployment.download')}
           </a>
         </div>

@@ -1,7 +1,12 @@
 /** Administrators: the GitLab instances members may connect to (name and URL); add, edit, delete. */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import type { GitlabInstance } from '../api/types';
+import type { GitlabInstanceView } from '@polytene/protocol';
+import {
+  createGitlabInstance,
+  deleteGitlabInstance,
+  listGitlabInstances,
+  updateGitlabInstance,
+} from '../api/endpoints';
 import { ConfirmDialog, Empty, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
@@ -12,16 +17,13 @@ const BLANK = { name: '', url: '' };
 export function GitlabInstancesPage() {
   const t = useT();
   const me = useUser();
-  const list = useAsync(
-    (signal) => api.get<{ instances: GitlabInstance[] }>('/api/v1/gitlab/instances', { signal }),
-    [],
-  );
+  const list = useAsync((signal) => listGitlabInstances(signal), []);
   /** null: adding a new one; a number: editing that instance. */
   const [editing, setEditing] = useState<number | null>(null);
   const [form, setForm] = useState(BLANK);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<GitlabInstance | null>(null);
+  const [removing, setRemoving] = useState<GitlabInstanceView | null>(null);
   const [removeError, setRemoveError] = useState<unknown>(null);
   const errors = fieldErrors(error);
 
@@ -38,9 +40,7 @@ export function GitlabInstancesPage() {
     setSaved(null);
     try {
       const instance =
-        editing === null
-          ? await api.post<GitlabInstance>('/api/v1/gitlab/instances', form)
-          : await api.patch<GitlabInstance>(`/api/v1/gitlab/instances/${editing}`, form);
+        editing === null ? await createGitlabInstance(form) : await updateGitlabInstance(editing, form);
       setSaved(instance.name);
       reset();
       list.reload();
@@ -52,7 +52,7 @@ export function GitlabInstancesPage() {
     if (!removing) return;
     setRemoveError(null);
     try {
-      await api.del(`/api/v1/gitlab/instances/${removing.id}`);
+      await deleteGitlabInstance(removing.id);
       setRemoving(null);
       if (editing === removing.id) reset();
       list.reload();

@@ -1,6 +1,6 @@
 /** The audit log: who changed what and when, filterable, each entry with its diff. */
-import { api, query } from '../api/client';
-import { listOf, type AuditEvent, type Project, type User } from '../api/types';
+import type { AuditEntry, ProjectView, UserView } from '@polytene/protocol';
+import { auditExportUrl, listAudit, listProjects, listUsers } from '../api/endpoints';
 import { Empty, ErrorBox, Loading, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { diffObjects, showValue } from '../lib/diff';
@@ -9,13 +9,8 @@ import { Link, setSearch, useLocation } from '../router';
 
 const LIMIT = 50;
 
-function actorOf(event: AuditEvent): string {
-  return event.actor?.login ?? '—';
-}
-
-interface AuditPage {
-  events: AuditEvent[];
-  next_before_id: number | null;
+function actorOf(event: AuditEntry): string {
+  return event.actor.login ?? '—';
 }
 
 export function HistoryPage() {
@@ -28,34 +23,39 @@ export function HistoryPage() {
   const beforeId = search.get('before_id') ?? '';
   const list = useAsync(
     (signal) =>
-      api.get<AuditPage>(
-        `/api/v1/audit${query({ actor_id: actor, project_id: projectId, action, entity_type: entity, before_id: beforeId, limit: LIMIT })}`,
-        { signal },
+      listAudit(
+        {
+          actor_id: actor,
+          project_id: projectId,
+          action,
+          entity_type: entity,
+          before_id: beforeId,
+          limit: LIMIT,
+        },
+        signal,
       ),
     [actor, projectId, action, entity, beforeId],
   );
   // The choices: every user (admins may list them) and project the viewer can see, plus whoever appears.
   const users = useAsync(
     (signal) =>
-      api
-        .get<unknown>(`/api/v1/users${query({ per_page: 100 })}`, { signal })
-        .then((raw) => listOf<User>(raw, 'users').items)
-        .catch(() => [] as User[]),
+      listUsers({ per_page: 100 }, signal)
+        .then((list) => list.users)
+        .catch(() => [] as UserView[]),
     [],
   );
   const projects = useAsync(
     (signal) =>
-      api
-        .get<unknown>(`/api/v1/projects${query({ per_page: 100 })}`, { signal })
-        .then((raw) => listOf<Project>(raw, 'projects').items)
-        .catch(() => [] as Project[]),
+      listProjects({ per_page: 100 }, signal)
+        .then((list) => list.projects)
+        .catch(() => [] as ProjectView[]),
     [],
   );
   const events = list.data ? { items: list.data.events } : null;
   const people = new Map<string, string>();
   for (const u of users.data ?? []) people.set(String(u.id), u.login);
   for (const e of list.data?.events ?? [])
-    if (e.actor?.id != null && e.actor.login) people.set(String(e.actor.id), e.actor.login);
+    if (e.actor.id !== null && e.actor.login) people.set(String(e.actor.id), e.actor.login);
   if (actor && !people.has(actor)) people.set(actor, `#${actor}`);
   const projectNames = new Map<string, string>();
   for (const p of projects.data ?? []) projectNames.set(String(p.id), p.name);
@@ -72,7 +72,10 @@ export function HistoryPage() {
             key={format}
             className="btn btn-small"
             download
-            href={`/api/v1/audit/export${query({ actor_id: actor, project_id: projectId, action, entity_type: entity, format })}`}
+            href={auditExportUrl(
+              { actor_id: actor, project_id: projectId, action, entity_type: entity },
+              format,
+            )}
           >
             {format.toUpperCase()}
           </a>

@@ -1,5 +1,5 @@
 /** The public front page: what Polytene is, a login link, public projects' last 30 days. */
-import { api } from '../api/client';
+import { getPublicDeploymentStats } from '../api/endpoints';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { LanguageSwitch, Logo, ThemeSwitch } from '../components/Layout';
@@ -10,10 +10,7 @@ import { Link } from '../router';
 
 export function LandingPage() {
   const t = useT();
-  const stats = useAsync(
-    (signal) => api.get<unknown>('/api/v1/public/stats/deployments?days=30', { signal, quiet401: true }),
-    [],
-  );
+  const stats = useAsync((signal) => getPublicDeploymentStats(30, signal), []);
   return (
     <div className="landing">
       <header className="landing-top">

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, setCsrfToken } from '../api/client';
-import type { SessionInfo } from '../api/types';
+import { setCsrfToken } from '../api/client';
+import { logIn } from '../api/endpoints';
 import { LanguageSwitch, Logo } from '../components/Layout';
 import { errorMessage } from '../components/ui';
 import { useT } from '../i18n';
@@ -28,7 +28,7 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const info = await api.post<SessionInfo>('/api/v1/session', { login, password }, { quiet401: true });
+      const info = await logIn(login, password);
       setCsrfToken(info.csrf_token);
       setUser(info.user, info.must_change_password);
       navigate(info.must_change_password ? '/dashboard' : safeNext(search.get('next')), { replace: true });

@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import type { SessionInfo } from '../api/types';
+import { changePassword, getSession } from '../api/endpoints';
 import { Field, FormError, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { navigate } from '../router';
@@ -25,8 +24,8 @@ export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      await api.post('/api/v1/user/password', { current_password: current, new_password: next });
-      const info = await api.get<SessionInfo>('/api/v1/user');
+      await changePassword(current, next);
+      const info = await getSession();
       setUser(info.user, info.must_change_password);
       setCurrent('');
       setNext('');

@@ -1,7 +1,7 @@
-/** Own account: name, email, language, password, GitLab connection (when offered), API tokens. */
+/** Own account: name, email, language, password, GitLab connection, API tokens. */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import type { ApiToken, Locale, User } from '../api/types';
+import type { CreatedToken, Locale, TokenView } from '@polytene/protocol';
+import { createToken, listTokens, revokeToken, updateProfile } from '../api/endpoints';
 import {
   ConfirmDialog,
   Empty,
@@ -51,7 +51,7 @@ function AccountForm() {
     setError(null);
     setSaved(false);
     try {
-      const updated = await api.patch<User>('/api/v1/user', form);
+      const updated = await updateProfile(form);
       setUser(updated);
       setLocale(updated.locale);
       setSaved(true);
@@ -108,17 +108,17 @@ function AccountForm() {
 
 function Tokens() {
   const { t } = useI18n();
-  const list = useAsync((signal) => api.get<{ tokens: ApiToken[] }>('/api/v1/user/tokens', { signal }), []);
+  const list = useAsync((signal) => listTokens(signal), []);
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [revoking, setRevoking] = useState<ApiToken | null>(null);
+  const [created, setCreated] = useState<CreatedToken | null>(null);
+  const [revoking, setRevoking] = useState<TokenView | null>(null);
   const errors = fieldErrors(error);
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     try {
-      const result = await api.post<{ name: string; token: string }>('/api/v1/user/tokens', { name });
+      const result = await createToken(name);
       setCreated(result);
       setName('');
       list.reload();
@@ -129,7 +129,7 @@ function Tokens() {
   const revoke = async () => {
     if (!revoking) return;
     try {
-      await api.del(`/api/v1/user/tokens/${revoking.id}`);
+      await revokeToken(revoking.id);
       setRevoking(null);
       list.reload();
     } catch (failure) {

@@ -1,51 +1,30 @@
 /** The profile's GitLab connection: choose one of the instances an administrator configured, add a token. */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import type { GitlabInstance } from '../api/types';
+import {
+  getGitlabConnection,
+  listGitlabInstances,
+  saveGitlabConnection,
+  verifyGitlabConnection,
+} from '../api/endpoints';
 import { Field, FormError, fieldErrors } from '../components/ui';
 import { useI18n } from '../i18n';
-import { hasApi } from '../lib/apiPaths';
 import { useAsync } from '../lib/useAsync';
 import { Link } from '../router';
 import { useUser } from '../session';
 
-interface GitlabConnectionView {
-  connected: boolean;
-  instance: GitlabInstance | null;
-  verified_username: string | null;
-  last_error: string | null;
-}
-
-interface VerifyResult {
-  ok: boolean;
-  user?: { username: string };
-  error?: { kind: string; message: string };
-}
-
-/** Shown only when the server offers /api/v1/user/gitlab: save the instance and token, then verify them. */
+/** Save the instance and token, then verify them. */
 export function GitlabConnection() {
   const { t } = useI18n();
   const user = useUser();
-  const offered = useAsync(() => hasApi('/api/v1/user/gitlab'), []);
-  const current = useAsync(
-    (signal) =>
-      offered.data ? api.get<GitlabConnectionView>('/api/v1/user/gitlab', { signal }) : Promise.resolve(null),
-    [offered.data],
-  );
-  const instances = useAsync(
-    (signal) =>
-      offered.data
-        ? api.get<{ instances: GitlabInstance[] }>('/api/v1/gitlab/instances', { signal })
-        : Promise.resolve(null),
-    [offered.data],
-  );
+  const current = useAsync((signal) => getGitlabConnection(signal), []);
+  const instances = useAsync((signal) => listGitlabInstances(signal), []);
   const [chosen, setChosen] = useState<number | null>(null);
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [verifyProblem, setVerifyProblem] = useState<string | null>(null);
   const errors = fieldErrors(error);
-  if (!offered.data || !instances.data) return null;
+  if (!instances.data) return null;
   const connection = current.data;
   const list = instances.data.instances;
   const instanceId = chosen ?? connection?.instance?.id ?? list[0]?.id ?? null;
@@ -53,7 +32,7 @@ export function GitlabConnection() {
     setVerifyProblem(null);
     setMessage(null);
     try {
-      const result = await api.post<VerifyResult>('/api/v1/user/gitlab/verify');
+      const result = await verifyGitlabConnection();
       if (result.ok && result.user) setMessage(t('profile.gitlabVerified', { user: result.user.username }));
       else setVerifyProblem(result.error?.message ?? t('error.unexpected'));
       current.reload();
@@ -66,10 +45,8 @@ export function GitlabConnection() {
     setError(null);
     setMessage(null);
     try {
-      const saved = await api.put<GitlabConnectionView>('/api/v1/user/gitlab', {
-        instance_id: instanceId,
-        token,
-      });
+      if (instanceId === null) return;
+      const saved = await saveGitlabConnection(instanceId, token);
       current.setData(saved);
       setToken('');
       await verify();

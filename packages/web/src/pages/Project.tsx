@@ -1,12 +1,13 @@
 /** One project: webhook, runner and deploy key, branch configs, recent builds; edit and delete. */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import { listOf, permissionsOf, type BranchConfig, type Build, type Project } from '../api/types';
+import type { ProjectView } from '@polytene/protocol';
+import { deleteProject, getProject, listBranches, listBuilds, updateProject } from '../api/endpoints';
 import { BuildsTable } from './Builds';
 import { ProjectMembers } from './ProjectMembers';
 import { ProjectFields, type ProjectForm } from './Projects';
 import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
 import { useT } from '../i18n';
+import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { useUser } from '../session';
@@ -14,15 +15,9 @@ import { useUser } from '../session';
 export function ProjectPage({ id }: { id: number }) {
   const t = useT();
   const me = useUser();
-  const project = useAsync((signal) => api.get<Project>(`/api/v1/projects/${id}`, { signal }), [id]);
-  const branches = useAsync(
-    (signal) => api.get<unknown>(`/api/v1/projects/${id}/branches`, { signal }),
-    [id],
-  );
-  const builds = useAsync(
-    (signal) => api.get<unknown>(`/api/v1/projects/${id}/builds?per_page=10`, { signal }),
-    [id],
-  );
+  const project = useAsync((signal) => getProject(id, signal), [id]);
+  const branches = useAsync((signal) => listBranches(id, signal), [id]);
+  const builds = useAsync((signal) => listBuilds(id, { per_page: 10 }, signal), [id]);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
@@ -31,12 +26,12 @@ export function ProjectPage({ id }: { id: number }) {
   if (project.error || !project.data) return <ErrorBox error={project.error} onRetry={project.reload} />;
   const p = project.data;
   const can = permissionsOf(p);
-  const branchList = branches.data ? listOf<BranchConfig>(branches.data, 'branches').items : [];
-  const buildList = builds.data ? listOf<Build>(builds.data, 'builds').items : [];
+  const branchList = branches.data?.branches ?? [];
+  const buildList = builds.data?.builds ?? [];
 
   const remove = async () => {
     try {
-      await api.del(`/api/v1/projects/${id}`);
+      await deleteProject(id);
       navigate('/projects');
     } catch (failure) {
       setDeleteError(failure);
@@ -224,8 +219,8 @@ function EditProject({
   onSaved,
   onCancel,
 }: {
-  project: Project;
-  onSaved: (p: Project) => void;
+  project: ProjectView;
+  onSaved: (p: ProjectView) => void;
   onCancel: () => void;
 }) {
   const t = useT();
@@ -243,7 +238,7 @@ function EditProject({
     setBusy(true);
     setError(null);
     try {
-      onSaved(await api.patch<Project>(`/api/v1/projects/${project.id}`, form));
+      onSaved(await updateProject(project.id, form));
     } catch (failure) {
       setError(failure);
     } finally {

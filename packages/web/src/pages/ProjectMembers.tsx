@@ -1,7 +1,9 @@
 /** A project's members: the owner, then each member with their role; add, change, remove (for maintainers). */
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../api/client';
-import { MEMBER_ROLES, type MemberRole, type Project, type ProjectMember } from '../api/types';
+import type { MemberRole, MemberView, ProjectView } from '@polytene/protocol';
+import { MEMBER_ROLES } from '@polytene/protocol/enums';
+import { ApiError } from '../api/client';
+import { addMember, listMembers, removeMember, setMemberRole } from '../api/endpoints';
 import { ConfirmDialog, Empty, ErrorBox, Field, Loading, TimeAgo, errorMessage } from '../components/ui';
 import { useT, type Translate } from '../i18n';
 import { useAsync } from '../lib/useAsync';
@@ -22,21 +24,20 @@ export function ProjectMembers({
   meId,
   onOwnChange,
 }: {
-  project: Project;
+  project: ProjectView;
   meId: number;
   /** Called after the caller changed their own membership: their permissions may differ now. */
   onOwnChange: () => void;
 }) {
   const t = useT();
-  const url = `/api/v1/projects/${project.id}/members`;
-  const list = useAsync((signal) => api.get<{ members: ProjectMember[] }>(url, { signal }), [url]);
+  const list = useAsync((signal) => listMembers(project.id, signal), [project.id]);
   const [login, setLogin] = useState('');
   const [role, setRole] = useState<MemberRole>('viewer');
   const [addError, setAddError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [rowError, setRowError] = useState<{ id: number; message: string } | null>(null);
-  const [removing, setRemoving] = useState<ProjectMember | null>(null);
+  const [removing, setRemoving] = useState<MemberView | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
 
   const add = async (event: FormEvent) => {
@@ -50,7 +51,7 @@ export function ProjectMembers({
     setBusy(true);
     setAddError(null);
     try {
-      const member = await api.post<ProjectMember>(url, { login: name, role });
+      const member = await addMember(project.id, name, role);
       setAdded(member.user.login);
       setLogin('');
       list.reload();
@@ -61,10 +62,10 @@ export function ProjectMembers({
     }
   };
 
-  const changeRole = async (member: ProjectMember, next: MemberRole) => {
+  const changeRole = async (member: MemberView, next: MemberRole) => {
     setRowError(null);
     try {
-      await api.patch(`${url}/${member.user.id}`, { role: next });
+      await setMemberRole(project.id, member.user.id, next);
       list.reload();
       if (member.user.id === meId) onOwnChange();
     } catch (failure) {
@@ -75,7 +76,7 @@ export function ProjectMembers({
   const remove = async () => {
     if (!removing) return;
     try {
-      await api.del(`${url}/${removing.user.id}`);
+      await removeMember(project.id, removing.user.id);
       const wasMe = removing.user.id === meId;
       setRemoving(null);
       setRemoveError(null);

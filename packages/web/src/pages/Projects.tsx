@@ -1,17 +1,22 @@
-/** Project list with search; create by clone URL; import from GitLab when that API exists. */
+/** Project list with search; create by clone URL; import from GitLab. */
 import { useState, type FormEvent } from 'react';
 import { PROJECT_LIMITS } from '@polytene/protocol/limits';
-import { ApiError, api, query } from '../api/client';
-import { listOf, type Project, type Runner } from '../api/types';
+import { ApiError } from '../api/client';
+import {
+  createProject,
+  importGitlabProjects,
+  listGitlabProjects,
+  listProjects,
+  listRunners,
+  type ProjectInput,
+} from '../api/endpoints';
 import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
-import { hasApi } from '../lib/apiPaths';
 import { useAsync } from '../lib/useAsync';
 import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
 
 const PER_PAGE = 20;
-const GITLAB_PROJECTS = '/api/v1/gitlab/projects';
 
 export function ProjectsPage() {
   const t = useT();
@@ -19,11 +24,8 @@ export function ProjectsPage() {
   const q = search.get('q') ?? '';
   const page = Number(search.get('page') ?? 1) || 1;
   const [panel, setPanel] = useState<'none' | 'create' | 'import'>('none');
-  const list = useAsync(
-    (signal) => api.get<unknown>(`/api/v1/projects${query({ q, page, per_page: PER_PAGE })}`, { signal }),
-    [q, page],
-  );
-  const projects = list.data ? listOf<Project>(list.data, 'projects') : null;
+  const list = useAsync((signal) => listProjects({ q, page, per_page: PER_PAGE }, signal), [q, page]);
+  const projects = list.data;
 
   return (
     <div className="page">
@@ -63,14 +65,14 @@ export function ProjectsPage() {
       </div>
       {list.loading && !projects && <Loading />}
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {projects && projects.items.length === 0 && (
+      {projects && projects.projects.length === 0 && (
         <Empty title={q ? t('projects.noMatch') : t('projects.empty')}>
           {!q && <p>{t('projects.emptyHint')}</p>}
         </Empty>
       )}
-      {projects && projects.items.length > 0 && (
+      {projects && projects.projects.length > 0 && (
         <ul className="cards">
-          {projects.items.map((p) => (
+          {projects.projects.map((p) => (
             <li key={p.id} className="card card-link">
               <Link to={`/projects/${p.id}`} className="card-title">
                 {p.name}
@@ -112,7 +114,7 @@ export interface ProjectForm {
 }
 
 export function useRunners() {
-  return useAsync((signal) => api.get<{ runners: Runner[] }>('/api/v1/runners', { signal }), []);
+  return useAsync((signal) => listRunners(signal), []);
 }
 
 /** The fields shared by create and edit. */
@@ -212,14 +214,14 @@ function CreateProject({ onDone }: { onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = {
+      const body: ProjectInput & { name: string; clone_url: string } = {
         name: form.name,
         clone_url: form.clone_url,
         public: form.public,
       };
       if (form.default_branch) body.default_branch = form.default_branch;
       if (form.runner_id !== null) body.runner_id = form.runner_id;
-      const created = await api.post<Project>('/api/v1/projects', body);
+      const created = await createProject(body);
       onDone();
       navigate(`/projects/${created.id}`);
     } catch (failure) {
@@ -244,15 +246,6 @@ function CreateProject({ onDone }: { onDone: () => void }) {
   );
 }
 
-interface GitlabProject {
-  id: number;
-  name?: string;
-  path_with_namespace?: string;
-  name_with_namespace?: string;
-  web_url?: string;
-  imported_as?: number | null;
-}
-
 /** Search the user's GitLab and import many at once; explains itself when GitLab is not available. */
 function GitlabImport({ onImported }: { onImported: () => void }) {
   const t = useT();
@@ -260,19 +253,10 @@ function GitlabImport({ onImported }: { onImported: () => void }) {
   const [picked, setPicked] = useState<Set<number>>(new Set());
   const [result, setResult] = useState<string | null>(null);
   const [importError, setImportError] = useState<unknown>(null);
-  const offered = useAsync(() => hasApi(GITLAB_PROJECTS), []);
   const wanted = useDebounced(search.trim());
-  const found = useAsync(
-    (signal) =>
-      offered.data
-        ? api.get<unknown>(`${GITLAB_PROJECTS}${query({ search: wanted })}`, { signal })
-        : Promise.resolve(null),
-    [wanted, offered.data],
-  );
-  const unavailable =
-    offered.data === false || (found.error instanceof ApiError && found.error.status === 404);
-  const items = found.data ? listOf<GitlabProject>(found.data, 'projects').items : [];
-  if (offered.loading) return <Loading />;
+  const found = useAsync((signal) => listGitlabProjects(wanted, signal), [wanted]);
+  const unavailable = found.error instanceof ApiError && found.error.status === 404;
+  const items = found.data?.projects ?? [];
   const toggle = (id: number) => {
     const next = new Set(picked);
     if (next.has(id)) next.delete(id);
@@ -282,7 +266,7 @@ function GitlabImport({ onImported }: { onImported: () => void }) {
   const importPicked = async () => {
     setImportError(null);
     try {
-      await api.post('/api/v1/gitlab/import', { project_ids: [...picked] });
+      await importGitlabProjects([...picked]);
       setResult(t('projects.imported', { count: picked.size }));
       setPicked(new Set());
       onImported();
@@ -326,7 +310,7 @@ function GitlabImport({ onImported }: { onImported: () => void }) {
                     disabled={Boolean(p.imported_as)}
                     onChange={() => toggle(p.id)}
                   />
-                  <span className="mono">{p.path_with_namespace ?? p.name_with_namespace ?? p.name}</span>
+                  <span className="mono">{p.path_with_namespace}</span>
                   {p.imported_as ? (
                     <Link to={`/projects/${p.imported_as}`} className="tag">
                       {t('projects.alreadyImported')}

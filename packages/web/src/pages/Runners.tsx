@@ -1,8 +1,14 @@
 /** Runners: online state, version, host, key, linked projects; create, new token, pause, remove. */
 import { useState, type FormEvent } from 'react';
 import { RUNNER_LIMITS } from '@polytene/protocol/limits';
-import { api } from '../api/client';
-import type { Runner } from '../api/types';
+import type { RunnerView } from '@polytene/protocol';
+import {
+  createRunner,
+  deleteRunner,
+  listRunners,
+  regenerateRunnerToken,
+  updateRunner,
+} from '../api/endpoints';
 import {
   ConfirmDialog,
   Empty,
@@ -49,12 +55,12 @@ function TokenShown({ name, token }: { name: string; token: string }) {
 export function RunnersPage() {
   const t = useT();
   const user = useUser();
-  const list = useAsync((signal) => api.get<{ runners: Runner[] }>('/api/v1/runners', { signal }), []);
+  const list = useAsync((signal) => listRunners(signal), []);
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [shown, setShown] = useState<{ runnerId: number; name: string; token: string } | null>(null);
-  const [confirm, setConfirm] = useState<{ kind: 'token' | 'delete'; runner: Runner } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'token' | 'delete'; runner: RunnerView } | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const errors = fieldErrors(error);
 
@@ -62,9 +68,7 @@ export function RunnersPage() {
     event.preventDefault();
     setError(null);
     try {
-      const body: Record<string, unknown> = { name };
-      if (user.role === 'admin') body.shared = shared;
-      const created = await api.post<Runner & { token: string }>('/api/v1/runners', body);
+      const created = await createRunner(user.role === 'admin' ? { name, shared } : { name });
       setShown({ runnerId: created.id, name: created.name, token: created.token });
       setName('');
       list.reload();
@@ -73,10 +77,10 @@ export function RunnersPage() {
     }
   };
 
-  const setActive = async (runner: Runner, active: boolean) => {
+  const setActive = async (runner: RunnerView, active: boolean) => {
     setActionError(null);
     try {
-      await api.patch(`/api/v1/runners/${runner.id}`, { active });
+      await updateRunner(runner.id, { active });
       list.reload();
     } catch (failure) {
       setActionError(failure);
@@ -88,10 +92,10 @@ export function RunnersPage() {
     setActionError(null);
     try {
       if (confirm.kind === 'token') {
-        const { token } = await api.post<{ token: string }>(`/api/v1/runners/${confirm.runner.id}/token`);
+        const { token } = await regenerateRunnerToken(confirm.runner.id);
         setShown({ runnerId: confirm.runner.id, name: confirm.runner.name, token });
       } else {
-        await api.del(`/api/v1/runners/${confirm.runner.id}`);
+        await deleteRunner(confirm.runner.id);
       }
       setConfirm(null);
       list.reload();

@@ -1,8 +1,8 @@
 /** Administrators: list users, create one, change role, disable. */
 import { useState, type FormEvent } from 'react';
 import { USER_LIMITS } from '@polytene/protocol/limits';
-import { api, query } from '../api/client';
-import type { Role, User } from '../api/types';
+import type { UserRole, UserView } from '@polytene/protocol';
+import { createUser, listUsers, updateUser } from '../api/endpoints';
 import {
   Empty,
   ErrorBox,
@@ -26,15 +26,14 @@ export function UsersPage() {
   const { search } = useLocation();
   const q = search.get('q') ?? '';
   const page = Number(search.get('page') ?? 1) || 1;
-  const list = useAsync(
-    (signal) =>
-      api.get<{ users: User[]; total: number; per_page: number }>(
-        `/api/v1/users${query({ q, page, per_page: PER_PAGE })}`,
-        { signal },
-      ),
-    [q, page],
-  );
-  const [form, setForm] = useState({ login: '', email: '', name: '', password: '', role: 'member' as Role });
+  const list = useAsync((signal) => listUsers({ q, page, per_page: PER_PAGE }, signal), [q, page]);
+  const [form, setForm] = useState({
+    login: '',
+    email: '',
+    name: '',
+    password: '',
+    role: 'member' as UserRole,
+  });
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<string | null>(null);
   const [rowError, setRowError] = useState<{ id: number; error: unknown } | null>(null);
@@ -47,7 +46,7 @@ export function UsersPage() {
     setError(null);
     setCreated(null);
     try {
-      const user = await api.post<User>('/api/v1/users', form);
+      const user = await createUser(form);
       setCreated(user.login);
       setForm({ login: '', email: '', name: '', password: '', role: 'member' });
       list.reload();
@@ -56,10 +55,10 @@ export function UsersPage() {
     }
   };
 
-  const update = async (user: User, change: Partial<Pick<User, 'role' | 'disabled'>>) => {
+  const update = async (user: UserView, change: Partial<Pick<UserView, 'role' | 'disabled'>>) => {
     setRowError(null);
     try {
-      await api.patch(`/api/v1/users/${user.id}`, change);
+      await updateUser(user.id, change);
       list.reload();
     } catch (failure) {
       setRowError({ id: user.id, error: failure });
@@ -128,7 +127,7 @@ export function UsersPage() {
               <select
                 {...p}
                 value={form.role}
-                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+                onChange={(e) => setForm({ ...form, role: e.target.value as UserRole })}
               >
                 <option value="member">{t('role.member')}</option>
                 <option value="admin">{t('role.admin')}</option>
@@ -185,7 +184,7 @@ export function UsersPage() {
                       <span className="sr-only">{t('users.roleOf', { login: u.login })}</span>
                       <select
                         value={u.role}
-                        onChange={(e) => void update(u, { role: e.target.value as Role })}
+                        onChange={(e) => void update(u, { role: e.target.value as UserRole })}
                       >
                         <option value="member">{t('role.member')}</option>
                         <option value="admin">{t('role.admin')}</option>

@@ -1,0 +1,69 @@
+/** Deployments, their log and their live events as the API shows them. */
+import { Type, type Static } from 'typebox';
+import { DEPLOYMENT_TRIGGERS } from '../enums.js';
+import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
+import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
+import { DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
+
+export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
+
+/** A deployment as the API shows it; a running one being aborted has `cancel_requested: true`. */
+export const DeploymentView = Type.Object({
+  id: Type.Integer(),
+  build: Type.Object({
+    id: Type.Integer(),
+    ref: Type.String(),
+    sha: Type.String(),
+    external_id: Nullable(Type.String()),
+  }),
+  project: NamedRef,
+  environment: Type.String(),
+  status: DeploymentStatusSchema,
+  cancel_requested: Type.Boolean(),
+  failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
+  exit_code: Nullable(Type.Integer()),
+  message: Nullable(Type.String()),
+  trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
+  triggered_by: Nullable(UserRef),
+  runner: Nullable(NamedRef),
+  queued_at: DateTime,
+  started_at: NullableDateTime,
+  finished_at: NullableDateTime,
+  last_log_n: Type.Integer(),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+export const DeploymentList = PageOf('deployments', DeploymentView);
+export type DeploymentList = Static<typeof DeploymentList>;
+
+/** A page of a deployment's log (GET /deployments/:id/log). */
+export const LogView = Type.Object({
+  lines: Type.Array(
+    Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), t: DateTime, text: Type.String() }),
+  ),
+  last_n: Type.Integer({ description: 'highest line number stored for this deployment' }),
+  status: DeploymentStatusSchema,
+  cancel_requested: Type.Boolean(),
+});
+export type LogView = Static<typeof LogView>;
+
+/**
+ * The Server-Sent Events of GET /deployments/:id/events: `log` (its SSE id is the last line number)
+ * and `status`, sent on each change, `canceling` included; the stream ends after a final status.
+ */
+export const LogEvent = Type.Object({ lines: Type.Array(LogLine) });
+export type LogEvent = Static<typeof LogEvent>;
+
+export const StatusEvent = Type.Object({
+  status: JobControlStatus,
+  failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
+  exit_code: Nullable(Type.Integer()),
+  finished_at: NullableDateTime,
+});
+export type StatusEvent = Static<typeof StatusEvent>;
+
+/** Each SSE event name with the payload its `data` carries. */
+export interface DeploymentEvents {
+  log: LogEvent;
+  status: StatusEvent;
+}

@@ -1,0 +1,233 @@
+/**
+ * Every call the UI makes, one named function each. The answers are typed with the server's own
+ * response schemas from `@polytene/protocol` (`import type`: erased at build time, so no typebox code
+ * reaches the bundle); pages and the log controller call these and never write a URL themselves.
+ */
+import type {
+  AuditPage,
+  BranchConfigList,
+  BranchConfigView,
+  BuildDeploymentStatus,
+  BuildDetail,
+  BuildList,
+  CiStatus,
+  CreatedRunner,
+  CreatedToken,
+  DashboardView,
+  DeploymentEvents,
+  DeploymentList,
+  DeploymentStats,
+  DeploymentStatus,
+  DeploymentType,
+  DeploymentView,
+  GitlabConnectionView,
+  GitlabImportResult,
+  GitlabInstanceList,
+  GitlabInstanceView,
+  GitlabProjectList,
+  GitlabVerifyResult,
+  Locale,
+  LogView,
+  MemberList,
+  MemberRole,
+  MemberView,
+  ProjectList,
+  ProjectView,
+  RunnerList,
+  RunnerTokenView,
+  RunnerView,
+  SessionView,
+  TokenList,
+  UserList,
+  UserRole,
+  UserView,
+} from '@polytene/protocol';
+import { api, query, type RequestOptions } from './client';
+
+type Signal = AbortSignal | undefined;
+const V1 = '/api/v1';
+
+interface Paging {
+  page?: number;
+  per_page?: number;
+}
+
+// Session and the caller's own account
+
+export const getSession = (options?: RequestOptions) => api.get<SessionView>(`${V1}/user`, options);
+export const logIn = (login: string, password: string) =>
+  api.post<SessionView>(`${V1}/session`, { login, password }, { quiet401: true });
+export const logOut = () => api.del(`${V1}/session`);
+export const updateProfile = (change: { name?: string; email?: string; locale?: Locale }) =>
+  api.patch<UserView>(`${V1}/user`, change);
+export const changePassword = (current_password: string, new_password: string) =>
+  api.post<void>(`${V1}/user/password`, { current_password, new_password });
+export const listTokens = (signal?: Signal) => api.get<TokenList>(`${V1}/user/tokens`, { signal });
+export const createToken = (name: string) => api.post<CreatedToken>(`${V1}/user/tokens`, { name });
+export const revokeToken = (id: number) => api.del(`${V1}/user/tokens/${id}`);
+
+// Users (administrators)
+
+export interface UserInput {
+  login: string;
+  email: string;
+  name?: string;
+  password: string;
+  role?: UserRole;
+}
+export const listUsers = (filters: Paging & { q?: string }, signal?: Signal) =>
+  api.get<UserList>(`${V1}/users${query({ ...filters })}`, { signal });
+export const createUser = (input: UserInput) => api.post<UserView>(`${V1}/users`, input);
+export const updateUser = (id: number, change: { role?: UserRole; disabled?: boolean }) =>
+  api.patch<UserView>(`${V1}/users/${id}`, change);
+
+// Projects and their members
+
+export interface ProjectInput {
+  name?: string;
+  clone_url?: string;
+  default_branch?: string;
+  runner_id?: number | null;
+  public?: boolean;
+  gitlab_report?: boolean;
+}
+export const listProjects = (filters: Paging & { q?: string }, signal?: Signal) =>
+  api.get<ProjectList>(`${V1}/projects${query({ ...filters })}`, { signal });
+export const getProject = (id: number, signal?: Signal) =>
+  api.get<ProjectView>(`${V1}/projects/${id}`, { signal });
+export const createProject = (input: ProjectInput & { name: string; clone_url: string }) =>
+  api.post<ProjectView>(`${V1}/projects`, input);
+export const updateProject = (id: number, change: ProjectInput) =>
+  api.patch<ProjectView>(`${V1}/projects/${id}`, change);
+export const deleteProject = (id: number) => api.del(`${V1}/projects/${id}`);
+
+const members = (projectId: number) => `${V1}/projects/${projectId}/members`;
+export const listMembers = (projectId: number, signal?: Signal) =>
+  api.get<MemberList>(members(projectId), { signal });
+export const addMember = (projectId: number, login: string, role: MemberRole) =>
+  api.post<MemberView>(members(projectId), { login, role });
+export const setMemberRole = (projectId: number, userId: number, role: MemberRole) =>
+  api.patch<MemberView>(`${members(projectId)}/${userId}`, { role });
+export const removeMember = (projectId: number, userId: number) => api.del(`${members(projectId)}/${userId}`);
+
+// Branch configs
+
+export interface BranchInput {
+  branch_name: string;
+  deployment_type: DeploymentType;
+  deployment_script: string;
+  environment: string;
+  artifacts_dir: string;
+  notification_emails: string[];
+  failed_build_can_be_auto_deployed: boolean;
+  timeout_seconds: number;
+  /** A secret sent without a value keeps the stored one. */
+  variables: { key: string; value?: string; secret: boolean }[];
+}
+const branches = (projectId: number) => `${V1}/projects/${projectId}/branches`;
+export const listBranches = (projectId: number, signal?: Signal) =>
+  api.get<BranchConfigList>(branches(projectId), { signal });
+export const getBranch = (projectId: number, branchId: number, signal?: Signal) =>
+  api.get<BranchConfigView>(`${branches(projectId)}/${branchId}`, { signal });
+export const createBranch = (projectId: number, input: BranchInput) =>
+  api.post<BranchConfigView>(branches(projectId), input);
+export const updateBranch = (projectId: number, branchId: number, input: BranchInput) =>
+  api.patch<BranchConfigView>(`${branches(projectId)}/${branchId}`, input);
+export const deleteBranch = (projectId: number, branchId: number) =>
+  api.del(`${branches(projectId)}/${branchId}`);
+
+// Builds and deployments
+
+export interface BuildFilters extends Paging {
+  branch?: string;
+  status?: CiStatus;
+  deployment_status?: BuildDeploymentStatus;
+}
+export const listBuilds = (projectId: number, filters: BuildFilters, signal?: Signal) =>
+  api.get<BuildList>(`${V1}/projects/${projectId}/builds${query({ ...filters })}`, { signal });
+export const getBuild = (id: number, signal?: Signal) =>
+  api.get<BuildDetail>(`${V1}/builds/${id}`, { signal });
+/** Queues a deployment of the build; without an environment, its branch config's. */
+export const deploy = (buildId: number, environment?: string) =>
+  api.post<DeploymentView>(`${V1}/builds/${buildId}/deployments`, { environment });
+
+export interface DeploymentFilters extends Paging {
+  project_id?: number;
+  status?: DeploymentStatus;
+  environment?: string;
+}
+export const listDeployments = (filters: DeploymentFilters, signal?: Signal) =>
+  api.get<DeploymentList>(`${V1}/deployments${query({ ...filters })}`, { signal });
+export const getDeployment = (id: number, signal?: Signal) =>
+  api.get<DeploymentView>(`${V1}/deployments/${id}`, { signal });
+export const cancelDeployment = (id: number) => api.post<DeploymentView>(`${V1}/deployments/${id}/cancel`);
+
+/** Up to `limit` log lines after line `after`. */
+export const getLogPage = (id: number, after: number, limit: number, signal?: Signal) =>
+  api.get<LogView>(`${V1}/deployments/${id}/log${query({ after, limit })}`, { signal });
+/** The whole log as a text file, for a download link. */
+export const logTextUrl = (id: number) => `${V1}/deployments/${id}/log.txt`;
+
+export type DeploymentEventHandlers = { [E in keyof DeploymentEvents]: (data: DeploymentEvents[E]) => void };
+
+/** Live events of a deployment from line `after` on; close the returned source to stop. */
+export function openDeploymentEvents(id: number, after: number, on: DeploymentEventHandlers): EventSource {
+  const source = new EventSource(`${V1}/deployments/${id}/events${query({ after })}`);
+  for (const name of Object.keys(on) as (keyof DeploymentEvents)[]) {
+    const handler = on[name] as (data: unknown) => void;
+    source.addEventListener(name, (event) => handler(JSON.parse((event as MessageEvent<string>).data)));
+  }
+  return source;
+}
+
+// Runners
+
+export const listRunners = (signal?: Signal) => api.get<RunnerList>(`${V1}/runners`, { signal });
+export const createRunner = (input: { name: string; shared?: boolean }) =>
+  api.post<CreatedRunner>(`${V1}/runners`, input);
+export const updateRunner = (id: number, change: { name?: string; active?: boolean; shared?: boolean }) =>
+  api.patch<RunnerView>(`${V1}/runners/${id}`, change);
+export const deleteRunner = (id: number) => api.del(`${V1}/runners/${id}`);
+export const regenerateRunnerToken = (id: number) => api.post<RunnerTokenView>(`${V1}/runners/${id}/token`);
+
+// The audit log, the dashboard and statistics
+
+export interface AuditFilters {
+  actor_id?: string;
+  project_id?: string;
+  action?: string;
+  entity_type?: string;
+  before_id?: string;
+  limit?: number;
+}
+export const listAudit = (filters: AuditFilters, signal?: Signal) =>
+  api.get<AuditPage>(`${V1}/audit${query({ ...filters })}`, { signal });
+/** The filtered audit log as a download (every page), for a link the browser follows with its session. */
+export const auditExportUrl = (filters: Omit<AuditFilters, 'before_id' | 'limit'>, format: 'csv' | 'json') =>
+  `${V1}/audit/export${query({ ...filters, format })}`;
+export const getDashboard = (signal?: Signal) => api.get<DashboardView>(`${V1}/dashboard`, { signal });
+/** The caller's own deployments per day. */
+export const getDeploymentStats = (days: number, signal?: Signal) =>
+  api.get<DeploymentStats>(`${V1}/stats/deployments${query({ days })}`, { signal });
+/** Public projects' deployments per day, for the front page (no session needed). */
+export const getPublicDeploymentStats = (days: number, signal?: Signal) =>
+  api.get<DeploymentStats>(`${V1}/public/stats/deployments${query({ days })}`, { signal, quiet401: true });
+
+// GitLab
+
+export const listGitlabInstances = (signal?: Signal) =>
+  api.get<GitlabInstanceList>(`${V1}/gitlab/instances`, { signal });
+export const createGitlabInstance = (input: { name: string; url: string }) =>
+  api.post<GitlabInstanceView>(`${V1}/gitlab/instances`, input);
+export const updateGitlabInstance = (id: number, change: { name?: string; url?: string }) =>
+  api.patch<GitlabInstanceView>(`${V1}/gitlab/instances/${id}`, change);
+export const deleteGitlabInstance = (id: number) => api.del(`${V1}/gitlab/instances/${id}`);
+export const getGitlabConnection = (signal?: Signal) =>
+  api.get<GitlabConnectionView>(`${V1}/user/gitlab`, { signal });
+export const saveGitlabConnection = (instanceId: number, token: string) =>
+  api.put<GitlabConnectionView>(`${V1}/user/gitlab`, { instance_id: instanceId, token });
+export const verifyGitlabConnection = () => api.post<GitlabVerifyResult>(`${V1}/user/gitlab/verify`);
+export const listGitlabProjects = (search: string, signal?: Signal) =>
+  api.get<GitlabProjectList>(`${V1}/gitlab/projects${query({ search })}`, { signal });
+export const importGitlabProjects = (projectIds: number[]) =>
+  api.post<GitlabImportResult>(`${V1}/gitlab/import`, { project_ids: projectIds });
