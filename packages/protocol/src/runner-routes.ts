@@ -108,10 +108,16 @@ type PathArgs<N extends RunnerRouteName> = [keyof RunnerPathParams<N>] extends [
 
 /** The path of route `N` with its parameters filled in: `runnerPath('sendLog', { id: 7 })`. */
 export function runnerPath<N extends RunnerRouteName>(name: N, ...[params]: PathArgs<N>): string {
-  const values = (params ?? {}) as Record<string, string | number>;
-  return RUNNER_ROUTES[name].path.replace(/:([A-Za-z_]\w*)/g, (_match, key: string) => {
-    const value = values[key];
-    if (value === undefined) throw new Error(`runnerPath(${name}): no value for :${key}`);
+  return fillPath(RUNNER_ROUTES[name].path, params ?? {});
+}
+
+/** `path` with each `:name` replaced by its value, URI-encoded (runnerPath, untyped). */
+export function fillPath(path: string, params: Readonly<Record<string, unknown>>): string {
+  return path.replace(/:([A-Za-z_]\w*)/g, (_match, key: string) => {
+    const value = params[key];
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new Error(`no value for :${key} in ${path}`);
+    }
     return encodeURIComponent(String(value));
   });
 }
