@@ -102,11 +102,7 @@ export class RunnerClient {
       'sendLog',
       runnerPath('sendLog', job),
       { lines },
-      {
-        token: job.token,
-        retry,
-        signal,
-      },
+      { token: job.token, retry, signal },
     );
     return answer.body;
   }
