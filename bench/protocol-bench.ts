@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { afterAll, beforeAll, it } from 'vitest';
-import type { Job } from '@polytene/protocol';
+import { RUNNER_ROUTES, runnerPath, type Job } from '@polytene/protocol';
 import { openE2eDatabase, type E2eDatabase } from '../e2e/support/fixtures.js';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
 import { ScriptedRunner, numberedLines } from '../e2e/support/runner-client.js';
@@ -95,8 +95,9 @@ async function prepareIngest(batch: number, lines: number): Promise<PreparedInge
 /** Sends the prepared batches of one job one after the other, as a runner does, then ends the job. */
 async function ship({ job, runner, bodies }: PreparedIngest): Promise<void> {
   for (const body of bodies) {
-    const res = await fetch(`${server.url}/api/v1/runner/jobs/${job.id}/log`, {
-      method: 'POST',
+    // The bodies are serialised beforehand (not timed), so this sends them itself, to the table's route.
+    const res = await fetch(server.url + runnerPath('sendLog', job), {
+      method: RUNNER_ROUTES.sendLog.method,
       headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' },
       body,
     });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { RUNNER_ROUTES, runnerPath } from '@polytene/protocol';
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const SAMPLES = Number(process.argv[3] ?? 30);
@@ -90,7 +91,7 @@ async function setUp(url) {
     })
   ).json();
   const runner = await call(url, 'POST', '/api/v1/runners', token, { name: 'bench' });
-  await call(url, 'POST', '/api/v1/runner/hello', runner.token, {
+  await call(url, RUNNER_ROUTES.hello.method, runnerPath('hello'), runner.token, {
     version: 'bench',
     hostname: 'bench',
     public_key: null,
@@ -116,14 +117,16 @@ async function runningJob(url, ctx) {
   });
   await call(url, 'POST', `/api/v1/builds/${intake.build.id}/deployments`, ctx.token, {});
   for (;;) {
-    const res = await fetch(`${url}/api/v1/runner/jobs/request`, {
-      method: 'POST',
+    const res = await fetch(url + runnerPath('requestJob'), {
+      method: RUNNER_ROUTES.requestJob.method,
       headers: { authorization: `Bearer ${ctx.runnerToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ wait_ms: 2000 }),
     });
     if (res.status === 201) {
       const job = await res.json();
-      await call(url, 'PUT', `/api/v1/runner/jobs/${job.id}`, job.token, { status: 'running' });
+      await call(url, RUNNER_ROUTES.updateJob.method, runnerPath('updateJob', job), job.token, {
+        status: 'running',
+      });
       return job;
     }
   }
@@ -172,9 +175,9 @@ async function main() {
             n === LINES ? 'THE LAST LINE' : `\x1b[32m[build]\x1b[0m compiling module ${n} of ${LINES} … ok`,
           ),
         );
-      await call(server.url, 'POST', `/api/v1/runner/jobs/${big.id}/log`, big.token, { lines });
+      await call(server.url, RUNNER_ROUTES.sendLog.method, runnerPath('sendLog', big), big.token, { lines });
     }
-    await call(server.url, 'PUT', `/api/v1/runner/jobs/${big.id}`, big.token, {
+    await call(server.url, RUNNER_ROUTES.updateJob.method, runnerPath('updateJob', big), big.token, {
       status: 'succeeded',
       exit_code: 0,
     });
@@ -221,14 +224,14 @@ async function main() {
         { polling: 'raf', timeout: 10_000 },
       );
       const sent = Date.now();
-      await call(server.url, 'POST', `/api/v1/runner/jobs/${live.id}/log`, live.token, {
+      await call(server.url, RUNNER_ROUTES.sendLog.method, runnerPath('sendLog', live), live.token, {
         lines: [line(i, text)],
       });
       await seen;
       samples.push(Date.now() - sent);
       await page.waitForTimeout(100);
     }
-    await call(server.url, 'PUT', `/api/v1/runner/jobs/${live.id}`, live.token, {
+    await call(server.url, RUNNER_ROUTES.updateJob.method, runnerPath('updateJob', live), live.token, {
       status: 'succeeded',
       exit_code: 0,
     });

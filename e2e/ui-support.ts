@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { RunnerRequestBody, RunnerRouteName } from '@polytene/protocol';
 import { SERVER_MAIN, delay } from './runner-harness.js';
+import { runnerFetch } from './support/runner-client.js';
 
 /** UI end-to-end support: a built server and UI, Debian's chromium, screenshots, a scripted runner. */
 export const WEB_INDEX = path.resolve('packages/web/dist/index.html');
@@ -62,16 +64,16 @@ export class ScriptedRunner {
     private readonly token: string,
   ) {}
 
-  private async call(route: string, method: string, token: string, body: unknown): Promise<Response> {
-    return fetch(`${this.url}/api/v1/runner${route}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  private call<N extends RunnerRouteName>(
+    name: N,
+    body: RunnerRequestBody<N>,
+    job?: ScriptedJob,
+  ): Promise<Response> {
+    return runnerFetch(this.url, name, this.token, body, job);
   }
 
   async hello(): Promise<void> {
-    const res = await this.call('/hello', 'POST', this.token, {
+    const res = await this.call('hello', {
       version: '0.1.0-e2e',
       hostname: 'e2e-host',
       public_key: null,
@@ -83,7 +85,7 @@ export class ScriptedRunner {
   async takeJob(timeoutMs = 20_000): Promise<ScriptedJob> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const res = await this.call('/jobs/request', 'POST', this.token, { wait_ms: 2_000 });
+      const res = await this.call('requestJob', { wait_ms: 2_000 });
       if (res.status === 201) {
         this.n = 0;
         return (await res.json()) as ScriptedJob;
@@ -93,8 +95,8 @@ export class ScriptedRunner {
     throw new Error('no job came');
   }
 
-  async update(job: ScriptedJob, body: Record<string, unknown>): Promise<{ status: string }> {
-    const res = await this.call(`/jobs/${job.id}`, 'PUT', job.token, body);
+  async update(job: ScriptedJob, body: RunnerRequestBody<'updateJob'>): Promise<{ status: string }> {
+    const res = await this.call('updateJob', body, job);
     if (res.status !== 200) throw new Error(`job update answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as { status: string };
   }
@@ -107,7 +109,7 @@ export class ScriptedRunner {
       t: new Date().toISOString(),
       text: l.text,
     }));
-    const res = await this.call(`/jobs/${job.id}/log`, 'POST', job.token, { lines: numbered });
+    const res = await this.call('sendLog', { lines: numbered }, job);
     if (res.status !== 200) throw new Error(`log answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { status: string }).status;
   }

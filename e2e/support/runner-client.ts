@@ -1,4 +1,13 @@
-import type { Job, JobUpdate, JobUpdateResponse, LogBatchResponse, LogLine } from '@polytene/protocol';
+import {
+  RUNNER_ROUTES,
+  fillPath,
+  type Job,
+  type JobUpdateResponse,
+  type LogBatchResponse,
+  type LogLine,
+  type RunnerRequestBody,
+  type RunnerRouteName,
+} from '@polytene/protocol';
 
 export class ProtocolError extends Error {
   constructor(
@@ -9,6 +18,27 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * One runner-protocol call over real HTTP as its RUNNER_ROUTES entry says: its method, its path (`:id`
+ * from the job) and the token it names (the runner's, or the job's for the calls about a job).
+ */
+export function runnerFetch<N extends RunnerRouteName>(
+  baseUrl: string,
+  name: N,
+  runnerToken: string,
+  body: RunnerRequestBody<N>,
+  job?: { id: number; token: string },
+): Promise<Response> {
+  const route = RUNNER_ROUTES[name];
+  const token = route.auth === 'job' ? job?.token : runnerToken;
+  if (token === undefined) throw new Error(`${name} is a call about a job: pass the job`);
+  return fetch(baseUrl + fillPath(route.path, job ?? {}), {
+    method: route.method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /** A minimal scripted runner speaking the runner protocol over real HTTP, for cross-process tests. */
 export class ScriptedRunner {
   constructor(
@@ -16,12 +46,12 @@ export class ScriptedRunner {
     private readonly token: string,
   ) {}
 
-  private async call(method: string, path: string, token: string, body: unknown): Promise<Response> {
-    return fetch(`${this.baseUrl}/api/v1/runner${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  private call<N extends RunnerRouteName>(
+    name: N,
+    body: RunnerRequestBody<N>,
+    job?: { id: number; token: string },
+  ): Promise<Response> {
+    return runnerFetch(this.baseUrl, name, this.token, body, job);
   }
 
   private async json<T>(res: Response): Promise<T> {
@@ -31,7 +61,7 @@ export class ScriptedRunner {
 
   async hello(publicKey: string | null = null): Promise<void> {
     await this.json(
-      await this.call('POST', '/hello', this.token, {
+      await this.call('hello', {
         version: 'e2e',
         hostname: 'e2e-host',
         public_key: publicKey,
@@ -42,18 +72,18 @@ export class ScriptedRunner {
 
   /** Long-polls for a job: the job, or null on 204. */
   async requestJob(waitMs = 30_000): Promise<Job | null> {
-    const res = await this.call('POST', '/jobs/request', this.token, { wait_ms: waitMs });
+    const res = await this.call('requestJob', { wait_ms: waitMs });
     if (res.status === 204) return null;
     if (res.status !== 201) throw new ProtocolError(res.status, await res.text());
     return (await res.json()) as Job;
   }
 
   async sendLog(job: Job, lines: LogLine[]): Promise<LogBatchResponse> {
-    return this.json(await this.call('POST', `/jobs/${job.id}/log`, job.token, { lines }));
+    return this.json(await this.call('sendLog', { lines }, job));
   }
 
-  async update(job: Job, update: JobUpdate): Promise<JobUpdateResponse> {
-    return this.json(await this.call('PUT', `/jobs/${job.id}`, job.token, update));
+  async update(job: Job, update: RunnerRequestBody<'updateJob'>): Promise<JobUpdateResponse> {
+    return this.json(await this.call('updateJob', update, job));
   }
 }
 

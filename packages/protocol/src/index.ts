@@ -1,5 +1,6 @@
 export * from './states.js';
 export * from './runner.js';
+export * from './runner-routes.js';
 export * from './refs.js';
 export * from './enums.js';
 export * from './limits.js';

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RUNNER_ROUTES } from '@polytene/protocol';
 import {
   ProtocolError,
   RunnerClient,
@@ -145,6 +146,36 @@ describe('runner protocol client', () => {
     const error = await new RunnerClient(url, 'prt_x').hello(HELLO_REQUEST, QUICK).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as Error).message).toContain('larger than');
+  });
+
+  it('sends each call with the method and path of its RUNNER_ROUTES entry', async () => {
+    const seen: string[] = [];
+    const url = await serve((req, _body, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url?.endsWith('/hello')) json(res, 200, HELLO);
+      else if (req.url?.endsWith('/request')) res.writeHead(204).end();
+      else json(res, 200, { status: 'running', last_n: 0 });
+    });
+    const client = new RunnerClient(url, 'prt_x');
+    const job = { id: 12, token: 'pjt_x' };
+    await client.hello(HELLO_REQUEST, QUICK);
+    await client.requestJob(0);
+    await client.sendLog(job, [], QUICK);
+    await client.updateJob(job, { status: 'running' }, QUICK);
+    const { hello, requestJob, sendLog, updateJob } = RUNNER_ROUTES;
+    expect(seen).toEqual([
+      `${hello.method} ${hello.path}`,
+      `${requestJob.method} ${requestJob.path}`,
+      `${sendLog.method} ${sendLog.path.replace(':id', '12')}`,
+      `${updateJob.method} ${updateJob.path.replace(':id', '12')}`,
+    ]);
+  });
+
+  it('refuses a success status its route does not answer with', async () => {
+    const url = await serve((_req, _body, res) => json(res, 201, HELLO));
+    const error = await new RunnerClient(url, 'prt_x').hello(HELLO_REQUEST, QUICK).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as Error).message).toBe('the server answered /hello with 201, which the protocol lacks');
   });
 
   it('a long poll answered 204 is "no job"', async () => {

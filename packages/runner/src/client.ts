@@ -1,13 +1,18 @@
 import {
   ErrorBody,
-  HelloResponse,
-  Job,
-  JobUpdateResponse,
-  LogBatchResponse,
   RUNNER_API_PREFIX,
-  type HelloRequest,
-  type JobUpdate,
+  RUNNER_ROUTES,
+  runnerAnswerSchema,
+  runnerPath,
+  type HelloResponse,
+  type Job,
+  type JobUpdateResponse,
+  type LogBatchResponse,
   type LogLine,
+  type RunnerAnswer,
+  type RunnerRequestBody,
+  type RunnerRoute,
+  type RunnerRouteName,
 } from '@polytene/protocol';
 import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
@@ -41,15 +46,16 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, ma
 
 interface CallOptions {
   token: string;
-  method: 'POST' | 'PUT';
-  body: unknown;
   retry?: RetryPolicy;
   signal?: AbortSignal;
   /** Per-attempt time limit. */
   timeoutMs?: number;
 }
 
-/** HTTP client for the runner protocol (DESIGN §3); every answer is checked against the shared schemas. */
+/**
+ * HTTP client for the runner protocol (DESIGN §3): each call takes its method, path and schemas from
+ * RUNNER_ROUTES, and every answer is checked against the schema of its status.
+ */
 export class RunnerClient {
   private readonly base: string;
 
@@ -59,72 +65,83 @@ export class RunnerClient {
     /** Time limit of one attempt (a long poll gets its wait on top). */
     private readonly attemptTimeoutMs = 30_000,
   ) {
-    this.base = url.replace(/\/+$/, '') + RUNNER_API_PREFIX;
+    this.base = url.replace(/\/+$/, '');
   }
 
-  hello(
-    body: HelloRequest,
+  async hello(
+    body: RunnerRequestBody<'hello'>,
     retry: RetryPolicy = DEFAULT_RETRY,
     signal?: AbortSignal,
   ): Promise<HelloResponse> {
-    return this.call('/hello', HelloResponse, {
+    const answer = await this.call('hello', runnerPath('hello'), body, {
       token: this.runnerToken,
-      method: 'POST',
-      body,
       retry,
       signal,
     });
+    return answer.body;
   }
 
   /** Long poll: a job, or null when the server had none within `waitMs`. */
   async requestJob(waitMs: number, signal?: AbortSignal): Promise<Job | null> {
-    const { status, json } = await this.send('/jobs/request', {
-      token: this.runnerToken,
-      method: 'POST',
-      body: { wait_ms: waitMs },
-      signal,
-      timeoutMs: waitMs + this.attemptTimeoutMs,
-    });
-    if (status === 204) return null;
-    return checked(Job, json, 'job');
+    const answer = await this.call(
+      'requestJob',
+      runnerPath('requestJob'),
+      { wait_ms: waitMs },
+      { token: this.runnerToken, signal, timeoutMs: waitMs + this.attemptTimeoutMs },
+    );
+    return answer.status === 204 ? null : answer.body;
   }
 
-  sendLog(
+  async sendLog(
     job: { id: number; token: string },
     lines: LogLine[],
     retry: RetryPolicy,
     signal?: AbortSignal,
   ): Promise<LogBatchResponse> {
-    return this.call(`/jobs/${job.id}/log`, LogBatchResponse, {
-      token: job.token,
-      method: 'POST',
-      body: { lines },
-      retry,
-      signal,
-    });
+    const answer = await this.call(
+      'sendLog',
+      runnerPath('sendLog', job),
+      { lines },
+      { token: job.token, retry, signal },
+    );
+    return answer.body;
   }
 
-  updateJob(
+  async updateJob(
     job: { id: number; token: string },
-    update: JobUpdate,
+    update: RunnerRequestBody<'updateJob'>,
     retry: RetryPolicy,
     signal?: AbortSignal,
   ): Promise<JobUpdateResponse> {
-    return this.call(`/jobs/${job.id}`, JobUpdateResponse, {
+    const answer = await this.call('updateJob', runnerPath('updateJob', job), update, {
       token: job.token,
-      method: 'PUT',
-      body: update,
       retry,
       signal,
     });
+    return answer.body;
   }
 
-  private async call<S extends TSchema>(path: string, schema: S, options: CallOptions): Promise<Static<S>> {
-    const { json } = await this.send(path, options);
-    return checked(schema, json, path);
+  /** Sends route `name` to `path` (its path with the parameters filled in); answers the checked answer. */
+  private async call<N extends RunnerRouteName>(
+    name: N,
+    path: string,
+    body: RunnerRequestBody<N>,
+    options: CallOptions,
+  ): Promise<RunnerAnswer<N>> {
+    const { status, json } = await this.send(RUNNER_ROUTES[name].method, path, body, options);
+    const what = path.slice(RUNNER_API_PREFIX.length);
+    const schema = runnerAnswerSchema(name, status);
+    if (!schema)
+      throw new ProtocolError(`the server answered ${what} with ${status}, which the protocol lacks`);
+    return { status, body: checked(schema, json, what) } as RunnerAnswer<N>;
   }
 
-  private async send(path: string, options: CallOptions): Promise<{ status: number; json: unknown }> {
+  private async send(
+    method: RunnerRoute['method'],
+    path: string,
+    body: unknown,
+    options: CallOptions,
+  ): Promise<{ status: number; json: unknown }> {
     const retry = options.retry ?? { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 };
     let delay = retry.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
@@ -132,9 +149,9 @@ export class RunnerClient {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? this.attemptTimeoutMs);
       try {
         const response = await request(new URL(this.base + path), {
-          method: options.method,
+          method,
           headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(options.body),
+          body: JSON.stringify(body),
           signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
         });
         const json = response.text ? parseJson(response.text) : null;

@@ -36,6 +36,8 @@ export interface JobContext {
 
 const REPORT_RETRY: RetryPolicy = { attempts: Infinity, initialDelayMs: 250, maxDelayMs: 5_000 };
 const HEARTBEAT_MAX_MS = 2_000;
+/** How long the final report waits for a heartbeat still on its way (its answer is ignored after that). */
+const HEARTBEAT_DRAIN_MS = 5_000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A deployment taken by this runner, from `running` to its final report. */
@@ -43,6 +45,10 @@ export class JobRun {
   private readonly stopper = new AbortController();
   private readonly reportGiveUp = new AbortController();
   private readonly shipper: LogShipper;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly heartbeats = new Set<Promise<void>>();
+  /** Set once the final report is next: heartbeats have stopped and a late answer to one is ignored. */
+  private finishing = false;
 
   constructor(
     private readonly ctx: JobContext,
@@ -97,7 +103,7 @@ export class JobRun {
       `deployment ${job.id}: ${job.project.name} ${job.branch} ${job.build.sha} to ${job.environment}`,
     );
     const timeout = setTimeout(() => this.stop('timeout'), job.timeout_seconds * 1000);
-    const heartbeat = setInterval(() => void this.heartbeat(), heartbeatMs(ctx.settings.lease_seconds));
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs(ctx.settings.lease_seconds));
     try {
       if (
         !(await this.report({ status: 'running' }, { attempts: 5, initialDelayMs: 250, maxDelayMs: 2_000 }))
@@ -107,14 +113,38 @@ export class JobRun {
       if (this.isLost()) return;
       await this.shipper.close();
       if (this.isLost()) return;
+      await this.stopHeartbeats();
+      if (this.isLost()) return;
       await this.report(update, REPORT_RETRY);
       ctx.logger.info(
         `deployment ${job.id}: ${update.status}${update.failure_reason ? ` (${update.failure_reason})` : ''}`,
       );
     } finally {
       clearTimeout(timeout);
-      clearInterval(heartbeat);
+      this.clearHeartbeatTimer();
     }
+  }
+
+  /**
+   * Before the final report: no more heartbeats, and the answer of one still on its way is awaited (up to
+   * HEARTBEAT_DRAIN_MS), so that it cannot reach the server after the final status and be refused.
+   */
+  private async stopHeartbeats(): Promise<void> {
+    this.finishing = true;
+    this.clearHeartbeatTimer();
+    if (this.heartbeats.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEARTBEAT_DRAIN_MS)));
+    try {
+      await Promise.race([Promise.all(this.heartbeats), drained]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private clearHeartbeatTimer(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   /** Workspace, artifacts, script; answers the final report to send. */
@@ -272,20 +302,29 @@ export class JobRun {
     else if (isTakenAway(status)) this.stop('lost');
   }
 
-  private async heartbeat(): Promise<void> {
-    if (this.isLost()) return;
-    await this.report({ status: 'running' }, { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 }).catch(
-      () => undefined,
-    );
+  private heartbeat(): void {
+    if (this.isLost() || this.finishing) return;
+    const sent: Promise<void> = this.report(
+      { status: 'running' },
+      { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
+    )
+      .then(() => undefined)
+      .catch(() => undefined)
+      .finally(() => this.heartbeats.delete(sent));
+    this.heartbeats.add(sent);
   }
 
   /** PUT the job's status; false when the server says the job is no longer this runner's. */
   private async report(update: JobUpdate, retry: RetryPolicy): Promise<boolean> {
     try {
       const answer = await this.ctx.client.updateJob(this.job, update, retry, this.reportGiveUp.signal);
-      if (update.status === 'running') this.onServerStatus(answer.status);
+      // A late heartbeat answer says nothing the final report will not say better.
+      if (update.status === 'running' && !this.finishing) this.onServerStatus(answer.status);
       return !this.isLost();
     } catch (error) {
+      // A heartbeat refused while the job is finishing (it crossed the final report): the final report's
+      // own answer tells whether the job is still this runner's.
+      if (update.status === 'running' && this.finishing) return false;
       if (error instanceof ServerRefusedError) {
         this.ctx.logger.warn(`deployment ${this.job.id}: the server refused the update: ${error.message}`);
         if (update.status === 'running') this.stop('lost');

@@ -1,19 +1,10 @@
-import { Type } from 'typebox';
 import {
-  HelloRequest,
-  HelloResponse,
-  Job,
   JOB_REQUEST_MAX_WAIT_MS,
-  JobRequest,
-  JobUpdate,
-  JobUpdateResponse,
-  LogBatch,
-  LogBatchResponse,
   MAX_LOG_BATCH_BYTES,
-  RUNNER_API_PREFIX,
+  RUNNER_ROUTES,
+  type RunnerRouteName,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { forbidden } from '../errors.js';
 import { authenticateJob, authenticateRunner, touchRunner } from './auth.js';
 import { sayHello } from './hello.js';
@@ -21,8 +12,29 @@ import { waitForJob } from './long-poll.js';
 import { ingestLogBatch } from './log-ingest.js';
 import { updateJob } from './job-update.js';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-const security = [{ bearer: [] }];
+type Entry<N extends RunnerRouteName> = (typeof RUNNER_ROUTES)[N];
+type ParamsOf<N extends RunnerRouteName> = Entry<N> extends { params: infer P } ? { params: P } : object;
+
+/**
+ * Method, path and schemas of route `name` for `app.route`, exactly as its RUNNER_ROUTES entry says
+ * (routes.test.ts checks the registered routes against the table).
+ */
+function fromTable<N extends RunnerRouteName>(name: N, description?: string) {
+  const route: Entry<N> = RUNNER_ROUTES[name];
+  const params = ('params' in route ? { params: route.params } : {}) as ParamsOf<N>;
+  return {
+    method: route.method as Entry<N>['method'],
+    url: route.path as Entry<N>['path'],
+    schema: {
+      tags: ['runner'],
+      security: [{ bearer: [] }],
+      ...(description ? { description } : {}),
+      ...params,
+      body: route.body as Entry<N>['body'],
+      response: route.response as Entry<N>['response'],
+    },
+  };
+}
 
 /** The runner protocol (DESIGN §3): hello, long-poll for a job, ship log lines, report the job's end. */
 export async function runnerProtocolRoutes(app: App): Promise<void> {
@@ -32,37 +44,23 @@ export async function runnerProtocolRoutes(app: App): Promise<void> {
     for (const poll of polls) poll.abort();
   });
 
-  app.post(
-    `${RUNNER_API_PREFIX}/hello`,
-    {
-      schema: {
-        tags: ['runner'],
-        security,
-        body: HelloRequest,
-        response: { 200: HelloResponse, 422: ErrorResponse, ...errors },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...fromTable('hello'),
+    handler: async (request) => {
       const runner = await authenticateRunner(ctx.db, request);
       return sayHello(ctx, runner, request.body, request.ip);
     },
-  );
+  });
 
-  app.post(
-    `${RUNNER_API_PREFIX}/jobs/request`,
-    {
-      schema: {
-        tags: ['runner'],
-        security,
-        description: `Long poll (up to ${JOB_REQUEST_MAX_WAIT_MS} ms): 201 with a job, or 204 when none came.`,
-        body: JobRequest,
-        response: { 201: Job, 204: Type.Null({ description: 'no job within the wait' }), ...errors },
-      },
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+  app.route({
+    ...fromTable(
+      'requestJob',
+      `Long poll (up to ${JOB_REQUEST_MAX_WAIT_MS} ms): 201 with a job, or 204 when none came.`,
+    ),
+    preValidation: async (request) => {
+      request.body ??= {};
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const runner = await authenticateRunner(ctx.db, request);
       if (!runner.active) throw forbidden('this runner is paused');
       await touchRunner(ctx.db, runner.id);
@@ -85,43 +83,25 @@ export async function runnerProtocolRoutes(app: App): Promise<void> {
         reply.raw.off('close', onClose);
       }
     },
-  );
+  });
 
-  app.post(
-    `${RUNNER_API_PREFIX}/jobs/:id/log`,
-    {
-      bodyLimit: MAX_LOG_BATCH_BYTES,
-      // Script output is whatever the script printed: a NUL is stored as U+FFFD (http/nul-characters.ts).
-      config: { nulCharacters: 'replace' },
-      schema: {
-        tags: ['runner'],
-        security,
-        params: IdParam,
-        body: LogBatch,
-        response: { 200: LogBatchResponse, 409: ErrorResponse, 413: ErrorResponse, ...errors },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...fromTable('sendLog'),
+    bodyLimit: MAX_LOG_BATCH_BYTES,
+    // Script output is whatever the script printed: a NUL is stored as U+FFFD (http/nul-characters.ts).
+    config: { nulCharacters: 'replace' },
+    handler: async (request) => {
       const caller = await authenticateJob(ctx.db, request, request.params.id);
       return ingestLogBatch(ctx, caller.deploymentId, request.body.lines);
     },
-  );
+  });
 
-  app.put(
-    `${RUNNER_API_PREFIX}/jobs/:id`,
-    {
-      schema: {
-        tags: ['runner'],
-        security,
-        params: IdParam,
-        body: JobUpdate,
-        response: { 200: JobUpdateResponse, 409: ErrorResponse, 422: ErrorResponse, ...errors },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...fromTable('updateJob'),
+    handler: async (request) => {
       const caller = await authenticateJob(ctx.db, request, request.params.id);
       await touchRunner(ctx.db, caller.runner.id);
       return updateJob(ctx, caller.runner, caller.deploymentId, request.body, request.ip);
     },
-  );
+  });
 }
