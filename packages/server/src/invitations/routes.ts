@@ -106,7 +106,11 @@ export async function invitationRoutes(app: App): Promise<void> {
     { schema: { tags: ['invitations'], params: TokenParam, response: { 200: Public, ...gone } } },
     async (request) => {
       const invitation = await invitationByToken(db, request.params.token);
-      return { email: invitation.email, role: invitation.role, expires_at: invitation.expires_at.toISOString() };
+      return {
+        email: invitation.email,
+        role: invitation.role,
+        expires_at: invitation.expires_at.toISOString(),
+      };
     },
   );
 

@@ -121,7 +121,12 @@ export async function listPendingInvitations(db: Db) {
 
 export async function revokeInvitation(db: Db, actor: Actor, id: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('invitations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('invitations')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row || row.revoked_at !== null) throw notFound('invitation');
     if (row.accepted_at !== null) throw conflict('this invitation was already used; it cannot be revoked');
     const after = await trx
