@@ -223,3 +223,28 @@ export interface GitlabInstance {
   name: string;
   url: string;
 }
+
+/** A pending invitation, as GET /api/v1/invitations lists it (never with its token). */
+export interface Invitation {
+  id: number;
+  email: string;
+  role: Role;
+  invited_by: number | null;
+  invited_by_login: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+/** POST /api/v1/invitations: `link` only when no SMTP server is configured (shown this once). */
+export interface CreatedInvitation {
+  invitation: Invitation;
+  emailed: boolean;
+  link?: string;
+}
+
+/** GET /api/v1/invitations/by-token/:token, the public view of a link. */
+export interface InvitationLink {
+  email: string;
+  role: Role;
+  expires_at: string;
+}

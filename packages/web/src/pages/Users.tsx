@@ -1,4 +1,4 @@
-/** Administrators: list users, create one, change role, disable. */
+/** Administrators: list users, create one, invite one by email, change role, disable. */
 import { useState, type FormEvent } from 'react';
 import { USER_LIMITS } from '@polytene/protocol/limits';
 import { api, query } from '../api/client';
@@ -17,6 +17,7 @@ import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { setSearch, useLocation } from '../router';
 import { useUser } from '../session';
+import { InvitationsCard } from './UserInvitations';
 
 const PER_PAGE = 20;
 
@@ -146,6 +147,7 @@ export function UsersPage() {
           {t('common.create')}
         </button>
       </form>
+      <InvitationsCard />
       <div className="toolbar">
         <label className="search">
           <span className="sr-only">{t('common.search')}</span>

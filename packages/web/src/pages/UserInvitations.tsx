@@ -1,0 +1,139 @@
+/** Administrators: invite a person by email and revoke pending invitations (on the Users page). */
+import { useState, type FormEvent } from 'react';
+import { USER_LIMITS } from '@polytene/protocol/limits';
+import { api } from '../api/client';
+import type { CreatedInvitation, Invitation, Role } from '../api/types';
+import { CopyField, ErrorBox, Field, FormError, TimeAgo, fieldErrors } from '../components/ui';
+import { useT } from '../i18n';
+import { useAsync } from '../lib/useAsync';
+
+export function InvitationsCard() {
+  const t = useT();
+  const pending = useAsync(
+    (signal) => api.get<{ invitations: Invitation[] }>('/api/v1/invitations', { signal }),
+    [],
+  );
+  const [form, setForm] = useState({ email: '', role: 'member' as Role });
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<CreatedInvitation | null>(null);
+  const [rowError, setRowError] = useState<{ id: number; error: unknown } | null>(null);
+  const errors = fieldErrors(error);
+
+  const invite = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setCreated(null);
+    try {
+      setCreated(await api.post<CreatedInvitation>('/api/v1/invitations', form));
+      setForm({ email: '', role: 'member' });
+      pending.reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  const revoke = async (invitation: Invitation) => {
+    setRowError(null);
+    try {
+      await api.del(`/api/v1/invitations/${invitation.id}`);
+      pending.reload();
+    } catch (failure) {
+      setRowError({ id: invitation.id, error: failure });
+    }
+  };
+
+  const list = pending.data?.invitations ?? [];
+  return (
+    <section className="card" aria-labelledby="invite-user">
+      <form className="form" onSubmit={(e) => void invite(e)} noValidate>
+        <h2 id="invite-user">{t('invitations.title')}</h2>
+        <p className="hint">{t('invitations.lead')}</p>
+        <div className="grid-2">
+          <Field label={t('users.email')} error={errors.of('email')}>
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                value={form.email}
+                maxLength={USER_LIMITS.email.maxLength}
+                required
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label={t('users.role')} error={errors.of('role')}>
+            {(p) => (
+              <select
+                {...p}
+                value={form.role}
+                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+              >
+                <option value="member">{t('role.member')}</option>
+                <option value="admin">{t('role.admin')}</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <FormError error={error} fields={['email', 'role']} />
+        {created?.emailed && (
+          <p className="notice notice-ok" role="status">
+            {t('invitations.sent', { email: created.invitation.email })}
+          </p>
+        )}
+        {created?.link && (
+          <div className="secret-once" role="status">
+            <p className="secret-once-title">
+              {t('invitations.noSmtp', { email: created.invitation.email })}
+            </p>
+            <CopyField label={t('invitations.link')} value={created.link} />
+            <p className="hint">{t('common.shownOnce')}</p>
+          </div>
+        )}
+        <button type="submit" className="btn btn-primary">
+          {t('invitations.send')}
+        </button>
+      </form>
+      {pending.error ? <ErrorBox error={pending.error} onRetry={pending.reload} /> : null}
+      <h3>{t('invitations.pending')}</h3>
+      {pending.data && list.length === 0 && <p className="muted">{t('invitations.none')}</p>}
+      {list.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" aria-label={t('invitations.pending')}>
+            <thead>
+              <tr>
+                <th>{t('users.email')}</th>
+                <th>{t('users.role')}</th>
+                <th>{t('invitations.invitedBy')}</th>
+                <th>{t('invitations.expires')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((invitation) => (
+                <tr key={invitation.id}>
+                  <td>{invitation.email}</td>
+                  <td>{t(invitation.role === 'admin' ? 'role.admin' : 'role.member')}</td>
+                  <td>{invitation.invited_by_login ?? '—'}</td>
+                  <td>
+                    <TimeAgo at={invitation.expires_at} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={t('invitations.revokeOne', { email: invitation.email })}
+                      onClick={() => void revoke(invitation)}
+                    >
+                      {t('invitations.revoke')}
+                    </button>
+                    {rowError?.id === invitation.id && <ErrorBox error={rowError.error} />}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
