@@ -21,7 +21,11 @@ export const ServerConfig = Type.Object(
     leaseSeconds: Type.Integer({ minimum: 5, default: 90 }),
     leaseCheckSeconds: Type.Number({ minimum: 0.1, default: 15 }),
     sessionHours: Type.Integer({ minimum: 1, default: 24 * 14 }),
-    invitationDays: Type.Integer({ minimum: 1, default: 7, description: 'how long an invitation link works' }),
+    invitationDays: Type.Integer({
+      minimum: 1,
+      default: 7,
+      description: 'how long an invitation link works',
+    }),
     logRetentionDays: Type.Integer({ minimum: 0, default: 90, description: '0 keeps logs forever' }),
     logRetentionKeepPerEnvironment: Type.Integer({ minimum: 0, default: 20 }),
     maxBodyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),

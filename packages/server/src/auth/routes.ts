@@ -7,15 +7,8 @@ import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { hashToken, newToken } from '../secrets.js';
 import { csrfTokenFor } from './hook.js';
 import { SessionView, startBrowserSession } from './browser-session.js';
-import {
-  API_TOKEN_PREFIX,
-  CSRF_COOKIE,
-  SESSION_COOKIE,
-  checkCredentials,
-  createSession,
-  deleteSession,
-} from './service.js';
-import { UserView, toUserView } from '../users/view.js';
+import { API_TOKEN_PREFIX, CSRF_COOKIE, SESSION_COOKIE, checkCredentials, deleteSession } from './service.js';
+import { toUserView } from '../users/view.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 
 const LoginBody = Type.Object(
