@@ -10,6 +10,7 @@ import {
   type SessionHeaders,
   type TestServer,
 } from '../test-support/server.js';
+import { createInvitation } from './service.js';
 import { mailText, startSmtpCapture, type SmtpCapture } from '../test-support/smtp.js';
 
 /** Every line the server logs. */
@@ -161,6 +162,25 @@ describe('invitations', () => {
     });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: { details: [{ field: 'email' }] } });
+  });
+
+  it('saves nothing when the invitation email cannot be handed to the SMTP server', async () => {
+    const unreachable = { ...server.ctx, config: { ...server.ctx.config, smtpUrl: 'smtp://127.0.0.1:1' } };
+    const adminUser = await server.ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('login', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    const actor = { id: adminUser.id, login: adminUser.login, ip: null };
+    await expect(
+      createInvitation(unreachable, adminUser, actor, { email: 'lost@example.test', role: 'member' }),
+    ).rejects.toMatchObject({ statusCode: 502, code: 'MAIL_FAILED' });
+    const rows = await server.ctx.db
+      .selectFrom('invitations')
+      .select('id')
+      .where('email', '=', 'lost@example.test')
+      .execute();
+    expect(rows).toEqual([]);
   });
 
   it('lets only administrators invite, list and revoke', async () => {
