@@ -451,6 +451,7 @@ export const en = {
   'invitations.title': 'Invite by email',
   'invitations.lead':
     'The person gets a link to choose their login and password. It works once, for a limited time.',
+  'invitations.email': 'Address to invite',
   'invitations.send': 'Send invitation',
   'invitations.sent': 'Invitation sent to {email}.',
   'invitations.noSmtp':

@@ -456,6 +456,7 @@ export const pl: Record<MessageKey, string> = {
   'invitations.title': 'Zaproś przez e-mail',
   'invitations.lead':
     'Osoba dostanie link, pod którym wybierze login i hasło. Działa jeden raz, przez ograniczony czas.',
+  'invitations.email': 'Adres zapraszanej osoby',
   'invitations.send': 'Wyślij zaproszenie',
   'invitations.sent': 'Wysłano zaproszenie do {email}.',
   'invitations.noSmtp':

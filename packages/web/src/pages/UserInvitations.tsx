@@ -1,10 +1,10 @@
 /** Administrators: invite a person by email and revoke pending invitations (on the Users page). */
 import { useState, type FormEvent } from 'react';
-import { USER_LIMITS } from '@polytene/protocol/limits';
 import { api } from '../api/client';
 import type { CreatedInvitation, Invitation, Role } from '../api/types';
-import { CopyField, ErrorBox, Field, FormError, TimeAgo, fieldErrors } from '../components/ui';
+import { ErrorBox, FormError, SecretOnce, TimeAgo, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
+import { EmailField, RoleField } from '../components/UserFields';
 import { useAsync } from '../lib/useAsync';
 
 export function InvitationsCard() {
@@ -44,35 +44,22 @@ export function InvitationsCard() {
 
   const list = pending.data?.invitations ?? [];
   return (
-    <section className="card" aria-labelledby="invite-user">
+    <section className="card">
       <form className="form" onSubmit={(e) => void invite(e)} noValidate>
-        <h2 id="invite-user">{t('invitations.title')}</h2>
+        <h2>{t('invitations.title')}</h2>
         <p className="hint">{t('invitations.lead')}</p>
         <div className="grid-2">
-          <Field label={t('users.email')} error={errors.of('email')}>
-            {(p) => (
-              <input
-                {...p}
-                type="email"
-                value={form.email}
-                maxLength={USER_LIMITS.email.maxLength}
-                required
-                onChange={(e) => setForm({ ...form, email: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field label={t('users.role')} error={errors.of('role')}>
-            {(p) => (
-              <select
-                {...p}
-                value={form.role}
-                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
-              >
-                <option value="member">{t('role.member')}</option>
-                <option value="admin">{t('role.admin')}</option>
-              </select>
-            )}
-          </Field>
+          <EmailField
+            label={t('invitations.email')}
+            value={form.email}
+            error={errors.of('email')}
+            onChange={(email) => setForm({ ...form, email })}
+          />
+          <RoleField
+            value={form.role}
+            error={errors.of('role')}
+            onChange={(role) => setForm({ ...form, role })}
+          />
         </div>
         <FormError error={error} fields={['email', 'role']} />
         {created?.emailed && (
@@ -81,13 +68,11 @@ export function InvitationsCard() {
           </p>
         )}
         {created?.link && (
-          <div className="secret-once" role="status">
-            <p className="secret-once-title">
-              {t('invitations.noSmtp', { email: created.invitation.email })}
-            </p>
-            <CopyField label={t('invitations.link')} value={created.link} />
-            <p className="hint">{t('common.shownOnce')}</p>
-          </div>
+          <SecretOnce
+            title={t('invitations.noSmtp', { email: created.invitation.email })}
+            label={t('invitations.link')}
+            value={created.link}
+          />
         )}
         <button type="submit" className="btn btn-primary">
           {t('invitations.send')}

@@ -18,6 +18,7 @@ import { useAsync } from '../lib/useAsync';
 import { setSearch, useLocation } from '../router';
 import { useUser } from '../session';
 import { InvitationsCard } from './UserInvitations';
+import { EmailField, RoleField } from '../components/UserFields';
 
 const PER_PAGE = 20;
 
@@ -85,18 +86,11 @@ export function UsersPage() {
               />
             )}
           </Field>
-          <Field label={t('users.email')} error={errors.of('email')}>
-            {(p) => (
-              <input
-                {...p}
-                type="email"
-                value={form.email}
-                maxLength={USER_LIMITS.email.maxLength}
-                required
-                onChange={(e) => setForm({ ...form, email: e.target.value })}
-              />
-            )}
-          </Field>
+          <EmailField
+            value={form.email}
+            error={errors.of('email')}
+            onChange={(email) => setForm({ ...form, email })}
+          />
           <Field label={t('users.name')} error={errors.of('name')}>
             {(p) => (
               <input
@@ -124,18 +118,11 @@ export function UsersPage() {
               />
             )}
           </Field>
-          <Field label={t('users.role')} error={errors.of('role')}>
-            {(p) => (
-              <select
-                {...p}
-                value={form.role}
-                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
-              >
-                <option value="member">{t('role.member')}</option>
-                <option value="admin">{t('role.admin')}</option>
-              </select>
-            )}
-          </Field>
+          <RoleField
+            value={form.role}
+            error={errors.of('role')}
+            onChange={(role) => setForm({ ...form, role })}
+          />
         </div>
         <FormError error={error} fields={['login', 'email', 'name', 'password', 'role']} />
         {created && (
