@@ -15,6 +15,7 @@ import { authenticate } from './auth/hook.js';
 import { healthRoutes } from './health/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { userRoutes } from './users/routes.js';
+import { invitationRoutes } from './invitations/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { runnerRoutes } from './runners/routes.js';
 import { projectRoutes } from './projects/routes.js';
@@ -75,6 +76,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     healthRoutes,
     authRoutes,
     userRoutes,
+    invitationRoutes,
     auditRoutes,
     runnerRoutes,
     projectRoutes,

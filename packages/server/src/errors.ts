@@ -20,3 +20,7 @@ export const forbidden = (message = 'you may not do this') => new AppError(403, 
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, details?: unknown) =>
   new AppError(409, 'CONFLICT', message, details);
+/** Something that existed and is no more (an expired or used invitation); `code` says which. */
+export const gone = (code: string, message: string) => new AppError(410, code, message);
+/** A server this one depends on (the SMTP server) failed. */
+export const badGateway = (code: string, message: string) => new AppError(502, code, message);

@@ -25,6 +25,7 @@ import { GitlabInstancesPage } from './pages/GitlabInstances';
 import { ProfilePage } from './pages/Profile';
 import { HistoryPage } from './pages/History';
 import { HelpPage } from './pages/Help';
+import { InvitationPage } from './pages/Invitation';
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
 
@@ -122,9 +123,12 @@ export function App() {
     document.documentElement.lang = locale;
   }, [locale]);
 
+  // An invitation link is public: its person has no account yet (or logs in as the invited one).
+  const invitation = matchPath('/invitations/:token', path);
   let page: ReactNode;
   if (!state.ready) page = <Loading />;
   else if (path === '/login') page = <LoginPage />;
+  else if (invitation?.token) page = <InvitationPage token={invitation.token} />;
   else if (path === '/help')
     page = state.user ? (
       <Layout>

@@ -12,3 +12,4 @@ export * from './branches.js';
 export * from './audit.js';
 export * from './dashboard.js';
 export * from './gitlab.js';
+export * from './invitations.js';

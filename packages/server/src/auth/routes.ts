@@ -7,14 +7,8 @@ import { AppError, notFound, validationFailed } from '../errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { hashToken, newToken } from '../secrets.js';
 import { csrfTokenFor } from './hook.js';
-import {
-  API_TOKEN_PREFIX,
-  CSRF_COOKIE,
-  SESSION_COOKIE,
-  checkCredentials,
-  createSession,
-  deleteSession,
-} from './service.js';
+import { startBrowserSession } from './browser-session.js';
+import { API_TOKEN_PREFIX, CSRF_COOKIE, SESSION_COOKIE, checkCredentials, deleteSession } from './service.js';
 import { toUserView } from '../users/view.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 
@@ -50,34 +44,7 @@ export async function authRoutes(app: App): Promise<void> {
         });
         throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong login or password');
       }
-      const session = await createSession(db, user.id, config.sessionHours, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-      });
-      await recordAudit(db, {
-        actor: { id: user.id, login: user.login, ip: request.ip },
-        action: 'login',
-        entityType: 'session',
-        entityId: session.id,
-      });
-      const secure = app.ctx.publicUrl.startsWith('https://');
-      const maxAge = config.sessionHours * 3600;
-      const csrf = csrfTokenFor(app.ctx, session.token);
-      void reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure,
-        maxAge,
-      });
-      void reply.setCookie(CSRF_COOKIE, csrf, {
-        path: '/',
-        httpOnly: false,
-        sameSite: 'strict',
-        secure,
-        maxAge,
-      });
-      return { user: toUserView(user), must_change_password: user.must_change_password, csrf_token: csrf };
+      return startBrowserSession(app.ctx, request, reply, user);
     },
   );
 

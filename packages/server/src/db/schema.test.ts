@@ -40,6 +40,18 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     last_used_at: 'nullable',
     revoked_at: 'nullable',
   },
+  invitations: {
+    id: 'not null',
+    email: 'not null',
+    role: 'not null',
+    token_hash: 'not null',
+    invited_by: 'nullable',
+    expires_at: 'not null',
+    accepted_at: 'nullable',
+    accepted_user_id: 'nullable',
+    revoked_at: 'nullable',
+    created_at: 'not null',
+  },
   audit_events: {
     id: 'not null',
     actor_id: 'nullable',
@@ -256,6 +268,7 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
 const ENUM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'users.role': USER_ROLES,
   'users.locale': LOCALES,
+  'invitations.role': USER_ROLES,
   'project_members.role': MEMBER_ROLES,
   'projects.source': PROJECT_SOURCES,
   'projects.deploy_key_state': FORGE_SYNC_STATES,

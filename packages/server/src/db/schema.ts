@@ -59,6 +59,20 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** An invitation by email (0011): the token's SHA-256 only; used once, before expires_at. */
+export interface InvitationsTable {
+  id: Id;
+  email: string;
+  role: UserRole;
+  token_hash: string;
+  invited_by: number | null;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  accepted_user_id: number | null;
+  revoked_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 /** A GitLab an admin configured (0008); members store tokens only for these. */
 export interface GitlabInstancesTable {
   id: Id;
@@ -279,6 +293,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  invitations: InvitationsTable;
   gitlab_connections: GitlabConnectionsTable;
   gitlab_instances: GitlabInstancesTable;
   runners: RunnersTable;
@@ -297,6 +312,7 @@ export interface Database {
 }
 
 export type User = Selectable<UsersTable>;
+export type Invitation = Selectable<InvitationsTable>;
 export type Runner = Selectable<RunnersTable>;
 export type Project = Selectable<ProjectsTable>;
 export type NewProject = Insertable<ProjectsTable>;

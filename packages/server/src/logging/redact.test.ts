@@ -193,6 +193,14 @@ describe('redactUrl and redactText', () => {
     );
     expect(redactUrl('/API/V1/Builds/s3cr3t/create')).toBe('/API/V1/Builds/[REDACTED]/create');
     expect(redactUrl('/api/v1/builds/42/deployments')).toBe('/api/v1/builds/42/deployments');
+    expect(redactUrl('/invitations/pi_abc-DEF_123')).toBe('/invitations/[REDACTED]');
+    expect(redactUrl('/api/v1/invitations/by-token/mistyped/accept')).toBe(
+      '/api/v1/invitations/by-token/[REDACTED]/accept',
+    );
+    expect(redactUrl('/api/v1/invitations/7')).toBe('/api/v1/invitations/7');
+    expect(redactText('no invitation pi_abcdefghijklmnopqrstuvwx here')).toBe(
+      'no invitation pi_[REDACTED] here',
+    );
     expect(redactUrl('/api/v1/projects?search=x&token=abc&api_key=k&page=2')).toBe(
       '/api/v1/projects?search=x&token=[REDACTED]&api_key=[REDACTED]&page=2',
     );

@@ -2,11 +2,12 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import { JOB_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX } from '@polytene/protocol';
 import { API_TOKEN_PREFIX, CSRF_HEADER, SESSION_TOKEN_PREFIX } from '../auth/service.js';
 import { SIGNATURE_HEADER } from '../intake/generic/signature.js';
+import { INVITATION_TOKEN_PREFIX } from '../invitations/mail.js';
 
 /**
  * No secret in any log line (architecture.md §10). The server's own tokens have a prefix
- * (`pt_`, `prt_`, `pjt_`, `ps_`); the project webhook secret has none, so it is found by where it sits:
- * the legacy intake URL `/api/v1/builds/<secret>/create`.
+ * (`pt_`, `prt_`, `pjt_`, `ps_`, `pi_`); the project webhook secret has none, so it is found by where it sits:
+ * the legacy intake URL `/api/v1/builds/<secret>/create`; an invitation's token also by its place in a path.
  */
 export const REDACTED = '[REDACTED]';
 
@@ -25,18 +26,23 @@ const SECRET_HEADERS = [
 
 /** A path segment after `/builds/` that is not a build id is the legacy hook's secret (or a mistyped one). */
 const BUILDS_TOKEN = /(\/builds\/)(?!\d+(?:[/?#\s"'`]|$))[^/?#\s"'`]+/gi;
+/** An invitation's token in its web page `/invitations/<token>` or API path `/invitations/by-token/<token>`. */
+const INVITATION_TOKEN = /(\/invitations\/(?:by-token\/)?)(?!\d+(?:[/?#\s"'`]|$))[^/?#\s"'`]+/gi;
 /** Query parameters whose name says they hold a credential. */
 const SECRET_QUERY =
   /([?&][^=&#\s"'`]*(?:token|secret|password|passwd|key|signature|auth|session)[^=&#\s"'`]*=)[^&#\s"'`]*/gi;
 const PREFIXED_TOKEN = new RegExp(
-  `\\b(${[API_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX, JOB_TOKEN_PREFIX, SESSION_TOKEN_PREFIX].join('|')})_[A-Za-z0-9_-]{16,}`,
+  `\\b(${[API_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX, JOB_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, INVITATION_TOKEN_PREFIX].join('|')})_[A-Za-z0-9_-]{16,}`,
   'g',
 );
 const BEARER = /\b(Bearer\s+)[^\s"'`,;]+/gi;
 
 /** A request URL as it may be logged: the legacy hook's secret and credential query values replaced. */
 export function redactUrl(url: string): string {
-  return url.replace(BUILDS_TOKEN, `$1${REDACTED}`).replace(SECRET_QUERY, `$1${REDACTED}`);
+  return url
+    .replace(BUILDS_TOKEN, `$1${REDACTED}`)
+    .replace(INVITATION_TOKEN, `$1${REDACTED}`)
+    .replace(SECRET_QUERY, `$1${REDACTED}`);
 }
 
 /** Any text about to be logged (messages, error messages and stacks): every token form we know replaced. */

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertUser, startTestServer, type TestServer } from '../test-support/server.js';
 import {
@@ -11,42 +9,19 @@ import {
 import { transitionDeployment, type TransitionRequest } from '../deployments/transitions.js';
 import type { Deployment } from '../db/schema.js';
 import { emailOnDeploymentEnd } from './email.js';
+import { mailText, startSmtpCapture, type ReceivedMail, type SmtpCapture } from '../test-support/smtp.js';
 
-interface ReceivedMail {
-  to: string[];
-  raw: string;
-}
-
-const received: ReceivedMail[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS', 'AUTH'],
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      received.push({
-        to: session.envelope.rcptTo.map((r) => r.address),
-        raw: Buffer.concat(chunks).toString('utf8'),
-      });
-      callback();
-    });
-  },
-});
-
+let smtp: SmtpCapture;
+let received: ReceivedMail[];
 let server: TestServer;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  server = await startTestServer({
-    smtpUrl: `smtp://127.0.0.1:${port}`,
-    publicUrl: 'https://deploy.example.test',
-  });
+  smtp = await startSmtpCapture();
+  received = smtp.received;
+  server = await startTestServer({ smtpUrl: smtp.url, publicUrl: 'https://deploy.example.test' });
 });
 afterAll(async () => {
   await server.close();
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await smtp.close();
 });
 beforeEach(() => {
   received.length = 0;
@@ -87,10 +62,7 @@ async function deploymentThrough(
   return { deployment, build };
 }
 
-/** The text of a received message with quoted-printable soft line breaks undone. */
-function textOf(mail: ReceivedMail): string {
-  return mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-}
+const textOf = (mail: ReceivedMail): string => mailText(mail.raw);
 
 describe('email when a deployment ends', () => {
   it('sends one email to the notification addresses with project, environment, status, build, trigger, exit code and link', async () => {

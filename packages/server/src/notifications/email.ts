@@ -1,7 +1,7 @@
-import nodemailer from 'nodemailer';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { DeploymentChangeHandler } from '../deployments/changes.js';
+import { sendMail } from './transport.js';
 import { deploymentEndedMail, type DeploymentFacts } from './message.js';
 
 /** The statuses a person is told about; `skipped` (superseded before it started) is not news. */
@@ -72,17 +72,6 @@ export const emailOnDeploymentEnd: DeploymentChangeHandler = async (ctx, change)
   const mail = deploymentEndedMail(found.facts);
   await ctx.db.transaction().execute(async (trx) => {
     if (!(await claimDelivery(trx, change.deployment_id))) return;
-    // Short timeouts: the claim's transaction stays open while the mail is handed over.
-    const transport = nodemailer.createTransport({
-      url: smtpUrl,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 30_000,
-    });
-    try {
-      await transport.sendMail({ from: ctx.config.mailFrom, to: found.recipients, ...mail });
-    } finally {
-      transport.close();
-    }
+    await sendMail({ smtpUrl, mailFrom: ctx.config.mailFrom }, found.recipients, mail);
   });
 };

@@ -22,7 +22,7 @@ const REASONS: Record<NonNullable<Deployment['failure_reason']>, string> = {
 };
 
 /** One line of text: no line breaks or control characters reach a mail header. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   return value.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }

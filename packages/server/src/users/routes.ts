@@ -6,15 +6,15 @@ import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { toUserView } from './view.js';
 import { createUser, getUser, listUsers, updateUser } from './service.js';
 
-const Login = Type.String({
+export const Login = Type.String({
   minLength: 1,
   maxLength: USER_LIMITS.login.maxLength,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
   description: 'letters, digits, ".", "_" and "-"',
 });
-const Email = Type.String({ format: 'email', maxLength: USER_LIMITS.email.maxLength });
-const Name = Type.String({ maxLength: USER_LIMITS.name.maxLength });
-const Role = Type.Enum(USER_ROLES);
+export const Email = Type.String({ format: 'email', maxLength: USER_LIMITS.email.maxLength });
+export const Name = Type.String({ maxLength: USER_LIMITS.name.maxLength });
+export const Role = Type.Enum(USER_ROLES);
 const Locale = Type.Enum(LOCALES);
 
 const CreateUserBody = Type.Object(

@@ -57,37 +57,55 @@ export async function getUser(db: Db, id: number): Promise<User> {
 
 /** An account made by an administrator; its owner must choose a new password at first login. */
 export async function createUser(db: Db, actor: Actor, input: NewUserInput): Promise<User> {
-  const problem = passwordProblem(input.password, input.login);
+  const passwordHash = await checkedPasswordHash(input.password, input.login);
+  return db
+    .transaction()
+    .execute((trx) => insertAccount(trx, actor, input, { passwordHash, mustChangePassword: true }));
+}
+
+/** The hash of a new account's password, or a 422 naming the rule it breaks (auth/passwords.ts). */
+export async function checkedPasswordHash(password: string, login: string): Promise<string> {
+  const problem = passwordProblem(password, login);
   if (problem) throw invalidField('password', problem);
-  const passwordHash = await hashPassword(input.password);
-  return db.transaction().execute(async (trx) => {
-    const taken = await trx
-      .selectFrom('users')
-      .select('id')
-      .where(sql<string>`lower(login)`, '=', input.login.toLowerCase())
-      .executeTakeFirst();
-    if (taken) throw conflict(`login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
-    const user = await trx
-      .insertInto('users')
-      .values({
-        login: input.login,
-        email: input.email,
-        name: input.name ?? '',
-        password_hash: passwordHash,
-        role: input.role ?? 'member',
-        must_change_password: true,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      actor,
-      action: 'create',
-      entityType: 'user',
-      entityId: user.id,
-      after: toUserView(user),
-    });
-    return user;
+  return hashPassword(password);
+}
+
+/**
+ * Inserts and audits an account in the caller's transaction; a login taken in any letter case is a 409.
+ * Shared by createUser and accepted invitations (invitations/service.ts), whose person chose the password.
+ */
+export async function insertAccount(
+  trx: Db,
+  actor: Actor,
+  input: Omit<NewUserInput, 'password'>,
+  options: { passwordHash: string; mustChangePassword: boolean },
+): Promise<User> {
+  const taken = await trx
+    .selectFrom('users')
+    .select('id')
+    .where(sql<string>`lower(login)`, '=', input.login.toLowerCase())
+    .executeTakeFirst();
+  if (taken) throw conflict(`login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
+  const user = await trx
+    .insertInto('users')
+    .values({
+      login: input.login,
+      email: input.email,
+      name: input.name ?? '',
+      password_hash: options.passwordHash,
+      role: input.role ?? 'member',
+      must_change_password: options.mustChangePassword,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, {
+    actor,
+    action: 'create',
+    entityType: 'user',
+    entityId: user.id,
+    after: toUserView(user),
   });
+  return user;
 }
 
 /**

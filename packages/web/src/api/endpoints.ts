@@ -37,6 +37,9 @@ import type {
   RunnerTokenView,
   RunnerView,
   SessionView,
+  CreatedInvitation,
+  InvitationLink,
+  InvitationList,
   TokenList,
   UserList,
   UserRole,
@@ -80,6 +83,18 @@ export const listUsers = (filters: Paging & { q?: string }, signal?: Signal) =>
 export const createUser = (input: UserInput) => api.post<UserView>(`${V1}/users`, input);
 export const updateUser = (id: number, change: { role?: UserRole; disabled?: boolean }) =>
   api.patch<UserView>(`${V1}/users/${id}`, change);
+
+// Invitations: an admin invites by email; the link lets the person set their login and password
+
+export const listInvitations = (signal?: Signal) => api.get<InvitationList>(`${V1}/invitations`, { signal });
+export const createInvitation = (input: { email: string; role: UserRole }) =>
+  api.post<CreatedInvitation>(`${V1}/invitations`, input);
+export const revokeInvitation = (id: number) => api.del(`${V1}/invitations/${id}`);
+const invitationPath = (token: string) => `${V1}/invitations/by-token/${encodeURIComponent(token)}`;
+export const getInvitationLink = (token: string, signal?: Signal) =>
+  api.get<InvitationLink>(invitationPath(token), { signal, quiet401: true });
+export const acceptInvitation = (token: string, input: { login: string; name: string; password: string }) =>
+  api.post<SessionView>(`${invitationPath(token)}/accept`, input, { quiet401: true });
 
 // Projects and their members
 

@@ -323,17 +323,20 @@ export function Pagination({
 export function SecretOnce({
   title,
   value,
+  label,
   children,
 }: {
   title: string;
   value: string;
+  /** What the value is; a token unless said. */
+  label?: string;
   children?: ReactNode;
 }) {
   const t = useT();
   return (
     <div className="secret-once" role="status">
       <p className="secret-once-title">{title}</p>
-      <CopyField label={t('common.token')} value={value} />
+      <CopyField label={label ?? t('common.token')} value={value} />
       {children}
       <p className="hint">{t('common.shownOnce')}</p>
     </div>

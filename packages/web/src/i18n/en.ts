@@ -448,6 +448,30 @@ export const en = {
   'deploymentMessage.newer_build_waiting': 'a newer build of this branch is already waiting',
   'deploymentMessage.exit_code': 'failed with exit code {code}',
   'deploymentMessage.signal': 'stopped by signal {signal}',
+  // Invitations by email (issue 11, item 7).
+  'invitations.title': 'Invite by email',
+  'invitations.lead':
+    'The person gets a link to choose their login and password. It works once, for a limited time.',
+  'invitations.email': 'Address to invite',
+  'invitations.send': 'Send invitation',
+  'invitations.sent': 'Invitation sent to {email}.',
+  'invitations.noSmtp':
+    'No mail server is configured (POLYTENE_SMTP_URL), so nothing was emailed. Pass this link to {email} yourself:',
+  'invitations.link': 'Invitation link',
+  'invitations.pending': 'Pending invitations',
+  'invitations.none': 'No invitation is pending.',
+  'invitations.invitedBy': 'Invited by',
+  'invitations.expires': 'Expires',
+  'invitations.revoke': 'Revoke',
+  'invitations.revokeOne': 'Revoke the invitation of {email}',
+  'invitation.title': 'Join Polytene',
+  'invitation.lead': 'You are invited as {email}. Choose your login and password.',
+  'invitation.repeat': 'Password again',
+  'invitation.submit': 'Create my account',
+  'invitation.used': 'This invitation was already used. Log in instead.',
+  'invitation.expired': 'This invitation has expired. Ask an administrator for a new one.',
+  'invitation.revoked': 'This invitation was revoked.',
+  'invitation.notFound': 'This invitation does not exist. Check the link.',
 } as const;
 
 export type MessageKey = keyof typeof en;

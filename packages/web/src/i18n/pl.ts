@@ -453,4 +453,28 @@ export const pl: Record<MessageKey, string> = {
   'deploymentMessage.newer_build_waiting': 'nowszy build tej gałęzi już czeka',
   'deploymentMessage.exit_code': 'zakończono błędem, kod wyjścia {code}',
   'deploymentMessage.signal': 'zatrzymano sygnałem {signal}',
+  // Invitations by email (issue 11, item 7).
+  'invitations.title': 'Zaproś przez e-mail',
+  'invitations.lead':
+    'Osoba dostanie link, pod którym wybierze login i hasło. Działa jeden raz, przez ograniczony czas.',
+  'invitations.email': 'Adres zapraszanej osoby',
+  'invitations.send': 'Wyślij zaproszenie',
+  'invitations.sent': 'Wysłano zaproszenie do {email}.',
+  'invitations.noSmtp':
+    'Serwer poczty nie jest skonfigurowany (POLYTENE_SMTP_URL), więc nic nie wysłano. Przekaż ten link do {email} samodzielnie:',
+  'invitations.link': 'Link zaproszenia',
+  'invitations.pending': 'Oczekujące zaproszenia',
+  'invitations.none': 'Brak oczekujących zaproszeń.',
+  'invitations.invitedBy': 'Zaprosił(a)',
+  'invitations.expires': 'Wygasa',
+  'invitations.revoke': 'Unieważnij',
+  'invitations.revokeOne': 'Unieważnij zaproszenie dla {email}',
+  'invitation.title': 'Dołącz do Polytene',
+  'invitation.lead': 'Zaproszono Cię jako {email}. Wybierz login i hasło.',
+  'invitation.repeat': 'Hasło ponownie',
+  'invitation.submit': 'Utwórz konto',
+  'invitation.used': 'To zaproszenie zostało już wykorzystane. Zaloguj się.',
+  'invitation.expired': 'To zaproszenie wygasło. Poproś administratora o nowe.',
+  'invitation.revoked': 'To zaproszenie zostało unieważnione.',
+  'invitation.notFound': 'Takie zaproszenie nie istnieje. Sprawdź link.',
 };

@@ -1,4 +1,4 @@
-/** Administrators: list users, create one, change role, disable. */
+/** Administrators: list users, create one, invite one by email, change role, disable. */
 import { useState, type FormEvent } from 'react';
 import { USER_LIMITS } from '@polytene/protocol/limits';
 import type { UserRole, UserView } from '@polytene/protocol';
@@ -17,6 +17,8 @@ import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { setSearch, useLocation } from '../router';
 import { useUser } from '../session';
+import { InvitationsCard } from './UserInvitations';
+import { EmailField, RoleField } from '../components/UserFields';
 
 const PER_PAGE = 20;
 
@@ -83,18 +85,11 @@ export function UsersPage() {
               />
             )}
           </Field>
-          <Field label={t('users.email')} error={errors.of('email')}>
-            {(p) => (
-              <input
-                {...p}
-                type="email"
-                value={form.email}
-                maxLength={USER_LIMITS.email.maxLength}
-                required
-                onChange={(e) => setForm({ ...form, email: e.target.value })}
-              />
-            )}
-          </Field>
+          <EmailField
+            value={form.email}
+            error={errors.of('email')}
+            onChange={(email) => setForm({ ...form, email })}
+          />
           <Field label={t('users.name')} error={errors.of('name')}>
             {(p) => (
               <input
@@ -122,18 +117,11 @@ export function UsersPage() {
               />
             )}
           </Field>
-          <Field label={t('users.role')} error={errors.of('role')}>
-            {(p) => (
-              <select
-                {...p}
-                value={form.role}
-                onChange={(e) => setForm({ ...form, role: e.target.value as UserRole })}
-              >
-                <option value="member">{t('role.member')}</option>
-                <option value="admin">{t('role.admin')}</option>
-              </select>
-            )}
-          </Field>
+          <RoleField
+            value={form.role}
+            error={errors.of('role')}
+            onChange={(role) => setForm({ ...form, role })}
+          />
         </div>
         <FormError error={error} fields={['login', 'email', 'name', 'password', 'role']} />
         {created && (
@@ -145,6 +133,7 @@ export function UsersPage() {
           {t('common.create')}
         </button>
       </form>
+      <InvitationsCard />
       <div className="toolbar">
         <label className="search">
           <span className="sr-only">{t('common.search')}</span>
