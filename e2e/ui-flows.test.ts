@@ -237,6 +237,13 @@ describe('the browser UI against a real server', () => {
   it('shows the audit history with each change as a diff, filterable by kind', async () => {
     await page.goto(`${server.url}/history`);
     await page.getByLabel('Kind').selectOption('project');
+    // wait for the filtered list: an entry of the unfiltered one may be replaced right after a click
+    await expect
+      .poll(async () => {
+        const items = await page.locator('.timeline-item').allTextContents();
+        return items.length > 0 && items.every((text) => text.includes('project #'));
+      })
+      .toBe(true);
     const entry = page.locator('.timeline-item', { hasText: 'create' }).first();
     await entry.waitFor();
     await entry.getByText(/changed fields/).click();

@@ -151,18 +151,25 @@ export function LogView({
 
   /** Where our own last jump (following the tail, a search hit) left scrollTop; null once the reader scrolls. */
   const ownScroll = useRef<number | null>(null);
+  /** scrollTop as we last set or saw it: a different value means the reader moved, not yet told by an event. */
+  const knownTop = useRef(0);
 
   const scrollTo = useCallback((top: number) => {
     const element = scroller.current;
     if (!element) return;
     element.scrollTop = top;
     ownScroll.current = element.scrollTop;
+    knownTop.current = element.scrollTop;
     setScrollTop(element.scrollTop);
   }, []);
 
-  // Follow the tail: after every change, stick to the bottom.
+  // Follow the tail: after every change, stick to the bottom, unless the reader has just scrolled away and
+  // the browser has not dispatched that scroll event yet (lines arriving in between took the view back).
   useLayoutEffect(() => {
-    if (follow) scrollTo(Number.MAX_SAFE_INTEGER);
+    const element = scroller.current;
+    if (!follow || !element) return;
+    if (Math.abs(element.scrollTop - knownTop.current) >= 1) return;
+    scrollTo(Number.MAX_SAFE_INTEGER);
   }, [follow, version, rowCount, height, scrollTo]);
 
   useEffect(() => {
@@ -178,6 +185,7 @@ export function LogView({
     const element = scroller.current;
     if (!element) return;
     setScrollTop(element.scrollTop);
+    knownTop.current = element.scrollTop;
     // The scroll event of our own jump is not the reader moving, so it neither starts nor stops following:
     // a search hit on the last screen lands at the bottom, and taking that for "back at the tail" ended the
     // search it was showing.
