@@ -9,6 +9,7 @@ import {
   insertRunner,
 } from '../test-support/fixtures.js';
 import { deploymentTopic } from '../deployments/transitions.js';
+import { storedLines as linesOf } from '../test-support/logs.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -53,13 +54,8 @@ function sendLog(job: Job, lines: LogLine[]) {
   });
 }
 
-const storedLines = (deploymentId: number) =>
-  server.ctx.db
-    .selectFrom('log_lines')
-    .select(['n', 'text'])
-    .where('deployment_id', '=', deploymentId)
-    .orderBy('n')
-    .execute();
+const storedLines = async (deploymentId: number) =>
+  (await linesOf(server.ctx.db, deploymentId)).map(({ n, text }) => ({ n, text }));
 
 const lastSeen = async (runnerId: number) =>
   (
