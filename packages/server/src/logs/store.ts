@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { LogLine } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import { decodeChunk, encodeChunk, type StoredLine } from './codec.js';
@@ -66,6 +67,27 @@ export function prepareLines(lines: readonly LogLine[]): PreparedLines {
 
 function prepareOrdered(lines: StoredLine[], bytes: number[]): PreparedLines {
   return { lines, bytes, data: encodeChunk(lines) };
+}
+
+/**
+ * For ingest's one statement (one round trip) in the usual case: an INSERT of the whole prepared batch as
+ * a new head chunk, selecting from the statement's CTE `job` (columns id, open, last_log_n, log_bytes,
+ * the deployment locked FOR UPDATE). It inserts only when the job is open, every line is above
+ * `last_log_n`, the head has room and the batch is not small; otherwise it inserts nothing and the caller
+ * falls back to appendLines. RETURNING lines, bytes.
+ */
+export function insertAsNewChunk(batch: PreparedLines, limits: LogLimits): RawBuilder<unknown> {
+  const first = batch.lines[0]?.n ?? 0;
+  const last = batch.lines[batch.lines.length - 1]?.n ?? 0;
+  const bytes = sum(batch.bytes);
+  const usual = batch.lines.length > 0 && bytes >= MERGE_BYTES;
+  return sql`
+    INSERT INTO log_chunks (deployment_id, first_n, last_n, lines, bytes, part, data)
+    SELECT job.id, ${first}::int, ${last}::int, ${batch.lines.length}::int, ${bytes}::bigint, ${PART_HEAD},
+           ${batch.data}::bytea
+    FROM job
+    WHERE ${usual} AND job.open AND job.last_log_n < ${first} AND job.log_bytes + ${bytes} <= ${limits.headBytes}
+    RETURNING lines, bytes`;
 }
 
 /** The state of the deployment the caller holds locked (`FOR UPDATE`) for the whole transaction. */
