@@ -190,12 +190,24 @@ async function appendChunk(
       return;
     }
   }
-  await db
+  await insertChunk(db, deploymentId, part, lines, bytes, encoded);
+}
+
+/** A new chunk of lines (strictly increasing numbers) that no stored chunk's range overlaps. */
+function insertChunk(
+  db: Db,
+  deploymentId: number,
+  part: number,
+  lines: StoredLine[],
+  bytes: number,
+  encoded?: Buffer,
+): Promise<unknown> {
+  return db
     .insertInto('log_chunks')
     .values({
       deployment_id: deploymentId,
-      first_n: first,
-      last_n: last,
+      first_n: lines[0]!.n,
+      last_n: lines[lines.length - 1]!.n,
       lines: lines.length,
       bytes,
       part,
@@ -260,18 +272,7 @@ async function fillGaps(
     }
     const before = -key - 2;
     const part = await partAfter(db, deploymentId, before >= 0 ? chunks[before]!.part : null, low);
-    await db
-      .insertInto('log_chunks')
-      .values({
-        deployment_id: deploymentId,
-        first_n: group.lines[0]!.n,
-        last_n: group.lines[group.lines.length - 1]!.n,
-        lines: group.lines.length,
-        bytes: group.bytes,
-        part,
-        data: encodeChunk(group.lines),
-      })
-      .execute();
+    await insertChunk(db, deploymentId, part, group.lines, group.bytes);
     result.touchedTail ||= part === PART_TAIL;
   }
   return result;
