@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { afterAll, beforeAll, it } from 'vitest';
-import { RUNNER_ROUTES, runnerPath, type Job } from '@polytene/protocol';
+import { sql } from 'kysely';
+import { RUNNER_ROUTES, runnerPath, type Job, type LogLine } from '@polytene/protocol';
 import { openE2eDatabase, type E2eDatabase } from '../e2e/support/fixtures.js';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { ScriptedRunner, numberedLines } from '../e2e/support/runner-client.js';
+import { ScriptedRunner } from '../e2e/support/runner-client.js';
 import { linkedRunner, queueAndAnnounce } from '../e2e/support/queue.js';
 import { formatRow, percentile } from './stats.js';
 
@@ -19,6 +20,18 @@ const PARALLEL_JOBS = 4;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const LINE_TEXT = (n: number) =>
   `${new Date(0).toISOString()} step ${n}: compiling module ${n % 977} of the app... ok`;
+/** Typical output as the runner ships it: a timestamp per millisecond (about 20 lines each), some stderr. */
+const T0 = Date.now();
+const typicalLines = (from: number, to: number): LogLine[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => {
+    const n = from + i;
+    const t = new Date(T0 + Math.floor(n / 20)).toISOString();
+    return { n, stream: n % 10 === 0 ? 'stderr' : 'stdout', t, text: LINE_TEXT(n) };
+  });
+/** DESIGN §9 and issue 12: one job's log ingest, and the disk a line of typical output takes. */
+const ONE_JOB_LINES_PER_SECOND = 300_000;
+const JOBS_LINES_PER_SECOND = 50_000;
+const BYTES_PER_LINE = 3;
 
 let database: E2eDatabase;
 let server: ServerProcess;
@@ -60,7 +73,10 @@ async function claimLatencies(): Promise<number[]> {
 
 interface Ingest {
   label: string;
+  jobs: number;
   linesPerSecond: number;
+  /** Growth of the log table (rows, TOAST, index) per line stored. */
+  bytesPerLine: number;
   textMbPerSecond: number;
   bodyMbPerSecond: number;
 }
@@ -84,7 +100,7 @@ async function prepareIngest(batch: number, lines: number): Promise<PreparedInge
   const bodies: string[] = [];
   let textBytes = 0;
   for (let from = 1; from <= lines; from += batch) {
-    const chunk = numberedLines(from, Math.min(from + batch - 1, lines), LINE_TEXT);
+    const chunk = typicalLines(from, Math.min(from + batch - 1, lines));
     for (const line of chunk) textBytes += Buffer.byteLength(line.text);
     bodies.push(JSON.stringify({ lines: chunk }));
   }
@@ -107,16 +123,19 @@ async function ship({ job, runner, bodies }: PreparedIngest): Promise<void> {
   await runner.update(job, { status: 'succeeded', exit_code: 0 });
 }
 
-/** Ingest through the protocol: `jobs` jobs shipping at once, INGEST_LINES lines in all. */
-async function ingest(batch: number, jobs = 1): Promise<Ingest> {
+/** Ingest through the protocol: `jobs` jobs shipping at once, `lines` lines in all. */
+async function ingest(batch: number, jobs = 1, lines = INGEST_LINES): Promise<Ingest> {
   const prepared = await Promise.all(
-    Array.from({ length: jobs }, () => prepareIngest(batch, Math.ceil(INGEST_LINES / jobs))),
+    Array.from({ length: jobs }, () => prepareIngest(batch, Math.ceil(lines / jobs))),
   );
+  const sizeBefore = await logTableBytes();
   const started = performance.now();
   await Promise.all(prepared.map(ship));
   const seconds = (performance.now() - started) / 1000;
   const sum = (f: (p: PreparedIngest) => number) => prepared.reduce((total, p) => total + f(p), 0);
   return {
+    jobs,
+    bytesPerLine: ((await logTableBytes()) - sizeBefore) / sum((p) => p.lines),
     label:
       jobs === 1 ? `batches of ${batch} lines, one job` : `batches of ${batch} lines, ${jobs} jobs at once`,
     linesPerSecond: sum((p) => p.lines) / seconds,
@@ -125,9 +144,18 @@ async function ingest(batch: number, jobs = 1): Promise<Ingest> {
   };
 }
 
+/** Bytes on disk of the log table with its TOAST table and index. */
+async function logTableBytes(): Promise<number> {
+  const { rows } = await sql<{ bytes: number }>`
+    SELECT pg_total_relation_size('log_chunks')::bigint AS bytes`.execute(database.fixtures.ctx.db);
+  return Number(rows[0]?.bytes ?? 0);
+}
+
 it('measures claim latency, log ingest and idle memory', async () => {
   const rssAtStart = await idleRss();
   const latencies = await claimLatencies();
+  // A first job makes the log table's first pages, forks and index levels, which no line should pay for.
+  await ingest(1_000, 1, 20_000);
   const ingests: Ingest[] = [];
   for (const batch of BATCH_SIZES) ingests.push(await ingest(batch));
   ingests.push(await ingest(5_000, PARALLEL_JOBS));
@@ -135,19 +163,28 @@ it('measures claim latency, log ingest and idle memory', async () => {
 
   const p50 = percentile(latencies, 0.5);
   const p95 = percentile(latencies, 0.95);
-  const slowestIngest = Math.min(...ingests.map((i) => i.linesPerSecond));
+  const slowestIngest = Math.min(...ingests.filter((i) => i.jobs === 1).map((i) => i.linesPerSecond));
   const rows = [
     '',
     `Polytene server benchmark (one server process, ${DEPLOYMENTS} deployments, ${INGEST_LINES} lines per batch size)`,
     formatRow('intake-to-claim latency p50', `${p50.toFixed(1)} ms`, '< 50 ms', p50 < 50),
     formatRow('intake-to-claim latency p95', `${p95.toFixed(1)} ms`, '(reported)', true),
     formatRow('intake-to-claim latency max', `${Math.max(...latencies).toFixed(1)} ms`, '(reported)', true),
-    ...ingests.map((i) =>
-      formatRow(
+    ...ingests.map((i) => {
+      const target = i.jobs === 1 ? ONE_JOB_LINES_PER_SECOND : JOBS_LINES_PER_SECOND;
+      return formatRow(
         `ingest, ${i.label}`,
         `${Math.round(i.linesPerSecond)} lines/s`,
-        '>= 50000/s',
-        i.linesPerSecond >= 50_000,
+        `>= ${target}/s`,
+        i.linesPerSecond >= target,
+      );
+    }),
+    ...ingests.map((i) =>
+      formatRow(
+        `  disk per line, ${i.label}`,
+        `${i.bytesPerLine.toFixed(2)} bytes`,
+        `<= ${BYTES_PER_LINE} bytes`,
+        i.bytesPerLine <= BYTES_PER_LINE,
       ),
     ),
     ...ingests.map((i) =>
@@ -170,7 +207,7 @@ it('measures claim latency, log ingest and idle memory', async () => {
       '< 150 MB',
       mb(rssAfterLoad) < 150,
     ),
-    `  slowest ingest: ${Math.round(slowestIngest)} lines/s; machine: ${os.cpus().length} cores, ` +
+    `  slowest one-job ingest: ${Math.round(slowestIngest)} lines/s; machine: ${os.cpus().length} cores, ` +
       `load average ${os.loadavg()[0]!.toFixed(1)} (benchmarks share the machine with whatever else runs)`,
     '',
   ];

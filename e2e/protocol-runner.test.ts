@@ -3,6 +3,7 @@ import { openE2eDatabase, type E2eDatabase } from './support/fixtures.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 import { ProtocolError, ScriptedRunner, numberedLines } from './support/runner-client.js';
 import { linkedRunner, queueAndAnnounce } from './support/queue.js';
+import { storedLines } from '../packages/server/src/test-support/logs.js';
 
 let database: E2eDatabase;
 let server: ServerProcess;
@@ -53,12 +54,7 @@ describe('a runner process talking to a server process', () => {
       last_n: 10_000,
     });
 
-    const stored = await database.fixtures.ctx.db
-      .selectFrom('log_lines')
-      .select(['n', 'text'])
-      .where('deployment_id', '=', job.id)
-      .orderBy('n')
-      .execute();
+    const stored = await storedLines(database.fixtures.ctx.db, job.id);
     expect(stored).toHaveLength(10_000);
     stored.forEach((line, i) => {
       expect(line.n).toBe(i + 1);

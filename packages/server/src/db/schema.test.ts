@@ -11,7 +11,6 @@ import {
   FAILURE_REASONS,
   FORGE_SYNC_STATES,
   LOCALES,
-  LOG_STREAMS,
   MEMBER_ROLES,
   PROJECT_SOURCES,
   USER_ROLES,
@@ -179,12 +178,14 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     response: 'not null',
     created_at: 'not null',
   },
-  log_lines: {
+  log_chunks: {
     deployment_id: 'not null',
-    n: 'not null',
-    stream: 'not null',
-    t: 'not null',
-    text: 'not null',
+    first_n: 'not null',
+    last_n: 'not null',
+    lines: 'not null',
+    bytes: 'not null',
+    part: 'not null',
+    data: 'not null',
   },
   notification_deliveries: {
     deployment_id: 'not null',
@@ -279,7 +280,6 @@ const ENUM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'deployments.status': DEPLOYMENT_STATUSES,
   'deployments.failure_reason': FAILURE_REASONS,
   'deployments.trigger': DEPLOYMENT_TRIGGERS,
-  'log_lines.stream': LOG_STREAMS,
   'gitlab_deploy_keys.state': FORGE_SYNC_STATES,
 };
 

@@ -9,7 +9,6 @@ import type {
   FailureReason,
   ForgeSyncState,
   Locale,
-  LogStream,
   MemberRole,
   ProjectSource,
   UserRole,
@@ -222,12 +221,16 @@ export interface DeploymentsTable {
   updated_at: CreatedAt;
 }
 
-export interface LogLinesTable {
+/** A deployment's log lines, a batch per row, encoded by logs/codec.ts (migration 0010). */
+export interface LogChunksTable {
   deployment_id: number;
-  n: number;
-  stream: LogStream;
-  t: Timestamp;
-  text: string;
+  first_n: number;
+  last_n: number;
+  lines: number;
+  bytes: number;
+  /** logs/limit.ts: 0 head, 1 tail, 2 the lines dropped between them. */
+  part: Generated<number>;
+  data: Buffer;
 }
 
 export interface AuditEventsTable {
@@ -302,7 +305,7 @@ export interface Database {
   branch_configs: BranchConfigsTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
-  log_lines: LogLinesTable;
+  log_chunks: LogChunksTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   gitlab_deploy_keys: GitlabDeployKeysTable;

@@ -10,6 +10,7 @@ import { loadProject } from '../projects/access.js';
 import { AppError, notFound } from '../errors.js';
 import { deploymentTopic } from '../deployments/transitions.js';
 import { controlStatus } from '../runner-protocol/job-status.js';
+import { readLines } from '../logs/store.js';
 
 /** A comment line this often keeps proxies and browsers from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -109,17 +110,10 @@ class DeploymentStream {
       .executeTakeFirst();
     if (!deployment) return true;
     while (!this.closed && deployment.last_log_n > this.cursor) {
-      const lines = await db
-        .selectFrom('log_lines')
-        .select(['n', 'stream', 't', 'text'])
-        .where('deployment_id', '=', this.id)
-        .where('n', '>', this.cursor)
-        .orderBy('n')
-        .limit(LINES_PER_EVENT)
-        .execute();
+      const lines = await readLines(db, this.id, this.cursor, LINES_PER_EVENT);
       const last = lines.at(-1);
       if (!last) break;
-      const event: LogEvent = { lines: lines.map((l) => ({ ...l, t: l.t.toISOString() })) };
+      const event: LogEvent = { lines };
       await this.send('log', event, last.n);
       this.cursor = last.n;
     }

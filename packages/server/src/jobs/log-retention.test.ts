@@ -7,6 +7,7 @@ import {
   insertQueuedDeployment,
 } from '../test-support/fixtures.js';
 import { deleteOldLogs } from './log-retention.js';
+import { insertLogLines, storedLines } from '../test-support/logs.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -35,23 +36,15 @@ async function finished(projectId: number, environment: string, daysAgo: number 
       .where('id', '=', deployment.id)
       .execute();
   }
-  await server.ctx.db
-    .insertInto('log_lines')
-    .values(
-      [1, 2, 3].map((n) => ({
-        deployment_id: deployment.id,
-        n,
-        stream: 'stdout' as const,
-        t: new Date(),
-        text: 'x',
-      })),
-    )
-    .execute();
+  await insertLogLines(
+    server.ctx.db,
+    deployment.id,
+    [1, 2, 3].map((n) => ({ n, text: 'x' })),
+  );
   return deployment.id;
 }
 
-const lineCount = async (id: number) =>
-  (await server.ctx.db.selectFrom('log_lines').select('n').where('deployment_id', '=', id).execute()).length;
+const lineCount = async (id: number) => (await storedLines(server.ctx.db, id)).length;
 
 describe('log retention', () => {
   it('deletes logs older than the retention period but keeps the last N per (project, environment)', async () => {

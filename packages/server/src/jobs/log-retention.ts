@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
+import { deleteLogs } from '../logs/store.js';
 
 export const LOG_RETENTION_TASK = 'log_retention';
 export const LOG_RETENTION_JOB_KEY = 'log-retention';
@@ -7,7 +8,7 @@ export const LOG_RETENTION_EVERY_SECONDS = 24 * 3600;
 const CHUNK = 50;
 
 /**
- * Deletes the log lines of deployments that finished more than `logRetentionDays` ago, except the last
+ * Deletes the logs of deployments that finished more than `logRetentionDays` ago, except the last
  * `logRetentionKeepPerEnvironment` finished ones of each (project, environment), and marks them with
  * `logs_deleted_at`. A few deployments per transaction. Returns the ids whose logs went.
  */
@@ -27,7 +28,7 @@ export async function deleteOldLogs(ctx: AppContext, now = new Date()): Promise<
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('log_lines').where('deployment_id', 'in', chunk).execute();
+      await deleteLogs(trx, chunk);
       await trx.updateTable('deployments').set({ logs_deleted_at: now }).where('id', 'in', chunk).execute();
     });
   }

@@ -15,6 +15,7 @@ import {
   insertQueuedDeployment,
 } from '../test-support/fixtures.js';
 import type { Deployment } from '../db/schema.js';
+import { insertLogLines } from '../test-support/logs.js';
 
 const LINES = 4_500;
 
@@ -34,18 +35,14 @@ beforeAll(async () => {
   deployment = await insertQueuedDeployment(server, build, config);
   const t = new Date('2024-05-01T12:00:00Z');
   const rows = Array.from({ length: LINES }, (_, i) => ({
-    deployment_id: deployment.id,
     n: i + 1,
     stream: i % 10 === 9 ? ('stderr' as const) : ('stdout' as const),
     t,
     text: i === 0 ? '<b>not html</b> zażółć' : `line ${i + 1}`,
   }));
-  // Stored out of order on purpose: the API orders by line number.
-  for (let i = 0; i < rows.length; i += 1000)
-    await server.ctx.db
-      .insertInto('log_lines')
-      .values(rows.slice(i, i + 1000).reverse())
-      .execute();
+  // Stored out of order on purpose (the last thousand first, each reversed): the API orders by number.
+  for (let i = Math.floor((rows.length - 1) / 1000) * 1000; i >= 0; i -= 1000)
+    await insertLogLines(server.ctx.db, deployment.id, rows.slice(i, i + 1000).reverse());
   await server.ctx.db
     .updateTable('deployments')
     .set({ last_log_n: LINES })

@@ -9,6 +9,7 @@ import {
   insertRunner,
 } from '../test-support/fixtures.js';
 import { deploymentTopic } from '../deployments/transitions.js';
+import { storedLines as linesOf } from '../test-support/logs.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -53,13 +54,8 @@ function sendLog(job: Job, lines: LogLine[]) {
   });
 }
 
-const storedLines = (deploymentId: number) =>
-  server.ctx.db
-    .selectFrom('log_lines')
-    .select(['n', 'text'])
-    .where('deployment_id', '=', deploymentId)
-    .orderBy('n')
-    .execute();
+const storedLines = async (deploymentId: number) =>
+  (await linesOf(server.ctx.db, deploymentId)).map(({ n, text }) => ({ n, text }));
 
 const lastSeen = async (runnerId: number) =>
   (
@@ -144,6 +140,49 @@ describe('log ingest', () => {
     } finally {
       unsubscribe();
     }
+  });
+
+  it('past the size limit keeps the first and the last part, the end and the final status', async () => {
+    const { job } = await claimed();
+    const { config } = server.ctx;
+    const before = { head: config.logHeadBytes, tail: config.logTailBytes };
+    Object.assign(config, { logHeadBytes: 2000, logTailBytes: 4000 });
+    const text = (n: number) => `${n} `.padEnd(100, '.');
+    try {
+      for (let from = 1; from <= 1000; from += 50) {
+        const batch = Array.from({ length: 50 }, (_, i) => line(from + i, text(from + i)));
+        expect((await sendLog(job, batch)).json().last_n).toBe(from + 49);
+      }
+      const ended = await server.app.inject({
+        method: 'PUT',
+        url: `/api/v1/runner/jobs/${job.id}`,
+        headers: { authorization: `Bearer ${job.token}` },
+        payload: { status: 'succeeded', exit_code: 0 },
+      });
+      expect(ended.json()).toEqual({ status: 'succeeded', last_n: 1000 });
+    } finally {
+      Object.assign(config, { logHeadBytes: before.head, logTailBytes: before.tail });
+    }
+    const stored = await linesOf(server.ctx.db, job.id);
+    expect(stored.slice(0, 20).map((l) => l.text)).toEqual(Array.from({ length: 20 }, (_, i) => text(i + 1)));
+    const notices = stored.filter((l) => l.stream === 'system');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({
+      n: 21,
+      text: expect.stringMatching(/^\d+ lines \(.+\) dropped here/),
+    });
+    const tail = stored.slice(21);
+    expect(tail.at(-1)).toMatchObject({ n: 1000, text: text(1000) });
+    expect(tail.length).toBeGreaterThanOrEqual(40);
+    expect(tail.map((l) => l.n)).toEqual(
+      Array.from({ length: tail.length }, (_, i) => 1001 - tail.length + i),
+    );
+    const row = await server.ctx.db
+      .selectFrom('deployments')
+      .select(['status', 'last_log_n', 'log_bytes'])
+      .where('id', '=', job.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'succeeded', last_log_n: 1000, log_bytes: 1000 * 100 });
   });
 
   it("deletes a deployment's lines with the deployment", async () => {

@@ -15,6 +15,7 @@ import { publish } from '../events/bus.js';
 import { JOBS_TOPIC } from '../deployments/transitions.js';
 import { JobQueue } from '../jobs/queue.js';
 import { RUNNER_KEY_CHANGED_TASK, sayHello } from './hello.js';
+import { storedLines } from '../test-support/logs.js';
 
 const ED25519 =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBqLi47PPy0u2+27t7rO4ByopfjHRIf+3nI7e/CpdWiI runner@host';
@@ -334,12 +335,7 @@ describe('POST /api/v1/runner/jobs/:id/log', () => {
     expect(first.json()).toEqual({ last_n: 3, status: 'running' });
     const again = await sendLog(job, [line(2, 'changed'), line(3), line(4)]);
     expect(again.json()).toEqual({ last_n: 4, status: 'running' });
-    const lines = await server.ctx.db
-      .selectFrom('log_lines')
-      .select(['n', 'text'])
-      .where('deployment_id', '=', job.id)
-      .orderBy('n')
-      .execute();
+    const lines = (await storedLines(server.ctx.db, job.id)).map(({ n, text }) => ({ n, text }));
     expect(lines).toEqual([
       { n: 1, text: 'line 1' },
       { n: 2, text: 'zażółć' },
@@ -364,12 +360,8 @@ describe('POST /api/v1/runner/jobs/:id/log', () => {
   it('stores a NUL character as U+FFFD instead of failing', async () => {
     const { job } = await claimed();
     expect((await sendLog(job, [line(1, 'a\u0000b')])).statusCode).toBe(200);
-    const row = await server.ctx.db
-      .selectFrom('log_lines')
-      .select('text')
-      .where('deployment_id', '=', job.id)
-      .executeTakeFirstOrThrow();
-    expect(row.text).toBe('a\uFFFDb');
+    const [row] = await storedLines(server.ctx.db, job.id);
+    expect(row?.text).toBe('a\uFFFDb');
   });
 
   it('rejects malformed batches with 400 naming the field', async () => {
