@@ -4,3 +4,4 @@ export * from './refs.js';
 export * from './enums.js';
 export * from './limits.js';
 export * from './messages.js';
+export * from './errors.js';

@@ -34,7 +34,7 @@ describe('sessions and the default admin', () => {
       headers,
       payload: { current_password: DEFAULT_ADMIN.password, new_password: 'short' },
     });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('new_password');
   });
 

@@ -126,7 +126,7 @@ describe('branch configs', () => {
     res = await patch([{ key: 'TOKEN', value: 'second-secret', secret: true }]);
     expect(variablesForJob(server.ctx, await storedConfig(id))[0]?.value).toBe('second-secret');
     const newSecretWithoutValue = await patch([{ key: 'OTHER', secret: true }]);
-    expect(newSecretWithoutValue.statusCode).toBe(422);
+    expect(newSecretWithoutValue.statusCode).toBe(400);
     expect(fieldsOf(newSecretWithoutValue.json())).toEqual(['variables.0.value']);
 
     const audit = await server.ctx.db
@@ -161,7 +161,7 @@ describe('branch configs', () => {
         { key: 'DB_PASS', value: 'zażółć7', secret: true },
       ],
     });
-    expect(short.statusCode).toBe(422);
+    expect(short.statusCode).toBe(400);
     expect(short.json().error.message).toBe(
       'Variable DB_PASS: a secret value must be at least 8 characters long',
     );
@@ -195,7 +195,7 @@ describe('branch configs', () => {
       headers: aliceSession,
       payload: { variables: [{ key: 'DB_PASS', secret: true }] },
     });
-    expect(kept.statusCode).toBe(422);
+    expect(kept.statusCode).toBe(400);
     expect(fieldsOf(kept.json())).toEqual(['variables.0.value']);
     expect(kept.json().error.message).toContain(
       'Variable DB_PASS: a secret value must be at least 8 characters long',
@@ -211,17 +211,17 @@ describe('branch configs', () => {
 
   it('rejects bad input naming the field', async () => {
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ branch_name: 'bad..name' }, 422, 'branch_name'],
-      [{ branch_name: 'ok', environment: 'prod env' }, 422, 'environment'],
-      [{ branch_name: 'ok', artifacts_dir: '../outside' }, 422, 'artifacts_dir'],
-      [{ branch_name: 'ok', artifacts_dir: 'a/../../b' }, 422, 'artifacts_dir'],
-      [{ branch_name: 'ok', artifacts_dir: '/etc' }, 422, 'artifacts_dir'],
+      [{ branch_name: 'bad..name' }, 400, 'branch_name'],
+      [{ branch_name: 'ok', environment: 'prod env' }, 400, 'environment'],
+      [{ branch_name: 'ok', artifacts_dir: '../outside' }, 400, 'artifacts_dir'],
+      [{ branch_name: 'ok', artifacts_dir: 'a/../../b' }, 400, 'artifacts_dir'],
+      [{ branch_name: 'ok', artifacts_dir: '/etc' }, 400, 'artifacts_dir'],
       [{ branch_name: 'ok', timeout_seconds: 0 }, 400, 'timeout_seconds'],
       [{ branch_name: 'ok', timeout_seconds: 86_401 }, 400, 'timeout_seconds'],
       [{ branch_name: 'ok', deployment_type: 'sometimes' }, 400, 'deployment_type'],
       [{ branch_name: 'ok', notification_emails: ['not an email'] }, 400, 'notification_emails.0'],
-      [{ branch_name: 'ok', variables: [{ key: '1BAD', value: 'x' }] }, 422, 'variables.0.key'],
-      [{ branch_name: 'ok', variables: [{ key: 'POLYTENE_SHA', value: 'x' }] }, 422, 'variables.0.key'],
+      [{ branch_name: 'ok', variables: [{ key: '1BAD', value: 'x' }] }, 400, 'variables.0.key'],
+      [{ branch_name: 'ok', variables: [{ key: 'POLYTENE_SHA', value: 'x' }] }, 400, 'variables.0.key'],
       [
         {
           branch_name: 'ok',
@@ -230,7 +230,7 @@ describe('branch configs', () => {
             { key: 'A', value: 'y' },
           ],
         },
-        422,
+        400,
         'variables.1.key',
       ],
       [{ branch_name: 'ok', variables: [{ key: 'A', value: 1 }] }, 400, 'variables.0.value'],

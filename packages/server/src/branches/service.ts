@@ -122,14 +122,14 @@ export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] 
   return problems;
 }
 
-/** One 422 naming every problem of the fields. */
+/** One 400 naming every problem of the fields. */
 function checkFields(fields: BranchConfigFields): void {
   const problems = branchFieldProblems(fields);
   if (problems.length) throw invalidFields(problems);
 }
 
 function duplicateBranch(name: string) {
-  return conflict(`branch ${name} is configured already`, [
+  return conflict('CONFLICT', `branch ${name} is configured already`, [
     { field: 'branch_name', message: 'is configured already' },
   ]);
 }

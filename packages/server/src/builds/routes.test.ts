@@ -133,9 +133,9 @@ describe('POST /api/v1/builds/:id/deployments', () => {
     expect(bad.json().error.details[0].field).toBe('environment');
   });
 
-  it('refuses a build whose branch has no deployment configuration (422)', async () => {
+  it('refuses a build whose branch has no deployment configuration (400)', async () => {
     const res = await deploy(builds[5]!, member, {});
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('build');
   });
 

@@ -140,7 +140,7 @@ export async function cancelDeployment(
     });
   }
   if (current.status !== 'running') {
-    throw conflict(`the deployment is ${current.status} already`, { status: current.status });
+    throw conflict('CONFLICT', `the deployment is ${current.status} already`, { status: current.status });
   }
   if (current.cancel_requested_at) return current;
   const updated = await trx

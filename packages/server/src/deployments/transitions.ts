@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { Deployment, DeploymentUpdate } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
-import { AppError, notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { queueDeploymentChange } from './changes.js';
 
 export interface TransitionRequest {
@@ -44,7 +44,7 @@ export async function transitionDeployment(
     to: request.to,
     failureReason: request.failureReason ?? null,
   });
-  if (!result.ok) throw new AppError(409, 'INVALID_TRANSITION', result.error, { status: current.status });
+  if (!result.ok) throw conflict('INVALID_TRANSITION', result.error, { status: current.status });
   const now = new Date();
   const final = isFinalStatus(request.to);
   const update: DeploymentUpdate = {

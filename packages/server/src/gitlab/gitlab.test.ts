@@ -183,7 +183,7 @@ describe('GitLab connection', () => {
 
   it('refuses an instance URL that is not http(s) naming the field', async () => {
     const res = await api('POST', '/api/v1/gitlab/instances', { name: 'bare', url: 'gitlab.example.com' });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('url');
   });
 });

@@ -155,13 +155,13 @@ describe('GitLab instances (admin setting)', () => {
       'https://root:pw@gitlab.example.com',
     ]) {
       const res = await asAdmin('POST', '/api/v1/gitlab/instances', { name: `bad ${url}`, url });
-      expect(res.statusCode, url).toBe(422);
+      expect(res.statusCode, url).toBe(400);
       expect(res.json().error.details[0].field).toBe('url');
     }
     const patch = await asAdmin('PATCH', `/api/v1/gitlab/instances/${instanceId}`, {
       url: 'file:///etc/passwd',
     });
-    expect(patch.statusCode).toBe(422);
+    expect(patch.statusCode).toBe(400);
   });
 
   it('refuses a second instance with the same URL or name', async () => {

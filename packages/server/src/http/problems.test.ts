@@ -203,7 +203,7 @@ describe('deployment scripts and variables', () => {
         { key: 'A', value: '2' },
       ],
     });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(problemsOf(res.json()).map((p) => [p.field, p.code])).toEqual([
       ['branch_name', 'git_ref'],
       ['environment', 'environment_name'],

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import { ERROR_CODES } from '@polytene/protocol';
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({
-    code: Type.String(),
+    code: Type.Enum(ERROR_CODES),
     message: Type.String(),
     details: Type.Optional(Type.Unknown()),
     request_id: Type.Optional(Type.String()),

@@ -174,14 +174,14 @@ describe('recordBuild: input checks', () => {
 
   it('refuses a bad ref naming the field, writing nothing', async () => {
     const error = await rejected(input({ ref: 'a..b' }));
-    expect(error.statusCode).toBe(422);
+    expect(error.statusCode).toBe(400);
     expect(error.details).toEqual([{ field: 'ref', message: 'must not contain ".."' }]);
   });
 
   it('refuses a sha that is not a full hex commit id, or all zeros', async () => {
     for (const sha of ['xyz', 'ABCDEF'.padEnd(40, '0'), '0'.repeat(40)]) {
       const error = await rejected(input({ sha }));
-      expect(error.statusCode).toBe(422);
+      expect(error.statusCode).toBe(400);
       expect((error.details as { field: string }[])[0]!.field).toBe('sha');
     }
   });

@@ -87,10 +87,10 @@ describe('creating projects', () => {
 
   it('names the field for a bad clone URL, a bad branch, a wrong type and an unknown field', async () => {
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ ...valid, clone_url: 'http://insecure.example.test/a.git' }, 422, 'clone_url'],
-      [{ ...valid, clone_url: '--upload-pack=evil' }, 422, 'clone_url'],
-      [{ ...valid, default_branch: 'feature..x' }, 422, 'default_branch'],
-      [{ ...valid, default_branch: 'has space' }, 422, 'default_branch'],
+      [{ ...valid, clone_url: 'http://insecure.example.test/a.git' }, 400, 'clone_url'],
+      [{ ...valid, clone_url: '--upload-pack=evil' }, 400, 'clone_url'],
+      [{ ...valid, default_branch: 'feature..x' }, 400, 'default_branch'],
+      [{ ...valid, default_branch: 'has space' }, 400, 'default_branch'],
       [{ ...valid, public: 'yes' }, 400, 'public'],
       [{ ...valid, owner_id: 1 }, 400, 'owner_id'],
       [{ clone_url: valid.clone_url }, 400, 'name'],
@@ -106,7 +106,7 @@ describe('creating projects', () => {
     const { runner: bobs } = await insertRunner(server, { owner_id: bob.id });
     const { runner: shared } = await insertRunner(server, { shared: true });
     const refused = await create(aliceSession, { ...valid, runner_id: bobs.id });
-    expect(refused.statusCode).toBe(422);
+    expect(refused.statusCode).toBe(400);
     expect(fieldsOf(refused.json())).toEqual(['runner_id']);
     const missing = await create(aliceSession, { ...valid, runner_id: 999_999 });
     expect(fieldsOf(missing.json())).toEqual(['runner_id']);
@@ -191,7 +191,7 @@ describe('who sees and changes projects', () => {
       headers: aliceSession,
       payload: { clone_url: 'ftp://x/y' },
     });
-    expect(bad.statusCode).toBe(422);
+    expect(bad.statusCode).toBe(400);
     expect(fieldsOf(bad.json())).toEqual(['clone_url']);
     const res = await server.app.inject({
       method: 'PATCH',
@@ -307,7 +307,7 @@ describe('project members', () => {
       url: `/api/v1/projects/${created.id}/members/999999`,
       headers: aliceSession,
     });
-    expect(unknownUser.statusCode).toBe(422);
+    expect(unknownUser.statusCode).toBe(400);
     expect(fieldsOf(unknownUser.json())).toEqual(['user_id']);
 
     expect((await server.app.inject({ method: 'DELETE', url, headers: aliceSession })).statusCode).toBe(204);
@@ -429,7 +429,7 @@ describe('member roles and permissions', () => {
     expect(owner.statusCode).toBe(409);
     expect(owner.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
     const nobody = await post({ login: 'nobody-here', role: 'viewer' });
-    expect(nobody.statusCode).toBe(422);
+    expect(nobody.statusCode).toBe(400);
     expect(fieldsOf(nobody.json())).toEqual(['login']);
     expect((await post({ login: 'bob', role: 'superuser' })).statusCode).toBe(400);
 

@@ -132,10 +132,10 @@ describe('POST /api/v1/runner/hello', () => {
     expect(stored.last_seen_at).toBeInstanceOf(Date);
   });
 
-  it('rejects a malformed public key with 422 naming the field', async () => {
+  it('rejects a malformed public key with 400 naming the field', async () => {
     const { token } = await insertRunner(server);
     const res = await hello(token, { public_key: 'ssh-ed25519 AAAA-not-a-key' });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('public_key');
   });
 
@@ -467,10 +467,10 @@ describe('PUT /api/v1/runner/jobs/:id', () => {
   it('requires a failure reason exactly for a failed job', async () => {
     const { job } = await claimed();
     const missing = await sendUpdate(job, { status: 'failed', exit_code: 1 });
-    expect(missing.statusCode).toBe(422);
+    expect(missing.statusCode).toBe(400);
     expect(missing.json().error.details[0].field).toBe('failure_reason');
     const extra = await sendUpdate(job, { status: 'succeeded', failure_reason: 'timeout' });
-    expect(extra.statusCode).toBe(422);
+    expect(extra.statusCode).toBe(400);
     const bad = await sendUpdate(job, { status: 'failed', failure_reason: 'bored' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details.map((d: { field: string }) => d.field)).toContain('failure_reason');

@@ -39,7 +39,7 @@ export async function runnerProtocolRoutes(app: App): Promise<void> {
         tags: ['runner'],
         security,
         body: HelloRequest,
-        response: { 200: HelloResponse, 422: ErrorResponse, ...errors },
+        response: { 200: HelloResponse, ...errors },
       },
     },
     async (request) => {
@@ -115,7 +115,7 @@ export async function runnerProtocolRoutes(app: App): Promise<void> {
         security,
         params: IdParam,
         body: JobUpdate,
-        response: { 200: JobUpdateResponse, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+        response: { 200: JobUpdateResponse, 409: ErrorResponse, ...errors },
       },
     },
     async (request) => {

@@ -66,7 +66,8 @@ export async function createUser(db: Db, actor: Actor, input: NewUserInput): Pro
       .select('id')
       .where(sql<string>`lower(login)`, '=', input.login.toLowerCase())
       .executeTakeFirst();
-    if (taken) throw conflict(`login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
+    if (taken)
+      throw conflict('CONFLICT', `login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
     const user = await trx
       .insertInto('users')
       .values({

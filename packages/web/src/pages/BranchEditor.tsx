@@ -169,7 +169,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     event.preventDefault();
     const local = formProblems(form);
     if (local.length) {
-      setError(new ApiError(422, 'VALIDATION_FAILED', 'the form has problems', local));
+      setError(new ApiError(400, 'VALIDATION_FAILED', 'the form has problems', local));
       return;
     }
     setBusy(true);

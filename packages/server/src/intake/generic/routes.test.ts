@@ -139,9 +139,9 @@ describe('generic intake: bad input', () => {
       [{ ...good, sha: 42 }, 400, 'sha'],
       [{ ...good, started_at: 'yesterday' }, 400, 'started_at'],
       [{ ref: 'main', status: 'success' }, 400, 'sha'],
-      [{ ...good, ref: 'a..b' }, 422, 'ref'],
-      [{ ...good, sha: 'xyz' }, 422, 'sha'],
-      [{ ...good, before_sha: 'xyz' }, 422, 'before_sha'],
+      [{ ...good, ref: 'a..b' }, 400, 'ref'],
+      [{ ...good, sha: 'xyz' }, 400, 'sha'],
+      [{ ...good, before_sha: 'xyz' }, 400, 'before_sha'],
     ];
     for (const [payload, status, field] of cases) {
       const res = await signed(JSON.stringify(payload));

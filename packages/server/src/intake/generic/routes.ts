@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.js';
 import type { Project } from '../../db/schema.js';
 import { actorOf, requireUser } from '../../auth/guard.js';
-import { AppError, notFound, unauthorized } from '../../errors.js';
+import { invalidJson, notFound, unauthorized } from '../../errors.js';
 import { DateTime, ErrorResponse, IdParam } from '../../http/schemas.js';
 import { loadProject } from '../../projects/access.js';
 import { CiStatusSchema } from '../../builds/view.js';
@@ -50,7 +50,7 @@ export async function genericIntakeRoutes(app: App): Promise<void> {
     try {
       done(null, JSON.parse(raw.toString('utf8')) as unknown);
     } catch {
-      done(new AppError(400, 'INVALID_JSON', 'the request body is not valid JSON'), undefined);
+      done(invalidJson(), undefined);
     }
   });
 
@@ -66,10 +66,10 @@ export async function genericIntakeRoutes(app: App): Promise<void> {
         response: {
           200: IntakeResult,
           201: IntakeResult,
+          400: ErrorResponse,
           401: ErrorResponse,
           403: ErrorResponse,
           404: ErrorResponse,
-          422: ErrorResponse,
         },
       },
       // Who is calling is settled before the body is looked at.

@@ -218,10 +218,10 @@ describe('GitLab webhook intake', () => {
     const payload = pipeline({ id: 52 });
     delete (payload.object_attributes as Record<string, unknown>).sha;
     const res = await deliver(payload);
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain('object_attributes');
     const status = await deliver(pipeline({ id: 53, status: 'exploded' }));
-    expect(status.statusCode).toBe(422);
+    expect(status.statusCode).toBe(400);
     expect(status.json().error.details[0].field).toBe('object_attributes.status');
   });
 

@@ -4,7 +4,7 @@ import type { App } from '../../http/types.js';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import type { Project } from '../../db/schema.js';
-import { AppError, notFound } from '../../errors.js';
+import { notFound, unauthorized, unsupportedMediaType } from '../../errors.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { hashToken, safeEqual } from '../../secrets.js';
 import { recordBuild } from '../service.js';
@@ -13,7 +13,7 @@ import { jobInfo, pipelineBuildInput } from './payload.js';
 
 /**
  * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
- * an open object here, and payload.ts checks the fields that are used (422 naming any that is wrong).
+ * an open object here, and payload.ts checks the fields that are used (400 naming any that is wrong).
  */
 const WebhookBody = Type.Object(
   { object_kind: Type.Optional(Type.String()) },
@@ -43,7 +43,7 @@ async function authorizedProject(db: Db, request: FastifyRequest): Promise<Proje
   const token = typeof sent === 'string' ? sent : '';
   if (!project) throw notFound('project');
   if (!token || !safeEqual(hashToken(token), project.webhook_secret_hash)) {
-    throw new AppError(401, 'UNAUTHORIZED', 'X-Gitlab-Token is missing or is not the project webhook secret');
+    throw unauthorized('X-Gitlab-Token is missing or is not the project webhook secret');
   }
   return project;
 }
@@ -119,7 +119,7 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
         await authorizedProject(ctx.db, request);
         const type = request.headers['content-type'] ?? '';
         if (!/^application\/json\s*(;|$)/i.test(type)) {
-          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'GitLab webhooks are sent as application/json');
+          throw unsupportedMediaType('GitLab webhooks are sent as application/json');
         }
       },
       schema: {
@@ -133,7 +133,6 @@ export async function gitlabIntakeRoutes(app: App): Promise<void> {
           404: ErrorResponse,
           413: ErrorResponse,
           415: ErrorResponse,
-          422: ErrorResponse,
         },
       },
     },

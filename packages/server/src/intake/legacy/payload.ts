@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { CiStatus } from '@polytene/protocol';
-import { validationFailed } from '../../errors.js';
+import { invalidValue } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 
 const IdValue = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 200 })]);
@@ -51,7 +51,7 @@ export function ciStatusOf(name: string): CiStatus {
   const status = STATUS_NAMES[name.toLowerCase()];
   if (!status) {
     const message = `is not a known build status (one of ${Object.keys(STATUS_NAMES).join(', ')})`;
-    throw validationFailed(`build_status ${message}`, [{ field: 'build_status', message }]);
+    throw invalidValue('build_status', message);
   }
   return status;
 }
