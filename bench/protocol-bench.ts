@@ -8,8 +8,9 @@ import { linkedRunner, queueAndAnnounce } from '../e2e/support/queue.js';
 import { formatRow, percentile } from './stats.js';
 
 /**
- * Server benchmarks on a real server process (DESIGN §9 targets): intake-to-claim latency with a runner
- * waiting in long poll, log ingest through the protocol, and resident memory at rest.
+ * Server benchmarks on a real server process (architecture.md §12: each figure is printed beside its
+ * target): intake-to-claim latency with a runner waiting in long poll, log ingest through the protocol,
+ * and resident memory at rest.
  */
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const INGEST_LINES = Number(process.env.BENCH_INGEST_LINES ?? 200_000);

@@ -1,5 +1,5 @@
 /**
- * Validation of git refs and commit ids before they reach git or a shell (DESIGN §7). Mirrors the rules of
+ * Validation of git refs and commit ids before they reach git or a shell (architecture.md §10). Mirrors the rules of
  * `git check-ref-format` for a branch or tag name.
  */
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;

@@ -1,4 +1,4 @@
-/** Deployment states and the one function that decides which transitions are allowed (DESIGN §2). */
+/** Deployment states and the one function that decides which transitions are allowed (architecture.md §4). */
 export const DEPLOYMENT_STATUSES = [
   'queued',
   'running',

@@ -7,7 +7,7 @@ import { notFound } from '../errors.js';
 import { deploymentTopic } from '../deployments/transitions.js';
 import { assertNotFinished, controlStatus } from './job-status.js';
 
-/** A runner streaming a log is marked seen at most this often (DESIGN §3: proof of life). */
+/** A runner streaming a log is marked seen at most this often (architecture.md §5: proof of life). */
 export const LOG_TOUCH_INTERVAL_SECONDS = 5;
 
 type IngestRow = Pick<Deployment, 'status' | 'failure_reason' | 'cancel_requested_at'> & {

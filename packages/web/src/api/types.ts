@@ -1,4 +1,4 @@
-/** Shapes of the JSON API (DESIGN §10) as the UI reads them. */
+/** Shapes of the JSON API (architecture.md §3) as the UI reads them. */
 export type Role = 'admin' | 'member';
 export type Locale = 'en' | 'pl';
 
