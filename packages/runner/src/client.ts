@@ -49,7 +49,10 @@ interface CallOptions {
   timeoutMs?: number;
 }
 
-/** HTTP client for the runner protocol (architecture.md §5); every answer is checked against the shared schemas. */
+/**
+ * HTTP client for the runner protocol (architecture.md §5); every answer is checked against the shared
+ * schemas.
+ */
 export class RunnerClient {
   private readonly base: string;
 

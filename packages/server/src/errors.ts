@@ -53,7 +53,6 @@ export const conflict = (code: ErrorCodeOf<409>, message: string, details?: unkn
 export const tooLarge = () => new AppError('BODY_TOO_LARGE', 'the request body is too large');
 export const unsupportedMediaType = (message = 'send the body as application/json') =>
   new AppError('UNSUPPORTED_MEDIA_TYPE', message);
-export const rateLimited = (message: string) => new AppError('RATE_LIMITED', message);
 /** 502: a service Polytene called on the request's behalf failed. */
 export const upstreamFailed = (code: ErrorCodeOf<502>, message: string, details?: unknown) =>
   new AppError(code, message, details);

@@ -10,7 +10,7 @@ import {
 } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import type { Project, User } from '../db/schema.js';
-import { variablesForJob } from './service.js';
+import { decryptVariables } from '../runner-protocol/job.js';
 
 let server: TestServer;
 let admin: SessionHeaders;
@@ -82,7 +82,7 @@ describe('branch configs', () => {
     });
     const row = await storedConfig(res.json().id);
     expect(JSON.stringify(row.variables)).not.toContain('hunter2-secret');
-    expect(variablesForJob(server.ctx, row)).toEqual([
+    expect(decryptVariables(server.ctx, row.variables)).toEqual([
       { key: 'APP_ENV', value: 'prod', secret: false },
       { key: 'DB_PASSWORD', value: 'hunter2-secret', secret: true },
     ]);
@@ -117,14 +117,14 @@ describe('branch configs', () => {
       { key: 'EXTRA', value: 'x' },
     ]);
     expect(res.statusCode).toBe(200);
-    expect(variablesForJob(server.ctx, await storedConfig(id))).toEqual([
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)).toEqual([
       { key: 'TOKEN', value: 'first-secret', secret: true },
       { key: 'EXTRA', value: 'x', secret: false },
     ]);
     res = await patch([{ key: 'TOKEN', value: null, secret: true }]);
-    expect(variablesForJob(server.ctx, await storedConfig(id))[0]?.value).toBe('first-secret');
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)[0]?.value).toBe('first-secret');
     res = await patch([{ key: 'TOKEN', value: 'second-secret', secret: true }]);
-    expect(variablesForJob(server.ctx, await storedConfig(id))[0]?.value).toBe('second-secret');
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)[0]?.value).toBe('second-secret');
     const newSecretWithoutValue = await patch([{ key: 'OTHER', secret: true }]);
     expect(newSecretWithoutValue.statusCode).toBe(400);
     expect(fieldsOf(newSecretWithoutValue.json())).toEqual(['variables.0.value']);

@@ -24,7 +24,10 @@ import { updateJob } from './job-update.js';
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const security = [{ bearer: [] }];
 
-/** The runner protocol (architecture.md §5): hello, long-poll for a job, ship log lines, report the job's end. */
+/**
+ * The runner protocol (architecture.md §5): hello, long-poll for a job, ship log lines, report the job's
+ * end.
+ */
 export async function runnerProtocolRoutes(app: App): Promise<void> {
   const { ctx } = app;
   const polls = new Set<AbortController>();

@@ -26,8 +26,6 @@ export interface UserChanges {
   locale?: Locale;
 }
 
-export type ProfileChanges = Pick<UserChanges, 'name' | 'email' | 'locale'>;
-
 export async function listUsers(
   db: Db,
   options: { q?: string; page: number; perPage: number },

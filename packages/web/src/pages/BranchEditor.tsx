@@ -1,4 +1,7 @@
-/** Create or edit a branch config: every field of architecture.md §4; secret variable values are write-only. */
+/**
+ * Create or edit a branch config: every field of architecture.md §4; secret variable values are
+ * write-only.
+ */
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
 import { ApiError, api, type FieldProblem } from '../api/client';
