@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
   bearerFor,
   insertUser,
   login,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from '../test-support/server.js';
 import { DEFAULT_ADMIN } from './service.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 describe('sessions and the default admin', () => {
   it('refuses every call but the password change until the default admin changed its password', async () => {

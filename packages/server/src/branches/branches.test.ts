@@ -1,18 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import type { Project, User } from '../db/schema.js';
 import { decryptVariables } from '../runner-protocol/job.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let alice: User;
 let aliceSession: SessionHeaders;
@@ -20,21 +20,17 @@ let bobSession: SessionHeaders;
 let carolSession: SessionHeaders;
 let project: Project;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
   const bob = await insertUser(server, { login: 'bob' });
-  await insertUser(server, { login: 'carol' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
+  ({ session: carolSession } = await signedInUser(server, { login: 'carol' }));
   bobSession = await login(server, 'bob', TEST_PASSWORD);
-  carolSession = await login(server, 'carol', TEST_PASSWORD);
   ({ project } = await insertProject(server, { owner_id: alice.id }));
   await server.ctx.db
     .insertInto('project_members')
     .values({ project_id: project.id, user_id: bob.id })
     .execute();
 });
-afterAll(async () => server.close());
 
 const url = () => `/api/v1/projects/${project.id}/branches`;
 

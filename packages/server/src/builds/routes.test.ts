@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   TEST_PASSWORD,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import {
   insertBranchConfig,
@@ -16,7 +16,7 @@ import {
 } from '../test-support/fixtures.js';
 import type { BranchConfig, Build, Project } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let member: SessionHeaders;
 let outsider: SessionHeaders;
@@ -25,12 +25,10 @@ let config: BranchConfig;
 const builds: Build[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
   const memberUser = await insertUser(server, { login: 'member' });
-  await insertUser(server, { login: 'outsider' });
+  ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   member = await login(server, 'member', TEST_PASSWORD);
-  outsider = await login(server, 'outsider', TEST_PASSWORD);
   ({ project } = await insertProject(server, { name: 'shop' }));
   await server.ctx.db
     .insertInto('project_members')
@@ -48,7 +46,6 @@ beforeAll(async () => {
   builds.push(await insertBuild(server, { project_id: project.id, ref: 'develop', status: 'failed' }));
   await insertQueuedDeployment(server, builds[1]!, config);
 });
-afterAll(async () => server.close());
 
 function get(url: string, headers: SessionHeaders) {
   return server.app.inject({ method: 'GET', url, headers });

@@ -1,14 +1,10 @@
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@polytene/protocol';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { useTestServer } from '../test-support/server.js';
 import { errorHandler } from './errors.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ maxBodyBytes: 4096 });
-});
-afterAll(async () => server.close());
+const server = useTestServer({ maxBodyBytes: 4096 });
 
 const post = (payload: string, contentType = 'application/json') =>
   server.app.inject({

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../test-support/fixtures.js';
 import type { Project } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordBuild, type BuildInput, type RecordedBuild } from './service.js';
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let externalSeq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project } = await insertProject(server));
   await insertBranchConfig(server, {
     project_id: project.id,
@@ -37,7 +36,6 @@ beforeAll(async () => {
     .where('id', '=', lenient.id)
     .execute();
 });
-afterAll(async () => server.close());
 
 function input(values: Partial<BuildInput> = {}): BuildInput {
   externalSeq += 1;

@@ -1,13 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TEST_PASSWORD,
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -18,21 +10,17 @@ import {
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer({ publicUrl: 'https://deploy.example.test' });
 let admin: SessionHeaders;
 let alice: User;
 let bob: User;
 let aliceSession: SessionHeaders;
 let bobSession: SessionHeaders;
 beforeAll(async () => {
-  server = await startTestServer({ publicUrl: 'https://deploy.example.test' });
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
-  bob = await insertUser(server, { login: 'bob' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
-  bobSession = await login(server, 'bob', TEST_PASSWORD);
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
+  ({ user: bob, session: bobSession } = await signedInUser(server, { login: 'bob' }));
 });
-afterAll(async () => server.close());
 
 const valid = { name: 'shop', clone_url: 'git@gitlab.example.test:team/shop.git' };
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, LogLine } from '@polytene/protocol';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -10,11 +10,7 @@ import {
 } from '../test-support/fixtures.js';
 import { deploymentTopic } from '../deployments/transitions.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 /** A running job of a new runner and project, claimed through the protocol. */
 async function claimed() {

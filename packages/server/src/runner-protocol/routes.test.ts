@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@polytene/protocol';
-import { adminSession, insertUser, startTestServer, type TestServer } from '../test-support/server.js';
+import { adminSession, insertUser, useTestServer } from '../test-support/server.js';
 import { claimJob } from './claim.js';
 import {
   insertBranchConfig,
@@ -21,11 +21,7 @@ const ED25519 =
 const ED25519_FINGERPRINT = 'SHA256:iE1QBNaw6+M/13bUiVd8oKe0JD2cUmf4ZmdOC2t6WDc';
 const OTHER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIc2Xw2Yxl1Zr1w1+Bq0cWm9Hh4TVfCK0n9o5MBWqE3U';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 

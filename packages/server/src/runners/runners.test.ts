@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TEST_PASSWORD,
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer({ leaseSeconds: 60 });
 let admin: SessionHeaders;
 let alice: User;
 let aliceSession: SessionHeaders;
 let bobSession: SessionHeaders;
 beforeAll(async () => {
-  server = await startTestServer({ leaseSeconds: 60 });
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
-  await insertUser(server, { login: 'bob' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
-  bobSession = await login(server, 'bob', TEST_PASSWORD);
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
+  ({ session: bobSession } = await signedInUser(server, { login: 'bob' }));
 });
-afterAll(async () => server.close());
 
 async function createRunner(headers: SessionHeaders, payload: Record<string, unknown>) {
   return server.app.inject({ method: 'POST', url: '/api/v1/runners', headers, payload });

@@ -1,24 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
   bearerFor,
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   type SessionHeaders,
-  type TestServer,
 } from '../test-support/server.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let adminId: number;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
   adminId = (await server.app.inject({ method: 'GET', url: '/api/v1/user', headers: admin })).json().user.id;
 });
-afterAll(async () => server.close());
 
 function auditOf(entityId: number, action: string) {
   return server.ctx.db

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearerFor,
-  insertUser,
-  login,
-  startTestServer,
-  TEST_PASSWORD,
-  type TestServer,
-} from '../../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearerFor, insertUser, login, useTestServer, TEST_PASSWORD } from '../../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 import { signBody } from './signature.js';
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let secret: string;
 let memberToken: { authorization: string };
@@ -24,7 +17,6 @@ async function tokenOf(loginName: string): Promise<{ authorization: string }> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project, webhookSecret: secret } = await insertProject(server));
   await insertBranchConfig(server, { project_id: project.id, branch_name: 'main', deployment_type: 'auto' });
   memberToken = await tokenOf('member');
@@ -40,7 +32,6 @@ beforeAll(async () => {
     .values({ project_id: project.id, user_id: member.id })
     .execute();
 });
-afterAll(async () => server.close());
 
 function signed(body: string, signature = signBody(secret, body), projectId = project.id) {
   return server.app.inject({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 
@@ -11,16 +11,14 @@ const load = (name: string) =>
   >;
 const fixture = load('build-success');
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let secret: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project, webhookSecret: secret } = await insertProject(server));
   await insertBranchConfig(server, { project_id: project.id, branch_name: 'main', deployment_type: 'auto' });
 });
-afterAll(async () => server.close());
 
 function post(payload: unknown, token = secret) {
   return server.app.inject({
