@@ -8,7 +8,7 @@ import {
   type SessionHeaders,
   signedInUser,
 } from '../test-support/server.js';
-import { insertProject } from '../test-support/fixtures.js';
+import { insertProject, insertMember } from '../test-support/fixtures.js';
 import type { Project, User } from '../db/schema.js';
 import { decryptVariables } from '../runner-protocol/job.js';
 
@@ -26,10 +26,7 @@ beforeAll(async () => {
   ({ session: carolSession } = await signedInUser(server, { login: 'carol' }));
   bobSession = await login(server, 'bob', TEST_PASSWORD);
   ({ project } = await insertProject(server, { owner_id: alice.id }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: bob.id })
-    .execute();
+  await insertMember(server, project, bob);
 });
 
 const url = () => `/api/v1/projects/${project.id}/branches`;

@@ -13,6 +13,7 @@ import {
   insertBuild,
   insertProject,
   insertQueuedDeployment,
+  insertMember,
 } from '../test-support/fixtures.js';
 import type { BranchConfig, Build, Project } from '../db/schema.js';
 
@@ -30,10 +31,7 @@ beforeAll(async () => {
   ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   member = await login(server, 'member', TEST_PASSWORD);
   ({ project } = await insertProject(server, { name: 'shop' }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: memberUser.id })
-    .execute();
+  await insertMember(server, project, memberUser);
   config = await insertBranchConfig(server, {
     project_id: project.id,
     branch_name: 'main',

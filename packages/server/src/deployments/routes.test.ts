@@ -13,6 +13,7 @@ import {
   insertProject,
   insertQueuedDeployment,
   insertRunner,
+  insertMember,
 } from '../test-support/fixtures.js';
 import type { BranchConfig, Deployment, Project } from '../db/schema.js';
 import { transitionDeployment } from './transitions.js';
@@ -28,10 +29,7 @@ beforeAll(async () => {
   ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   member = await login(server, 'member', TEST_PASSWORD);
   ({ project } = await insertProject(server, { name: 'api' }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: user.id })
-    .execute();
+  await insertMember(server, project, user);
   config = await insertBranchConfig(server, { project_id: project.id });
 });
 

@@ -2,7 +2,7 @@ import type { JobUpdate, JobUpdateResponse } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Runner } from '../db/schema.js';
 import { conflict, validationFailed } from '../errors.js';
-import { transitionDeployment } from '../deployments/transitions.js';
+import { lockDeployment, transitionDeployment } from '../deployments/transitions.js';
 import { assertNotFinished, controlStatus } from './job-status.js';
 import { runnerActor } from './claim.js';
 
@@ -36,12 +36,7 @@ export async function updateJob(
 ): Promise<JobUpdateResponse> {
   checkReason(update);
   return ctx.db.transaction().execute(async (trx) => {
-    const deployment = await trx
-      .selectFrom('deployments')
-      .selectAll()
-      .where('id', '=', deploymentId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const deployment = await lockDeployment(trx, deploymentId);
     const sameFinal =
       deployment.status === update.status &&
       (deployment.failure_reason ?? null) === (update.failure_reason ?? null);

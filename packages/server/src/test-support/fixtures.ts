@@ -54,6 +54,18 @@ export async function insertProject(
   return { project, webhookSecret: secret };
 }
 
+/** `user` a member of `project`, with the database's default role (deployer). */
+export async function insertMember(
+  server: RunningServer,
+  project: Pick<Project, 'id'>,
+  user: { id: number },
+): Promise<void> {
+  await server.ctx.db
+    .insertInto('project_members')
+    .values({ project_id: project.id, user_id: user.id })
+    .execute();
+}
+
 export async function insertBranchConfig(
   server: RunningServer,
   values: {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearerFor, insertUser, login, useTestServer, TEST_PASSWORD } from '../../test-support/server.js';
-import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
+import { insertBranchConfig, insertProject, randomSha, insertMember } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 import { signBody } from './signature.js';
 
@@ -27,10 +27,7 @@ beforeAll(async () => {
     .select('id')
     .where('login', '=', 'member')
     .executeTakeFirstOrThrow();
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: member.id })
-    .execute();
+  await insertMember(server, project, member);
 });
 
 function signed(body: string, signature = signBody(secret, body), projectId = project.id) {
