@@ -7,6 +7,7 @@ import {
   login,
   useTestServer,
 } from '../test-support/server.js';
+import { auditEvents } from '../test-support/fixtures.js';
 import { DEFAULT_ADMIN } from './service.js';
 
 const server = useTestServer();
@@ -84,11 +85,7 @@ describe('sessions and the default admin', () => {
       payload: { login: 'dev', password: 'nope' },
     });
     expect(res.statusCode).toBe(401);
-    const events = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'login_failed')
-      .execute();
+    const events = await auditEvents(server, { action: 'login_failed' });
     expect(events.some((e) => e.actor_login === 'dev')).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import {
   type SessionHeaders,
   signedInUser,
 } from '../test-support/server.js';
-import { insertProject, insertMember } from '../test-support/fixtures.js';
+import { insertProject, insertMember, auditEvents } from '../test-support/fixtures.js';
 import type { Project, User } from '../db/schema.js';
 import { decryptVariables } from '../runner-protocol/job.js';
 
@@ -79,11 +79,7 @@ describe('branch configs', () => {
       { key: 'APP_ENV', value: 'prod', secret: false },
       { key: 'DB_PASSWORD', value: 'hunter2-secret', secret: true },
     ]);
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'branch_config')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'branch_config' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'create', project_id: project.id, actor_id: alice.id });
     expect(JSON.stringify(audit)).not.toContain('hunter2-secret');
@@ -122,12 +118,7 @@ describe('branch configs', () => {
     expect(newSecretWithoutValue.statusCode).toBe(400);
     expect(fieldsOf(newSecretWithoutValue.json())).toEqual(['variables.0.value']);
 
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'branch_config')
-      .where('entity_id', '=', String(id))
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'branch_config', entity_id: String(id) });
     expect(JSON.stringify(audit)).not.toMatch(/first-secret|second-secret/);
   });
 
@@ -272,12 +263,7 @@ describe('branch configs', () => {
 
     const del = await server.app.inject({ method: 'DELETE', url: `${url()}/${main.id}`, headers: admin });
     expect(del.statusCode).toBe(204);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'branch_config')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'delete', entity_type: 'branch_config' });
     expect(event?.before).toMatchObject({
       branch_name: 'main',
       variables: [{ key: 'APP_ENV' }, { key: 'DB_PASSWORD', value: null }],

@@ -6,6 +6,7 @@ import {
   insertProject,
   insertQueuedDeployment,
   insertRunner,
+  auditEvents,
 } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
@@ -63,11 +64,7 @@ describe('creating projects', () => {
     expect(row.webhook_secret_encrypted).not.toContain(secret);
     expect(server.ctx.secrets.decrypt(row.webhook_secret_encrypted)).toBe(secret);
 
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'project')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'project' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'create', actor_id: alice.id, project_id: project.id });
     expect(JSON.stringify(audit)).not.toContain(secret);
@@ -193,12 +190,7 @@ describe('who sees and changes projects', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name: 'changed', default_branch: 'develop' });
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'update')
-      .where('entity_id', '=', String(created.id))
-      .execute();
+    const [event] = await auditEvents(server, { action: 'update', entity_id: String(created.id) });
     expect(event?.before).toMatchObject({ name: 'to-change', default_branch: 'main' });
     expect(event?.after).toMatchObject({ name: 'changed', default_branch: 'develop' });
   });
@@ -220,11 +212,7 @@ describe('who sees and changes projects', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.webhook_secret_hash).toBe(hashToken(secret));
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'webhook_secret_regenerate')
-      .execute();
+    const audit = await auditEvents(server, { action: 'webhook_secret_regenerate' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(secret);
   });
@@ -243,12 +231,7 @@ describe('who sees and changes projects', () => {
       headers: aliceSession,
     });
     expect(gone.statusCode).toBe(404);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'project')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'delete', entity_type: 'project' });
     expect(event).toMatchObject({ entity_id: String(created.id), before: { name: 'doomed' } });
   });
 });

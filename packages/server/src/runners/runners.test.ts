@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
-import { insertProject } from '../test-support/fixtures.js';
+import { insertProject, auditEvents } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
 
@@ -45,11 +45,7 @@ describe('registering runners', () => {
       headers: aliceSession,
     });
     expect(shown.json()).not.toHaveProperty('token');
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'runner')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'runner' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(body.token);
   });
@@ -159,11 +155,7 @@ describe('who sees and changes runners', () => {
       headers: admin,
     });
     expect(asAdmin.json().projects.map((p: { name: string }) => p.name)).toEqual(['hidden', 'visible']);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'pause')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'pause' });
     expect(event).toMatchObject({
       entity_id: String(created.id),
       before: { active: true },
@@ -200,11 +192,7 @@ describe('who sees and changes runners', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(hashToken(token));
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'token_regenerate')
-      .execute();
+    const audit = await auditEvents(server, { action: 'token_regenerate' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(token);
   });
@@ -230,12 +218,7 @@ describe('who sees and changes runners', () => {
       headers: aliceSession,
     });
     expect(gone.statusCode).toBe(404);
-    const events = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'runner')
-      .execute();
+    const events = await auditEvents(server, { action: 'delete', entity_type: 'runner' });
     expect(events[0]?.before).toMatchObject({ name: 'doomed' });
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeploymentTrigger, DeploymentType } from '@polytene/protocol';
 import type { RunningServer } from '../server.js';
-import type { BranchConfig, Build, Deployment, Project, Runner } from '../db/schema.js';
+import type { AuditEvent, BranchConfig, Build, Deployment, Project, Runner } from '../db/schema.js';
 import { hashToken, newToken } from '../secrets.js';
 
 /**
@@ -141,4 +141,17 @@ export async function insertQueuedDeployment(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The audit events with these values, oldest first. */
+export async function auditEvents(
+  server: RunningServer,
+  where: Partial<Pick<AuditEvent, 'action' | 'entity_type' | 'entity_id' | 'project_id'>>,
+): Promise<AuditEvent[]> {
+  return server.ctx.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where((eb) => eb.and(where))
+    .orderBy('id')
+    .execute();
 }

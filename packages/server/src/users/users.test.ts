@@ -8,6 +8,7 @@ import {
   useTestServer,
   type SessionHeaders,
 } from '../test-support/server.js';
+import { auditEvents } from '../test-support/fixtures.js';
 
 const server = useTestServer();
 let admin: SessionHeaders;
@@ -17,15 +18,8 @@ beforeAll(async () => {
   adminId = (await server.app.inject({ method: 'GET', url: '/api/v1/user', headers: admin })).json().user.id;
 });
 
-function auditOf(entityId: number, action: string) {
-  return server.ctx.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('entity_type', '=', 'user')
-    .where('entity_id', '=', String(entityId))
-    .where('action', '=', action)
-    .execute();
-}
+const auditOf = (entityId: number, action: string) =>
+  auditEvents(server, { entity_type: 'user', entity_id: String(entityId), action });
 
 describe('creating users', () => {
   it('lets an admin create a user who must change the password at first login, audited without the password', async () => {
