@@ -9,8 +9,9 @@ import { linkedRunner, queueAndAnnounce } from '../e2e/support/queue.js';
 import { formatRow, percentile } from './stats.js';
 
 /**
- * Server benchmarks on a real server process (DESIGN §9 targets): intake-to-claim latency with a runner
- * waiting in long poll, log ingest through the protocol, and resident memory at rest.
+ * Server benchmarks on a real server process (architecture.md §12: each figure is printed beside its
+ * target): intake-to-claim latency with a runner waiting in long poll, log ingest through the protocol,
+ * and resident memory at rest.
  */
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const INGEST_LINES = Number(process.env.BENCH_INGEST_LINES ?? 200_000);
@@ -28,7 +29,7 @@ const typicalLines = (from: number, to: number): LogLine[] =>
     const t = new Date(T0 + Math.floor(n / 20)).toISOString();
     return { n, stream: n % 10 === 0 ? 'stderr' : 'stdout', t, text: LINE_TEXT(n) };
   });
-/** DESIGN §9 and issue 12: one job's log ingest, and the disk a line of typical output takes. */
+/** architecture.md §6: one job's log ingest, and the disk a line of typical output takes. */
 const ONE_JOB_LINES_PER_SECOND = 300_000;
 const JOBS_LINES_PER_SECOND = 50_000;
 const BYTES_PER_LINE = 3;

@@ -6,3 +6,4 @@ export * from './enums.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './views/index.js';
+export * from './errors.js';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isValidRefName, isValidSha, shortRef } from './refs.js';
+import { isValidSha, refNameProblem, shortRef } from './refs.js';
 
 function gitAccepts(name: string): boolean {
   try {
@@ -44,12 +44,12 @@ const samples = [
 describe('ref names', () => {
   for (const name of samples) {
     it(`agrees with git check-ref-format on ${JSON.stringify(name)}`, () => {
-      expect(isValidRefName(name)).toBe(gitAccepts(name));
+      expect(refNameProblem(name) === null).toBe(gitAccepts(name));
     });
   }
 
   it('refuses "@", which git check-ref-format --branch reads as HEAD', () => {
-    expect(isValidRefName('@')).toBe(false);
+    expect(refNameProblem('@')).not.toBeNull();
   });
 
   it('accepts only full lowercase hex commit ids', () => {

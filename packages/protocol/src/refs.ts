@@ -1,6 +1,6 @@
 /**
- * Validation of git refs and commit ids before they reach git or a shell (DESIGN §7). Mirrors the rules of
- * `git check-ref-format` for a branch or tag name.
+ * Validation of git refs and commit ids before they reach git or a shell (architecture.md §10). Mirrors
+ * the rules of `git check-ref-format` for a branch or tag name.
  */
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -27,10 +27,6 @@ export function refNameProblem(name: string): string | null {
     if (part.endsWith('.lock')) return 'no part may end with ".lock"';
   }
   return null;
-}
-
-export function isValidRefName(name: string): boolean {
-  return refNameProblem(name) === null;
 }
 
 /** `refs/heads/main` → `main`, `refs/tags/v1` → `v1`; anything else unchanged. */

@@ -1,5 +1,5 @@
 /**
- * The runner <-> server contract (DESIGN §3). Both ends validate against these schemas.
+ * The runner <-> server contract (architecture.md §5). Both ends validate against these schemas.
  */
 import { Type, type Static } from 'typebox';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from './states.js';

@@ -1,5 +1,5 @@
 /**
- * Deployment states and the one function that decides which transitions are allowed (DESIGN §2).
+ * Deployment states and the one function that decides which transitions are allowed (architecture.md §4).
  * No imports: the web bundles this file on its own (`@polytene/protocol/states`).
  */
 export const DEPLOYMENT_STATUSES = [

@@ -53,7 +53,7 @@ interface CallOptions {
 }
 
 /**
- * HTTP client for the runner protocol (DESIGN §3): each call takes its method, path and schemas from
+ * HTTP client for the runner protocol (architecture.md §5): each call takes its method, path and schemas from
  * RUNNER_ROUTES, and every answer is checked against the schema of its status.
  */
 export class RunnerClient {

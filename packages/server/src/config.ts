@@ -11,7 +11,6 @@ export const ServerConfig = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     dataDir: Type.String({ default: './data' }),
     databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
-    redisUrl: Type.Optional(Type.String({ minLength: 1 })),
     publicUrl: Type.Optional(
       Type.String({ minLength: 1, description: 'URL people and runners use to reach this server' }),
     ),
@@ -74,7 +73,6 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
   POLYTENE_PORT: 'port',
   POLYTENE_DATA_DIR: 'dataDir',
   POLYTENE_DATABASE_URL: 'databaseUrl',
-  POLYTENE_REDIS_URL: 'redisUrl',
   POLYTENE_PUBLIC_URL: 'publicUrl',
   POLYTENE_SECRET_KEY: 'secretKey',
   POLYTENE_LOCAL_RUNNER: 'localRunner',

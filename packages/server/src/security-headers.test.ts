@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test-support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, type TestServer } from './test-support/server.js';
 
 /** The headers a browser sees on the UI and on the API documentation, for one public URL. */
 async function headersFor(server: TestServer, url: string): Promise<Record<string, unknown>> {
@@ -8,11 +8,7 @@ async function headersFor(server: TestServer, url: string): Promise<Record<strin
 }
 
 describe('security headers over plain http (the UI opened as http://deploy-vm:8080)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ publicUrl: 'http://deploy-vm:8080' });
-  });
-  afterAll(() => server?.close());
+  const server = useTestServer({ publicUrl: 'http://deploy-vm:8080' });
 
   it('does not tell the browser to fetch scripts and styles over https, nor send HSTS', async () => {
     for (const url of ['/', '/api/v1/health', '/api/docs/static/index.html']) {
@@ -26,11 +22,7 @@ describe('security headers over plain http (the UI opened as http://deploy-vm:80
 });
 
 describe('security headers when the public URL is https', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ publicUrl: 'https://deploy.example.com' });
-  });
-  afterAll(() => server?.close());
+  const server = useTestServer({ publicUrl: 'https://deploy.example.com' });
 
   it('upgrades insecure requests and sends HSTS', async () => {
     for (const url of ['/', '/api/v1/health', '/api/docs/static/index.html']) {

@@ -12,7 +12,7 @@ import {
   type TSchema,
   type TSchemaOptions,
 } from 'typebox';
-import { ErrorBody } from '../runner.js';
+import { ERROR_CODES } from '../errors.js';
 
 export const DateTime = Type.String({ format: 'date-time' });
 export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
@@ -30,9 +30,17 @@ export type UserRef = Static<typeof UserRef>;
 /**
  * Every error answer of the API: `code` for programs, `message` for people; `details` lists the
  * problems (`FieldProblem`, limits.ts) of a request that failed validation. Same shape as the runner
- * protocol's errors, which the same error handler writes.
+ * protocol's `ErrorBody`, which the same error handler writes; there `code` stays a string, so a runner
+ * older than its server still reads a code added since.
  */
-export const ErrorResponse = ErrorBody;
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.Enum(ERROR_CODES),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+    request_id: Type.Optional(Type.String()),
+  }),
+});
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
 type PageProperties<Key extends string, Item extends TSchema> = { [K in Key]: TArray<Item> } & {

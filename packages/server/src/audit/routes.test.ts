@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  TEST_PASSWORD,
   adminSession,
   insertUser,
-  login,
-  startTestServer,
+  useTestServer,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import { recordAudit } from './service.js';
 import type { Project, User } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let alice: User;
 let bob: User;
@@ -20,11 +18,9 @@ let aliceSession: SessionHeaders;
 let alicesProject: Project;
 let bobsProject: Project;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
   bob = await insertUser(server, { login: 'bob' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
   ({ project: alicesProject } = await insertProject(server, { owner_id: alice.id, name: 'alices' }));
   ({ project: bobsProject } = await insertProject(server, { owner_id: bob.id, name: 'bobs' }));
   const db = server.ctx.db;
@@ -53,7 +49,6 @@ beforeAll(async () => {
     entityId: 8,
   });
 });
-afterAll(async () => server.close());
 
 interface Entry {
   id: number;

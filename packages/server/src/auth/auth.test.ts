@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
   bearerFor,
   insertUser,
   login,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from '../test-support/server.js';
+import { auditEvents } from '../test-support/fixtures.js';
 import { DEFAULT_ADMIN } from './service.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 describe('sessions and the default admin', () => {
   it('refuses every call but the password change until the default admin changed its password', async () => {
@@ -34,7 +30,7 @@ describe('sessions and the default admin', () => {
       headers,
       payload: { current_password: DEFAULT_ADMIN.password, new_password: 'short' },
     });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('new_password');
   });
 
@@ -89,11 +85,7 @@ describe('sessions and the default admin', () => {
       payload: { login: 'dev', password: 'nope' },
     });
     expect(res.statusCode).toBe(401);
-    const events = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'login_failed')
-      .execute();
+    const events = await auditEvents(server, { action: 'login_failed' });
     expect(events.some((e) => e.actor_login === 'dev')).toBe(true);
   });
 });

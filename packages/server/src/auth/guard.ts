@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, forbidden, unauthorized } from '../errors.js';
+import { forbidden, passwordChangeRequired, unauthorized } from '../errors.js';
 import type { User } from '../db/schema.js';
 import type { Actor } from '../audit/service.js';
 
@@ -8,11 +8,7 @@ export function requireUser(request: FastifyRequest, options: { allowPending?: b
   const principal = request.principal;
   if (!principal) throw unauthorized();
   if (principal.user.must_change_password && !options.allowPending) {
-    throw new AppError(
-      403,
-      'PASSWORD_CHANGE_REQUIRED',
-      'change your password first (POST /api/v1/user/password)',
-    );
+    throw passwordChangeRequired();
   }
   return principal.user;
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { csrfFailed, unauthorized } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { safeEqual } from '../secrets.js';
 import { API_TOKEN_PREFIX, CSRF_HEADER, SESSION_COOKIE, userForApiToken, userForSession } from './service.js';
@@ -26,7 +26,7 @@ export function authenticate(ctx: AppContext) {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ') && header.slice(7).startsWith(`${API_TOKEN_PREFIX}_`)) {
       const user = await userForApiToken(ctx.db, header.slice(7).trim());
-      if (!user) throw new AppError(401, 'UNAUTHORIZED', 'the API token is not valid');
+      if (!user) throw unauthorized('the API token is not valid');
       request.principal = { user, via: 'token' };
       return;
     }
@@ -37,7 +37,7 @@ export function authenticate(ctx: AppContext) {
     if (!SAFE_METHODS.has(request.method)) {
       const sent = request.headers[CSRF_HEADER];
       if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(ctx, sessionToken))) {
-        throw new AppError(403, 'CSRF_FAILED', `send the ${CSRF_HEADER} header given at login`);
+        throw csrfFailed(CSRF_HEADER);
       }
     }
     request.principal = { user: found.user, via: 'session', sessionId: found.sessionId };

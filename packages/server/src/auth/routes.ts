@@ -3,7 +3,7 @@ import { CreatedToken, SessionView, TokenList } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { recordAudit } from '../audit/service.js';
 import { actorOf, requireUser } from './guard.js';
-import { AppError, notFound, validationFailed } from '../errors.js';
+import { invalidCredentials, invalidValue, notFound, validationFailed } from '../errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { hashToken, newToken } from '../secrets.js';
 import { csrfTokenFor } from './hook.js';
@@ -42,7 +42,7 @@ export async function authRoutes(app: App): Promise<void> {
           action: 'login_failed',
           entityType: 'session',
         });
-        throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong login or password');
+        throw invalidCredentials();
       }
       return startBrowserSession(app.ctx, request, reply, user);
     },
@@ -84,17 +84,18 @@ export async function authRoutes(app: App): Promise<void> {
       const user = requireUser(request, { allowPending: true });
       const { current_password, new_password } = request.body;
       if (!(await verifyPassword(user.password_hash, current_password))) {
-        throw validationFailed('current_password is wrong', [
-          { field: 'current_password', message: 'is wrong' },
-        ]);
+        throw validationFailed(
+          [{ field: 'current_password', message: 'is wrong' }],
+          'current_password is wrong',
+        );
       }
       const problem = passwordProblem(new_password, user.login);
-      if (problem)
-        throw validationFailed(`new_password ${problem}`, [{ field: 'new_password', message: problem }]);
+      if (problem) throw invalidValue('new_password', problem);
       if (new_password === current_password) {
-        throw validationFailed('new_password must differ from the current one', [
-          { field: 'new_password', message: 'must differ from the current one' },
-        ]);
+        throw validationFailed(
+          [{ field: 'new_password', message: 'must differ from the current one' }],
+          'new_password must differ from the current one',
+        );
       }
       await db.transaction().execute(async (trx) => {
         await trx

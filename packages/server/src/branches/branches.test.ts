@@ -1,18 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TEST_PASSWORD,
   adminSession,
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
-import { insertProject } from '../test-support/fixtures.js';
+import { insertProject, insertMember, auditEvents } from '../test-support/fixtures.js';
 import type { Project, User } from '../db/schema.js';
-import { variablesForJob } from './service.js';
+import { decryptVariables } from '../runner-protocol/job.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let alice: User;
 let aliceSession: SessionHeaders;
@@ -20,21 +20,14 @@ let bobSession: SessionHeaders;
 let carolSession: SessionHeaders;
 let project: Project;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
   const bob = await insertUser(server, { login: 'bob' });
-  await insertUser(server, { login: 'carol' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
+  ({ session: carolSession } = await signedInUser(server, { login: 'carol' }));
   bobSession = await login(server, 'bob', TEST_PASSWORD);
-  carolSession = await login(server, 'carol', TEST_PASSWORD);
   ({ project } = await insertProject(server, { owner_id: alice.id }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: bob.id })
-    .execute();
+  await insertMember(server, project, bob);
 });
-afterAll(async () => server.close());
 
 const url = () => `/api/v1/projects/${project.id}/branches`;
 
@@ -82,15 +75,11 @@ describe('branch configs', () => {
     });
     const row = await storedConfig(res.json().id);
     expect(JSON.stringify(row.variables)).not.toContain('hunter2-secret');
-    expect(variablesForJob(server.ctx, row)).toEqual([
+    expect(decryptVariables(server.ctx, row.variables)).toEqual([
       { key: 'APP_ENV', value: 'prod', secret: false },
       { key: 'DB_PASSWORD', value: 'hunter2-secret', secret: true },
     ]);
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'branch_config')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'branch_config' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'create', project_id: project.id, actor_id: alice.id });
     expect(JSON.stringify(audit)).not.toContain('hunter2-secret');
@@ -117,24 +106,19 @@ describe('branch configs', () => {
       { key: 'EXTRA', value: 'x' },
     ]);
     expect(res.statusCode).toBe(200);
-    expect(variablesForJob(server.ctx, await storedConfig(id))).toEqual([
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)).toEqual([
       { key: 'TOKEN', value: 'first-secret', secret: true },
       { key: 'EXTRA', value: 'x', secret: false },
     ]);
     res = await patch([{ key: 'TOKEN', value: null, secret: true }]);
-    expect(variablesForJob(server.ctx, await storedConfig(id))[0]?.value).toBe('first-secret');
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)[0]?.value).toBe('first-secret');
     res = await patch([{ key: 'TOKEN', value: 'second-secret', secret: true }]);
-    expect(variablesForJob(server.ctx, await storedConfig(id))[0]?.value).toBe('second-secret');
+    expect(decryptVariables(server.ctx, (await storedConfig(id)).variables)[0]?.value).toBe('second-secret');
     const newSecretWithoutValue = await patch([{ key: 'OTHER', secret: true }]);
-    expect(newSecretWithoutValue.statusCode).toBe(422);
+    expect(newSecretWithoutValue.statusCode).toBe(400);
     expect(fieldsOf(newSecretWithoutValue.json())).toEqual(['variables.0.value']);
 
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'branch_config')
-      .where('entity_id', '=', String(id))
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'branch_config', entity_id: String(id) });
     expect(JSON.stringify(audit)).not.toMatch(/first-secret|second-secret/);
   });
 
@@ -161,7 +145,7 @@ describe('branch configs', () => {
         { key: 'DB_PASS', value: 'zażółć7', secret: true },
       ],
     });
-    expect(short.statusCode).toBe(422);
+    expect(short.statusCode).toBe(400);
     expect(short.json().error.message).toBe(
       'Variable DB_PASS: a secret value must be at least 8 characters long',
     );
@@ -195,7 +179,7 @@ describe('branch configs', () => {
       headers: aliceSession,
       payload: { variables: [{ key: 'DB_PASS', secret: true }] },
     });
-    expect(kept.statusCode).toBe(422);
+    expect(kept.statusCode).toBe(400);
     expect(fieldsOf(kept.json())).toEqual(['variables.0.value']);
     expect(kept.json().error.message).toContain(
       'Variable DB_PASS: a secret value must be at least 8 characters long',
@@ -211,17 +195,17 @@ describe('branch configs', () => {
 
   it('rejects bad input naming the field', async () => {
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ branch_name: 'bad..name' }, 422, 'branch_name'],
-      [{ branch_name: 'ok', environment: 'prod env' }, 422, 'environment'],
-      [{ branch_name: 'ok', artifacts_dir: '../outside' }, 422, 'artifacts_dir'],
-      [{ branch_name: 'ok', artifacts_dir: 'a/../../b' }, 422, 'artifacts_dir'],
-      [{ branch_name: 'ok', artifacts_dir: '/etc' }, 422, 'artifacts_dir'],
+      [{ branch_name: 'bad..name' }, 400, 'branch_name'],
+      [{ branch_name: 'ok', environment: 'prod env' }, 400, 'environment'],
+      [{ branch_name: 'ok', artifacts_dir: '../outside' }, 400, 'artifacts_dir'],
+      [{ branch_name: 'ok', artifacts_dir: 'a/../../b' }, 400, 'artifacts_dir'],
+      [{ branch_name: 'ok', artifacts_dir: '/etc' }, 400, 'artifacts_dir'],
       [{ branch_name: 'ok', timeout_seconds: 0 }, 400, 'timeout_seconds'],
       [{ branch_name: 'ok', timeout_seconds: 86_401 }, 400, 'timeout_seconds'],
       [{ branch_name: 'ok', deployment_type: 'sometimes' }, 400, 'deployment_type'],
       [{ branch_name: 'ok', notification_emails: ['not an email'] }, 400, 'notification_emails.0'],
-      [{ branch_name: 'ok', variables: [{ key: '1BAD', value: 'x' }] }, 422, 'variables.0.key'],
-      [{ branch_name: 'ok', variables: [{ key: 'POLYTENE_SHA', value: 'x' }] }, 422, 'variables.0.key'],
+      [{ branch_name: 'ok', variables: [{ key: '1BAD', value: 'x' }] }, 400, 'variables.0.key'],
+      [{ branch_name: 'ok', variables: [{ key: 'POLYTENE_SHA', value: 'x' }] }, 400, 'variables.0.key'],
       [
         {
           branch_name: 'ok',
@@ -230,7 +214,7 @@ describe('branch configs', () => {
             { key: 'A', value: 'y' },
           ],
         },
-        422,
+        400,
         'variables.1.key',
       ],
       [{ branch_name: 'ok', variables: [{ key: 'A', value: 1 }] }, 400, 'variables.0.value'],
@@ -279,12 +263,7 @@ describe('branch configs', () => {
 
     const del = await server.app.inject({ method: 'DELETE', url: `${url()}/${main.id}`, headers: admin });
     expect(del.statusCode).toBe(204);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'branch_config')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'delete', entity_type: 'branch_config' });
     expect(event?.before).toMatchObject({
       branch_name: 'main',
       variables: [{ key: 'APP_ENV' }, { key: 'DB_PASSWORD', value: null }],

@@ -125,7 +125,6 @@ const errors = {
   403: ErrorResponse,
   404: ErrorResponse,
   409: ErrorResponse,
-  422: ErrorResponse,
 };
 
 /** Branch configs: how each branch of a project deploys. Reading needs view, changing manage. */

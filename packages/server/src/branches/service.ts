@@ -37,27 +37,11 @@ export interface BranchConfigFields {
 
 export type NewBranchConfig = BranchConfigFields & { branch_name: string };
 
-/** A variable as a job receives it: secret values decrypted (the runner masks them in the log). */
-export interface JobVariable {
-  key: string;
-  value: string;
-  secret: boolean;
-}
-
 /** A variable as the API shows it: a secret one without its value. */
 export interface VariableView {
   key: string;
   value: string | null;
   secret: boolean;
-}
-
-/** The variables of a branch config for a job, with secret values decrypted. */
-export function variablesForJob(ctx: AppContext, config: BranchConfig): JobVariable[] {
-  return config.variables.map((v) => ({
-    key: v.key,
-    value: v.secret ? ctx.secrets.decrypt(v.encrypted ?? '') : (v.value ?? ''),
-    secret: v.secret,
-  }));
 }
 
 export function variableViews(config: BranchConfig): VariableView[] {
@@ -122,14 +106,14 @@ export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] 
   return problems;
 }
 
-/** One 422 naming every problem of the fields. */
+/** One 400 naming every problem of the fields. */
 function checkFields(fields: BranchConfigFields): void {
   const problems = branchFieldProblems(fields);
   if (problems.length) throw invalidFields(problems);
 }
 
 function duplicateBranch(name: string) {
-  return conflict(`branch ${name} is configured already`, [
+  return conflict('CONFLICT', `branch ${name} is configured already`, [
     { field: 'branch_name', message: 'is configured already' },
   ]);
 }

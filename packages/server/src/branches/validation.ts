@@ -43,7 +43,7 @@ export function variableKeyCode(key: string): 'reserved_prefix' | 'env_var_name'
   return ENV_VAR_KEY.test(key) ? 'reserved_prefix' : 'env_var_name';
 }
 
-/** The problems of each field, none when it is fine or not given (`problems` in one 422 at once). */
+/** The problems of each field, none when it is fine or not given (`problems` in one 400 at once). */
 export function branchNameProblems(name: string | undefined): FieldProblem[] {
   const words = name === undefined ? null : refNameProblem(name);
   return words ? [problem('branch_name', 'git_ref', words)] : [];
@@ -67,12 +67,15 @@ export function checkSecretLength(key: string, index: number, value: string, sto
   if (!isTooShortForSecret(value)) return;
   const problem = `a secret value must be at least ${MIN_SECRET_LENGTH} characters long`;
   const hint = stored ? ' (the stored value is shorter: enter a new one)' : '';
-  throw validationFailed(`Variable ${key}: ${problem}${hint}`, [
-    {
-      field: `variables.${index}.value`,
-      code: 'too_short',
-      params: { limit: MIN_SECRET_LENGTH },
-      message: `${problem}${hint}`,
-    },
-  ]);
+  throw validationFailed(
+    [
+      {
+        field: `variables.${index}.value`,
+        code: 'too_short',
+        params: { limit: MIN_SECRET_LENGTH },
+        message: `${problem}${hint}`,
+      },
+    ],
+    `Variable ${key}: ${problem}${hint}`,
+  );
 }

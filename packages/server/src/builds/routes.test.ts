@@ -1,22 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   TEST_PASSWORD,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
   insertProject,
   insertQueuedDeployment,
+  insertMember,
 } from '../test-support/fixtures.js';
 import type { BranchConfig, Build, Project } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let member: SessionHeaders;
 let outsider: SessionHeaders;
@@ -25,17 +26,12 @@ let config: BranchConfig;
 const builds: Build[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
   const memberUser = await insertUser(server, { login: 'member' });
-  await insertUser(server, { login: 'outsider' });
+  ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   member = await login(server, 'member', TEST_PASSWORD);
-  outsider = await login(server, 'outsider', TEST_PASSWORD);
   ({ project } = await insertProject(server, { name: 'shop' }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: memberUser.id })
-    .execute();
+  await insertMember(server, project, memberUser);
   config = await insertBranchConfig(server, {
     project_id: project.id,
     branch_name: 'main',
@@ -48,7 +44,6 @@ beforeAll(async () => {
   builds.push(await insertBuild(server, { project_id: project.id, ref: 'develop', status: 'failed' }));
   await insertQueuedDeployment(server, builds[1]!, config);
 });
-afterAll(async () => server.close());
 
 function get(url: string, headers: SessionHeaders) {
   return server.app.inject({ method: 'GET', url, headers });
@@ -133,9 +128,9 @@ describe('POST /api/v1/builds/:id/deployments', () => {
     expect(bad.json().error.details[0].field).toBe('environment');
   });
 
-  it('refuses a build whose branch has no deployment configuration (422)', async () => {
+  it('refuses a build whose branch has no deployment configuration (400)', async () => {
     const res = await deploy(builds[5]!, member, {});
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('build');
   });
 

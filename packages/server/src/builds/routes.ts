@@ -91,7 +91,7 @@ export async function buildRoutes(app: App): Promise<void> {
         tags: ['builds'],
         params: IdParam,
         body: DeployBody,
-        response: { 201: DeploymentView, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse },
+        response: { 201: DeploymentView, 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
       },
       // A deploy with no options may come without a body.
       preValidation: async (request) => {
@@ -111,7 +111,7 @@ export async function buildRoutes(app: App): Promise<void> {
             .executeTakeFirst();
       if (!config) {
         const message = `branch ${build.ref} has no deployment configuration`;
-        throw validationFailed(message, [{ field: 'build', message }]);
+        throw validationFailed([{ field: 'build', message }]);
       }
       const deployment = await db
         .transaction()

@@ -1,12 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  insertUser,
-  login,
-  startTestServer,
-  TEST_PASSWORD,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -17,7 +10,7 @@ import {
 import type { BranchConfig, Deployment, Project, User } from '../db/schema.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 
-let server: TestServer;
+const server = useTestServer();
 let owner: SessionHeaders;
 let outsider: SessionHeaders;
 let mine: Project;
@@ -57,11 +50,8 @@ async function finishedDaysAgo(d: Deployment, days: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  ownerUser = await insertUser(server, { login: 'owner' });
-  outsiderUser = await insertUser(server, { login: 'outsider' });
-  owner = await login(server, 'owner', TEST_PASSWORD);
-  outsider = await login(server, 'outsider', TEST_PASSWORD);
+  ({ user: ownerUser, session: owner } = await signedInUser(server, { login: 'owner' }));
+  ({ user: outsiderUser, session: outsider } = await signedInUser(server, { login: 'outsider' }));
   ({ project: mine } = await insertProject(server, { name: 'mine', owner_id: ownerUser.id }));
   ({ project: open } = await insertProject(server, { name: 'open', public: true }));
   const { runner } = await insertRunner(server, { shared: true });
@@ -94,7 +84,6 @@ beforeAll(async () => {
   await move(await deploymentOf(open, openProd, ownerUser), 'succeeded');
   await move(await deploymentOf(open, openProd), 'succeeded');
 });
-afterAll(async () => server.close());
 
 function get(url: string, headers?: SessionHeaders) {
   return server.app.inject({ method: 'GET', url, headers });

@@ -1,5 +1,5 @@
 /** Kysely table types, kept by hand in step with migrations/*.sql. */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable, Updateable } from 'kysely';
 import type {
   BuildSource,
   CiStatus,
@@ -318,7 +318,6 @@ export type User = Selectable<UsersTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type Runner = Selectable<RunnersTable>;
 export type Project = Selectable<ProjectsTable>;
-export type NewProject = Insertable<ProjectsTable>;
 export type BranchConfig = Selectable<BranchConfigsTable>;
 export type Build = Selectable<BuildsTable>;
 export type Deployment = Selectable<DeploymentsTable>;

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   TEST_PASSWORD,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import {
   insertBranchConfig,
@@ -13,30 +13,25 @@ import {
   insertProject,
   insertQueuedDeployment,
   insertRunner,
+  insertMember,
 } from '../test-support/fixtures.js';
 import type { BranchConfig, Deployment, Project } from '../db/schema.js';
 import { transitionDeployment } from './transitions.js';
 
-let server: TestServer;
+const server = useTestServer();
 let member: SessionHeaders;
 let outsider: SessionHeaders;
 let project: Project;
 let config: BranchConfig;
 
 beforeAll(async () => {
-  server = await startTestServer();
   const user = await insertUser(server, { login: 'member' });
-  await insertUser(server, { login: 'outsider' });
+  ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   member = await login(server, 'member', TEST_PASSWORD);
-  outsider = await login(server, 'outsider', TEST_PASSWORD);
   ({ project } = await insertProject(server, { name: 'api' }));
-  await server.ctx.db
-    .insertInto('project_members')
-    .values({ project_id: project.id, user_id: user.id })
-    .execute();
+  await insertMember(server, project, user);
   config = await insertBranchConfig(server, { project_id: project.id });
 });
-afterAll(async () => server.close());
 
 async function queued(environment = 'production'): Promise<Deployment> {
   const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id });

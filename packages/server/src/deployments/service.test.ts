@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUser, startTestServer, type TestServer } from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { insertUser, useTestServer } from '../test-support/server.js';
 import { insertBranchConfig, insertBuild, insertProject, insertRunner } from '../test-support/fixtures.js';
 import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import type { Actor } from '../audit/service.js';
@@ -8,15 +8,13 @@ import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions
 import type { DeploymentTrigger } from '@polytene/protocol';
 import { cancelDeployment, queueDeployment } from './service.js';
 
-let server: TestServer;
+const server = useTestServer();
 let actor: Actor;
 
 beforeAll(async () => {
-  server = await startTestServer();
   const user = await insertUser(server, { login: 'deployer' });
   actor = { id: user.id, login: user.login, ip: '127.0.0.1' };
 });
-afterAll(async () => server.close());
 
 async function setup(): Promise<{ project: Project; config: BranchConfig }> {
   const { project } = await insertProject(server);

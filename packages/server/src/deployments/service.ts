@@ -5,8 +5,8 @@ import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
-import { conflict, notFound } from '../errors.js';
-import { JOBS_TOPIC, deploymentTopic, transitionDeployment } from './transitions.js';
+import { conflict } from '../errors.js';
+import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -123,13 +123,7 @@ export async function cancelDeployment(
   deploymentId: number,
   actor: Actor,
 ): Promise<Deployment> {
-  const current = await trx
-    .selectFrom('deployments')
-    .selectAll()
-    .where('id', '=', deploymentId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!current) throw notFound('deployment');
+  const current = await lockDeployment(trx, deploymentId);
   const requested = { cancel_requested_at: new Date(), cancel_requested_by: actor.id };
   if (current.status === 'queued') {
     return transitionDeployment(ctx, trx, deploymentId, {
@@ -140,7 +134,7 @@ export async function cancelDeployment(
     });
   }
   if (current.status !== 'running') {
-    throw conflict(`the deployment is ${current.status} already`, { status: current.status });
+    throw conflict('CONFLICT', `the deployment is ${current.status} already`, { status: current.status });
   }
   if (current.cancel_requested_at) return current;
   const updated = await trx

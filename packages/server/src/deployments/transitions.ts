@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { Deployment, DeploymentUpdate } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
-import { AppError, notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { queueDeploymentChange } from './changes.js';
 
 export interface TransitionRequest {
@@ -21,6 +21,18 @@ export interface TransitionRequest {
 export const deploymentTopic = (id: number) => `deployment:${id}`;
 export const JOBS_TOPIC = 'jobs';
 
+/** The deployment's row, locked until the transaction ends; 404 when there is none. */
+export async function lockDeployment(trx: Db, deploymentId: number): Promise<Deployment> {
+  const row = await trx
+    .selectFrom('deployments')
+    .selectAll()
+    .where('id', '=', deploymentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('deployment');
+  return row;
+}
+
 /**
  * The only way a deployment changes status. Locks the row, checks the move with the protocol's pure
  * `transition()`, stores it, records the audit event, publishes the change (delivered at commit) and
@@ -32,19 +44,13 @@ export async function transitionDeployment(
   deploymentId: number,
   request: TransitionRequest,
 ): Promise<Deployment> {
-  const current = await trx
-    .selectFrom('deployments')
-    .selectAll()
-    .where('id', '=', deploymentId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!current) throw notFound('deployment');
+  const current = await lockDeployment(trx, deploymentId);
   const result = transition({
     from: current.status,
     to: request.to,
     failureReason: request.failureReason ?? null,
   });
-  if (!result.ok) throw new AppError(409, 'INVALID_TRANSITION', result.error, { status: current.status });
+  if (!result.ok) throw conflict('INVALID_TRANSITION', result.error, { status: current.status });
   const now = new Date();
   const final = isFinalStatus(request.to);
   const update: DeploymentUpdate = {

@@ -4,19 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { useTestServer } from '../test-support/server.js';
 import { RUNNER_BUNDLE, runnerBundle } from './runner-bundle.js';
 
-let server: TestServer;
+const server = useTestServer();
 let dir: string;
 beforeAll(async () => {
-  server = await startTestServer();
   dir = await mkdtemp(path.join(os.tmpdir(), 'polytene-download-'));
 });
-afterAll(async () => {
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('runner download', () => {
   it('serves the built runner without a login, with a sha256 that sha256sum -c accepts', async () => {

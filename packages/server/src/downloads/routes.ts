@@ -1,16 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { App } from '../http/types.js';
-import { AppError } from '../errors.js';
+import { notFound } from '../errors.js';
 import { runnerBundle } from './runner-bundle.js';
 
 export const RUNNER_DOWNLOAD_PATH = '/download/polytene-runner';
 
 const notBuilt = () =>
-  new AppError(
-    404,
-    'NOT_FOUND',
-    'this server has no runner to download: run `npm run build` where the server runs',
-  );
+  notFound('runner', 'this server has no runner to download: run `npm run build` where the server runs');
 
 /**
  * The runner as one file, for deploy hosts: `GET /download/polytene-runner` (with its sha256 in

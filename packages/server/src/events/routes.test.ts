@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job, LogLine } from '@polytene/protocol';
 import { SseReader, type SseEvent } from '../../../../e2e/support/sse.js';
 import {
   insertUser,
   login,
-  startTestServer,
+  useTestServer,
   type SessionHeaders,
-  type TestServer,
+  signedInUser,
 } from '../test-support/server.js';
 import {
   insertBranchConfig,
@@ -19,17 +19,14 @@ import { deploymentTopic } from '../deployments/transitions.js';
 import { publish } from './bus.js';
 import { HEARTBEAT_MS, LINES_PER_EVENT } from './routes.js';
 
-let server: TestServer;
+const server = useTestServer();
 let base: string;
 let admin: SessionHeaders;
 beforeAll(async () => {
-  server = await startTestServer();
   base = await server.app.listen({ host: '127.0.0.1', port: 0 });
-  await insertUser(server, { login: 'watcher', role: 'admin' });
+  ({ session: admin } = await signedInUser(server, { login: 'watcher', role: 'admin' }));
   await insertUser(server, { login: 'outsider' });
-  admin = await login(server, 'watcher', 'Test-Passw0rd!');
 });
-afterAll(async () => server.close());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -132,7 +132,7 @@ class DeploymentStream {
   }
 }
 
-/** Live events of a deployment over Server-Sent Events (DESIGN §6). */
+/** Live events of a deployment over Server-Sent Events (architecture.md §6). */
 export async function eventRoutes(app: App): Promise<void> {
   const { ctx } = app;
   const streams = new Set<DeploymentStream>();

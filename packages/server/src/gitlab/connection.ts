@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { AppError } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { invalidField } from '../projects/validation.js';
 import { GitlabClient, type GitlabUser } from './client.js';
 import { GitlabError } from './errors.js';
@@ -66,9 +66,8 @@ export async function saveConnection(
   await ctx.db.transaction().execute(async (trx) => {
     const instance = await findInstance(trx, input.instance_id);
     if (!instance) {
-      throw new AppError(
-        404,
-        'NOT_FOUND',
+      throw notFound(
+        'GitLab instance',
         `there is no GitLab instance ${input.instance_id}; ask an administrator to add your GitLab instance`,
         [{ field: 'instance_id', message: 'is not a configured GitLab instance' }],
       );
@@ -109,7 +108,7 @@ export async function deleteConnection(ctx: AppContext, actor: Actor, userId: nu
       .where('user_id', '=', userId)
       .returning('instance_id')
       .executeTakeFirst();
-    if (!removed) throw new AppError(404, 'NOT_FOUND', 'no GitLab connection is stored');
+    if (!removed) throw notFound('GitLab connection', 'no GitLab connection is stored');
     await recordAudit(trx, {
       actor,
       action: 'gitlab_connection_deleted',
@@ -141,7 +140,7 @@ async function storedConnection(db: Db, userId: number, instanceId?: number | nu
 export async function clientFor(ctx: AppContext, userId: number): Promise<ConnectedClient> {
   const row = await storedConnection(ctx.db, userId);
   if (!row) {
-    throw new AppError(409, 'GITLAB_NOT_CONNECTED', 'connect GitLab first (PUT /api/v1/user/gitlab)');
+    throw conflict('GITLAB_NOT_CONNECTED', 'connect GitLab first (PUT /api/v1/user/gitlab)');
   }
   return {
     client: new GitlabClient(row.url, ctx.secrets.decrypt(row.token_encrypted)),

@@ -9,7 +9,7 @@ import { queueDeployKeyRegistration } from './tasks.js';
 
 /**
  * The runners that must be able to clone `project`: its linked runner only, or every active shared one
- * when it has no runner of its own (shared runners never take a linked project: DESIGN §2).
+ * when it has no runner of its own (shared runners never take a linked project: architecture.md §4).
  */
 async function runnersNeeding(db: Db, project: Project): Promise<Runner[]> {
   return db

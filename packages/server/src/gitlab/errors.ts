@@ -1,5 +1,5 @@
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
-import { AppError } from '../errors.js';
+import { conflict, upstreamFailed, type AppError } from '../errors.js';
 
 /** Why a call to GitLab failed, in the words a person can act on. */
 export type GitlabErrorKind =
@@ -39,12 +39,15 @@ export class GitlabError extends Error {
   }
 }
 
-/** The error of a Polytene API call that needed GitLab: 502, with what GitLab did wrong. */
+/**
+ * The error of a Polytene API call that needed GitLab: 502 `GITLAB_<KIND>` with what GitLab did wrong;
+ * no usable connection is the 409 GITLAB_NOT_CONNECTED, as when the user has none.
+ */
 export function gitlabAppError(error: GitlabError): AppError {
-  return new AppError(502, `GITLAB_${error.kind.toUpperCase()}`, error.message, {
-    kind: error.kind,
-    gitlab_status: error.status,
-  });
+  const details = { kind: error.kind, gitlab_status: error.status };
+  const kind = error.kind;
+  if (kind === 'not_connected') return conflict('GITLAB_NOT_CONNECTED', error.message, details);
+  return upstreamFailed(`GITLAB_${kind.toUpperCase() as Uppercase<typeof kind>}`, error.message, details);
 }
 
 /** Turns anything gitbeaker or fetch throws into a GitlabError saying in plain words what went wrong. */

@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminSession,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { adminSession, useTestServer, type SessionHeaders } from '../test-support/server.js';
 import { insertRunner } from '../test-support/fixtures.js';
 import { GitlabStandin, sshFingerprint, type InjectedFailure } from '../test-support/gitlab-standin.js';
 import { parsePublicKey } from '../runner-protocol/public-key.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 
-let server: TestServer;
+const server = useTestServer({ publicUrl: 'https://polytene.example.test' }, { worker: true });
 let gitlab: GitlabStandin;
 let admin: SessionHeaders;
 /** The GitLab instance (admin setting) of the stand-in: every connection below is a token for it. */
@@ -21,14 +16,10 @@ beforeAll(async () => {
   gitlab = await new GitlabStandin().start();
   gitlab.addUser('admin-token', { username: 'root' });
   gitlab.addUser('read-token', { username: 'reader' }, ['read_api']);
-  server = await startTestServer({ publicUrl: 'https://polytene.example.test' }, { worker: true });
   admin = await adminSession(server);
   standinInstance = await instanceAt(gitlab.url);
 });
-afterAll(async () => {
-  await server.close();
-  await gitlab.close();
-});
+afterAll(() => gitlab.close());
 
 const api = (
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
@@ -183,7 +174,7 @@ describe('GitLab connection', () => {
 
   it('refuses an instance URL that is not http(s) naming the field', async () => {
     const res = await api('POST', '/api/v1/gitlab/instances', { name: 'bare', url: 'gitlab.example.com' });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('url');
   });
 });

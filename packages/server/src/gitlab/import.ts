@@ -103,7 +103,7 @@ export async function importProjects(
       const list = [...already].map(
         ([gitlabId, projectId]) => `GitLab project ${gitlabId} is Polytene project ${projectId}`,
       );
-      throw conflict(`already imported: ${list.join('; ')}`, {
+      throw conflict('CONFLICT', `already imported: ${list.join('; ')}`, {
         imported: [...already].map(([gitlab_project_id, project_id]) => ({ gitlab_project_id, project_id })),
       });
     }
@@ -159,7 +159,10 @@ async function insertImported(
     .returningAll()
     .executeTakeFirst();
   if (!project)
-    throw conflict(`GitLab project ${source.path_with_namespace} was imported by someone else just now`);
+    throw conflict(
+      'CONFLICT',
+      `GitLab project ${source.path_with_namespace} was imported by someone else just now`,
+    );
   const config = await trx
     .insertInto('branch_configs')
     .values({ project_id: project.id, branch_name: defaultBranch, notification_emails: [user.email] })
@@ -211,11 +214,12 @@ export async function resyncProject(
   project: Project,
 ): Promise<Project> {
   if (project.source !== 'gitlab' || project.gitlab_project_id === null) {
-    throw conflict('this project was not imported from GitLab');
+    throw conflict('CONFLICT', 'this project was not imported from GitLab');
   }
   return withConnection(ctx, user, async ({ client, instance }) => {
     if (instance.id !== project.gitlab_instance_id) {
       throw conflict(
+        'CONFLICT',
         `your GitLab connection is to ${instance.url}, this project lives in ${project.gitlab_url}`,
       );
     }

@@ -45,7 +45,7 @@ export async function gitlabInstanceRoutes(app: App): Promise<void> {
       schema: {
         tags,
         body: CreateBody,
-        response: { 201: Instance, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+        response: { 201: Instance, 409: ErrorResponse, ...errors },
       },
     },
     async (request, reply) => {
@@ -61,7 +61,7 @@ export async function gitlabInstanceRoutes(app: App): Promise<void> {
         tags,
         params: IdParam,
         body: UpdateBody,
-        response: { 200: Instance, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+        response: { 200: Instance, 404: ErrorResponse, 409: ErrorResponse, ...errors },
       },
     },
     async (request) => {

@@ -1,17 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  TEST_PASSWORD,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { adminSession, signedInUser, useTestServer, type SessionHeaders } from '../test-support/server.js';
 import { GitlabStandin } from '../test-support/gitlab-standin.js';
 
-let server: TestServer;
+const server = useTestServer();
 let gitlab: GitlabStandin;
 let admin: SessionHeaders;
 let member: SessionHeaders;
@@ -19,15 +11,10 @@ let member: SessionHeaders;
 beforeAll(async () => {
   gitlab = await new GitlabStandin().start();
   gitlab.addUser('member-token', { username: 'mia' });
-  server = await startTestServer();
   admin = await adminSession(server);
-  await insertUser(server, { login: 'mia' });
-  member = await login(server, 'mia', TEST_PASSWORD);
+  ({ session: member } = await signedInUser(server, { login: 'mia' }));
 });
-afterAll(async () => {
-  await server.close();
-  await gitlab.close();
-});
+afterAll(() => gitlab.close());
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
 const as =
@@ -155,13 +142,13 @@ describe('GitLab instances (admin setting)', () => {
       'https://root:pw@gitlab.example.com',
     ]) {
       const res = await asAdmin('POST', '/api/v1/gitlab/instances', { name: `bad ${url}`, url });
-      expect(res.statusCode, url).toBe(422);
+      expect(res.statusCode, url).toBe(400);
       expect(res.json().error.details[0].field).toBe('url');
     }
     const patch = await asAdmin('PATCH', `/api/v1/gitlab/instances/${instanceId}`, {
       url: 'file:///etc/passwd',
     });
-    expect(patch.statusCode).toBe(422);
+    expect(patch.statusCode).toBe(400);
   });
 
   it('refuses a second instance with the same URL or name', async () => {

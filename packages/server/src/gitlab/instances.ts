@@ -24,7 +24,7 @@ export async function findInstance(db: Db, id: number): Promise<InstanceView | u
     .executeTakeFirst();
 }
 
-/** The name and URL as stored, or a 422 naming the field: http(s) only, no credentials, query or fragment. */
+/** The name and URL as stored, or a 400 naming the field: http(s) only, no credentials, query or fragment. */
 function checked(input: { name?: string; url?: string }): { name?: string; url?: string } {
   const values: { name?: string; url?: string } = {};
   if (input.name !== undefined) {
@@ -51,7 +51,8 @@ async function refuseDuplicate(
     let query = trx.selectFrom('gitlab_instances').select('id').where(field, '=', value);
     if (exceptId !== null) query = query.where('id', '!=', exceptId);
     const other = await query.executeTakeFirst();
-    if (other) throw conflict(`GitLab instance ${other.id} already has the ${field} ${value}`, { field });
+    if (other)
+      throw conflict('CONFLICT', `GitLab instance ${other.id} already has the ${field} ${value}`, { field });
   }
 }
 
@@ -147,6 +148,7 @@ export async function deleteInstance(ctx: AppContext, actor: Actor, id: number):
       .execute();
     if (projects.length > 0) {
       throw conflict(
+        'CONFLICT',
         `${projects.length} project(s) were imported from ${before.name}; delete them before the instance`,
         { project_ids: projects.map((p) => p.id) },
       );

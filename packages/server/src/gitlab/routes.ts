@@ -39,7 +39,7 @@ const ImportBody = Type.Object(
   { additionalProperties: false },
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-const upstream = { 409: ErrorResponse, 422: ErrorResponse, 502: ErrorResponse };
+const upstream = { 409: ErrorResponse, 502: ErrorResponse };
 const tags = ['gitlab'];
 
 /** GitLab instances, the connection (per user: a token for an instance), project listing and import, re-sync and the integration's state. */
@@ -59,7 +59,7 @@ export async function gitlabRoutes(app: App): Promise<void> {
       schema: {
         tags,
         body: ConnectionBody,
-        response: { 200: ConnectionView, 422: ErrorResponse, ...errors },
+        response: { 200: ConnectionView, ...errors },
         description:
           'Stores your token for one of the GitLab instances an administrator configured; the URL is the instance’s.',
       },

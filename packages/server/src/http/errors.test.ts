@@ -1,13 +1,10 @@
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '@polytene/protocol';
+import { useTestServer } from '../test-support/server.js';
 import { errorHandler } from './errors.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ maxBodyBytes: 4096 });
-});
-afterAll(async () => server.close());
+const server = useTestServer({ maxBodyBytes: 4096 });
 
 const post = (payload: string, contentType = 'application/json') =>
   server.app.inject({
@@ -88,3 +85,28 @@ describe('an unexpected failure', () => {
     expect(res.body).not.toContain('.js:');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('gives every error answer the code enum of the protocol list', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/api/docs/json' })).json() as {
+      paths: Record<string, Record<string, { responses?: Record<string, ResponseDoc> }>>;
+    };
+    const errorSchemas = Object.values(doc.paths)
+      .flatMap((methods) => Object.values(methods))
+      .flatMap((operation) => Object.entries(operation.responses ?? {}))
+      .filter(([status]) => Number(status) >= 400)
+      .flatMap(([, response]) => Object.values(response.content ?? {}).map((c) => c.schema.properties))
+      // The health check's 503 is its own answer (status and database), not an error.
+      .filter((properties) => !properties.status);
+    expect(errorSchemas.length).toBeGreaterThan(50);
+    for (const properties of errorSchemas)
+      expect(properties.error?.properties.code).toEqual({ enum: ERROR_CODES });
+  });
+});
+
+interface ResponseDoc {
+  content?: Record<
+    string,
+    { schema: { properties: { error?: { properties: { code: unknown } }; status?: unknown } } }
+  >;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSession, bearerFor, startTestServer, type TestServer } from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, bearerFor, useTestServer } from '../test-support/server.js';
 import { insertBranchConfig, insertProject, insertRunner, randomSha } from '../test-support/fixtures.js';
 import type { Project } from '../db/schema.js';
 import { handleNulCharacters } from './nul-characters.js';
@@ -12,20 +12,18 @@ const REPLACED = '\uFFFD';
 const fixture = (file: string) =>
   JSON.parse(readFileSync(new URL(`../intake/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
-let server: TestServer;
+const server = useTestServer();
 let user: { authorization: string };
 let project: Project;
 let webhookSecret: string;
 let runnerToken: string;
 beforeAll(async () => {
-  server = await startTestServer();
   user = await bearerFor(server, await adminSession(server));
   ({ project, webhookSecret } = await insertProject(server));
   await insertBranchConfig(server, { project_id: project.id, branch_name: 'master' });
   await insertBranchConfig(server, { project_id: project.id, branch_name: 'main' });
   ({ token: runnerToken } = await insertRunner(server));
 });
-afterAll(async () => server.close());
 
 interface Case {
   what: string;

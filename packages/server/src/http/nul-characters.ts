@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { invalidValue, type AppError } from '../errors.js';
 
 /**
  * PostgreSQL text and jsonb cannot hold NUL (U+0000): a value with one fails in the database with a 500.
@@ -39,7 +39,7 @@ function fieldOf(place: Place, key: string | null): string {
 }
 
 function refused(field: string, problem = PROBLEM): AppError {
-  return new AppError(400, 'VALIDATION_FAILED', `${field} ${problem}`, [{ field, message: problem }]);
+  return invalidValue(field, problem);
 }
 
 /** Objects and arrays parsed from JSON or a query string; not a raw Buffer body (bytes, no strings). */

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminSession,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders } from '../test-support/server.js';
 import { insertProject } from '../test-support/fixtures.js';
 import type { Project } from '../db/schema.js';
 import { paramLabels } from './problems.js';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let project: Project;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
   ({ project } = await insertProject(server, {}));
 });
-afterAll(async () => server.close());
 
 const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) =>
   server.app.inject({ method, url, headers: admin, payload });
@@ -203,7 +196,7 @@ describe('deployment scripts and variables', () => {
         { key: 'A', value: '2' },
       ],
     });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(problemsOf(res.json()).map((p) => [p.field, p.code])).toEqual([
       ['branch_name', 'git_ref'],
       ['environment', 'environment_name'],

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../test-support/fixtures.js';
 import type { Project } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordBuild, type BuildInput, type RecordedBuild } from './service.js';
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let externalSeq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project } = await insertProject(server));
   await insertBranchConfig(server, {
     project_id: project.id,
@@ -37,7 +36,6 @@ beforeAll(async () => {
     .where('id', '=', lenient.id)
     .execute();
 });
-afterAll(async () => server.close());
 
 function input(values: Partial<BuildInput> = {}): BuildInput {
   externalSeq += 1;
@@ -174,14 +172,14 @@ describe('recordBuild: input checks', () => {
 
   it('refuses a bad ref naming the field, writing nothing', async () => {
     const error = await rejected(input({ ref: 'a..b' }));
-    expect(error.statusCode).toBe(422);
+    expect(error.statusCode).toBe(400);
     expect(error.details).toEqual([{ field: 'ref', message: 'must not contain ".."' }]);
   });
 
   it('refuses a sha that is not a full hex commit id, or all zeros', async () => {
     for (const sha of ['xyz', 'ABCDEF'.padEnd(40, '0'), '0'.repeat(40)]) {
       const error = await rejected(input({ sha }));
-      expect(error.statusCode).toBe(422);
+      expect(error.statusCode).toBe(400);
       expect((error.details as { field: string }[])[0]!.field).toBe('sha');
     }
   });

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { BuildSource, CiStatus } from '@polytene/protocol';
 import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
-import { validationFailed } from '../errors.js';
+import { invalidValue } from '../errors.js';
 import { queueDeployment } from '../deployments/service.js';
 import { DeploymentView, Nullable, loadDeploymentView } from '../deployments/view.js';
 import { BuildView, buildRows, toBuildView } from '../builds/view.js';
@@ -49,7 +49,7 @@ const CI_ACTOR: Actor = { id: null, login: 'ci', ip: null };
  * Contract:
  * - Run it inside a transaction (`trx`); everything it writes commits or rolls back with the caller.
  * - Validates `ref` (after `shortRef`) and `sha` / `before_sha` (hex; all-zero `before_sha` allowed) and
- *   throws a 422 naming the field before writing anything.
+ *   throws a 400 naming the field before writing anything.
  * - With an `external_id` it upserts on (project, source, external_id): the first event creates the build,
  *   later ones update status, times and payload (ref and sha stay as first seen), so repeated or
  *   concurrent deliveries of the same build never make a second one. Without one, it always inserts.
@@ -178,7 +178,7 @@ async function configById(trx: Db, build: Build): Promise<BranchConfig | undefin
 function validRef(raw: string): string {
   const ref = shortRef(raw);
   const problem = refNameProblem(ref);
-  if (problem) throw validationFailed(`ref ${problem}`, [{ field: 'ref', message: problem }]);
+  if (problem) throw invalidValue('ref', problem);
   return ref;
 }
 
@@ -187,7 +187,7 @@ function checkSha(field: string, value: string, options: { allowZero: boolean })
   const message = options.allowZero
     ? 'must be a full lowercase hex commit id'
     : 'must be a full lowercase hex commit id, not all zeros';
-  throw validationFailed(`${field} ${message}`, [{ field, message }]);
+  throw invalidValue(field, message);
 }
 
 /** What every intake answers: the build as stored now and the deployment the event queued, if any. */
@@ -222,7 +222,7 @@ const GITLAB_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (UTC|[+-]\d{2}:?\d
 
 /**
  * A CI timestamp: ISO 8601, or GitLab's `2016-02-05 13:22:13 UTC` / `... +0100`; null/undefined stay null.
- * Anything else is a 422 naming `field`.
+ * Anything else is a 400 naming `field`.
  */
 export function parseCiTime(field: string, value: string | null | undefined): Date | null {
   if (value == null || value === '') return null;
@@ -232,7 +232,7 @@ export function parseCiTime(field: string, value: string | null | undefined): Da
   const date = /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : new Date(NaN);
   if (Number.isNaN(date.getTime())) {
     const message = 'must be a date and time such as 2024-05-01T12:00:00Z';
-    throw validationFailed(`${field} ${message}`, [{ field, message }]);
+    throw invalidValue(field, message);
   }
   return date;
 }

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Invitation, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { badGateway, conflict, gone, notFound } from '../errors.js';
+import { conflict, gone, notFound, upstreamFailed } from '../errors.js';
 import { hashToken, newToken } from '../secrets.js';
 import { checkedPasswordHash, insertAccount } from '../users/service.js';
 import { sendMail } from '../notifications/transport.js';
@@ -55,9 +55,11 @@ export async function createInvitation(
       .where(sql<string>`lower(email)`, '=', input.email.toLowerCase())
       .executeTakeFirst();
     if (pending) {
-      throw conflict(`${input.email} has a pending invitation already; revoke it to invite again`, [
-        { field: 'email', message: 'has a pending invitation already' },
-      ]);
+      throw conflict(
+        'INVITATION_PENDING',
+        `${input.email} has a pending invitation already; revoke it to invite again`,
+        [{ field: 'email', message: 'has a pending invitation already' }],
+      );
     }
     const row = await trx
       .insertInto('invitations')
@@ -88,7 +90,7 @@ export async function createInvitation(
       try {
         await sendMail({ smtpUrl, mailFrom: ctx.config.mailFrom }, row.email, mail);
       } catch {
-        throw badGateway(
+        throw upstreamFailed(
           'MAIL_FAILED',
           `the invitation email to ${row.email} could not be sent (check POLYTENE_SMTP_URL); nothing was saved`,
         );
@@ -128,7 +130,8 @@ export async function revokeInvitation(db: Db, actor: Actor, id: number): Promis
       .forUpdate()
       .executeTakeFirst();
     if (!row || row.revoked_at !== null) throw notFound('invitation');
-    if (row.accepted_at !== null) throw conflict('this invitation was already used; it cannot be revoked');
+    if (row.accepted_at !== null)
+      throw conflict('CONFLICT', 'this invitation was already used; it cannot be revoked');
     const after = await trx
       .updateTable('invitations')
       .set({ revoked_at: new Date() })

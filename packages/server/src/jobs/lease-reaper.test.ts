@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -9,13 +9,11 @@ import {
 } from '../test-support/fixtures.js';
 import { reapExpiredLeases } from './lease-reaper.js';
 
-let server: TestServer;
+const server = useTestServer();
 beforeAll(async () => {
-  server = await startTestServer();
   // A server up for an hour: its first lease of grace after the start is long over.
   server.ctx.startedAt = new Date(Date.now() - 3_600_000);
 });
-afterAll(async () => server.close());
 
 async function running(leaseInMs: number, cancelRequested = false) {
   const { runner } = await insertRunner(server);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -9,11 +9,7 @@ import {
 import { deleteOldLogs } from './log-retention.js';
 import { insertLogLines, storedLines } from '../test-support/logs.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ logRetentionDays: 30, logRetentionKeepPerEnvironment: 2 });
-});
-afterAll(async () => server.close());
+const server = useTestServer({ logRetentionDays: 30, logRetentionKeepPerEnvironment: 2 });
 
 const DAY = 24 * 3600 * 1000;
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -10,11 +10,7 @@ import {
 import { JobQueue } from './queue.js';
 import { REAP_LEASES_JOB_KEY, REAP_LEASES_TASK } from './lease-reaper.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ leaseCheckSeconds: 0.2 }, { worker: true });
-});
-afterAll(async () => server.close());
+const server = useTestServer({ leaseCheckSeconds: 0.2 }, { worker: true });
 
 const waitingReapJobs = async () =>
   (

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  adminSession,
-  bearerFor,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { adminSession, bearerFor, useTestServer, type SessionHeaders } from '../test-support/server.js';
 import { insertProject, insertRunner } from '../test-support/fixtures.js';
 import type { Project } from '../db/schema.js';
 import { redactText, redactUrl } from './redact.js';
@@ -30,7 +24,7 @@ const pipeline = JSON.parse(
 ) as Record<string, unknown>;
 
 const log = new CapturedLog();
-let server: TestServer;
+const server = useTestServer({ logLevel: 'info' }, { logStream: log });
 let project: Project;
 let webhookSecret: string;
 let session: SessionHeaders;
@@ -39,13 +33,11 @@ let runnerToken: string;
 const jobToken = 'pjt_Zm9yZ2VkLWpvYi10b2tlbi1mb3ItdGhlLWxvZw';
 
 beforeAll(async () => {
-  server = await startTestServer({ logLevel: 'info' }, { logStream: log });
   ({ project, webhookSecret } = await insertProject(server));
   session = await adminSession(server);
   bearer = await bearerFor(server, session);
   ({ token: runnerToken } = await insertRunner(server));
 });
-afterAll(async () => server.close());
 
 function secrets(): Record<string, string> {
   return {

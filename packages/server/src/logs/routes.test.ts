@@ -1,13 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  TEST_PASSWORD,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -19,16 +11,14 @@ import { insertLogLines } from '../test-support/logs.js';
 
 const LINES = 4_500;
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SessionHeaders;
 let outsider: SessionHeaders;
 let deployment: Deployment;
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await adminSession(server);
-  await insertUser(server, { login: 'outsider' });
-  outsider = await login(server, 'outsider', TEST_PASSWORD);
+  ({ session: outsider } = await signedInUser(server, { login: 'outsider' }));
   const { project } = await insertProject(server);
   const config = await insertBranchConfig(server, { project_id: project.id });
   const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id });
@@ -49,7 +39,6 @@ beforeAll(async () => {
     .where('id', '=', deployment.id)
     .execute();
 });
-afterAll(async () => server.close());
 
 function get(url: string, headers: SessionHeaders = admin) {
   return server.app.inject({ method: 'GET', url, headers });

@@ -1,5 +1,5 @@
 import type { App } from '../http/types.js';
-import { AppError } from '../errors.js';
+import { metricsRefused } from '../errors.js';
 import { metricsAccess } from './access.js';
 
 /** The label of requests no route matched (web UI pages, unknown paths): one series, whatever the URL. */
@@ -24,7 +24,7 @@ export function metricsRoutes(app: App): void {
     { config: { skipAuthentication: true }, schema: { hide: true } },
     async (request, reply) => {
       const refused = refusal(request);
-      if (refused) throw new AppError(refused.status, 'METRICS_REFUSED', refused.message);
+      if (refused) throw metricsRefused(refused.status, refused.message);
       const text = await ctx.metrics.render(ctx.db, ctx.config.leaseSeconds);
       return reply.header('cache-control', 'no-store').type(ctx.metrics.contentType).send(text);
     },

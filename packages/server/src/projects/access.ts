@@ -5,9 +5,9 @@ import type { Database, Project, User } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 
 /**
- * Who may see and change a project (DESIGN §7): an admin and the owner everything; a project member what
- * their role gives (viewer: look, deployer: also deploy, maintainer: also change it); anyone a public
- * project read only. A project a user may not see is "not found" to them.
+ * Who may see and change a project (architecture.md §10): an admin and the owner everything; a project
+ * member what their role gives (viewer: look, deployer: also deploy, maintainer: also change it); anyone
+ * a public project read only. A project a user may not see is "not found" to them.
  */
 export type ProjectAccess = 'view' | 'deploy' | 'manage';
 

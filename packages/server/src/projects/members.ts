@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { MemberRole } from '@polytene/protocol';
 import type { Project, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { AppError, notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { NEEDS, loadProject } from './access.js';
 import { invalidField } from './validation.js';
 
@@ -32,8 +32,8 @@ export async function listMembers(db: Db, user: User, projectId: number): Promis
 type Target = { id: number; login: string; name: string; disabled: boolean };
 
 /** 409s the UI tells apart by code: the user is a member already, or owns the project. */
-const alreadyMember = (login: string) => new AppError(409, 'ALREADY_MEMBER', `${login} is a member already`);
-const ownerConflict = (message: string) => new AppError(409, 'PROJECT_OWNER', message);
+const alreadyMember = (login: string) => conflict('ALREADY_MEMBER', `${login} is a member already`);
+const ownerConflict = (message: string) => conflict('PROJECT_OWNER', message);
 
 function checkTarget(project: Project, target: Target | undefined, field: string): Target {
   if (!target || target.disabled) throw invalidField(field, 'is not an active user');

@@ -1,38 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TEST_PASSWORD,
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
   insertProject,
   insertQueuedDeployment,
   insertRunner,
+  auditEvents,
 } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import type { User } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer({ publicUrl: 'https://deploy.example.test' });
 let admin: SessionHeaders;
 let alice: User;
 let bob: User;
 let aliceSession: SessionHeaders;
 let bobSession: SessionHeaders;
 beforeAll(async () => {
-  server = await startTestServer({ publicUrl: 'https://deploy.example.test' });
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
-  bob = await insertUser(server, { login: 'bob' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
-  bobSession = await login(server, 'bob', TEST_PASSWORD);
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
+  ({ user: bob, session: bobSession } = await signedInUser(server, { login: 'bob' }));
 });
-afterAll(async () => server.close());
 
 const valid = { name: 'shop', clone_url: 'git@gitlab.example.test:team/shop.git' };
 
@@ -75,11 +64,7 @@ describe('creating projects', () => {
     expect(row.webhook_secret_encrypted).not.toContain(secret);
     expect(server.ctx.secrets.decrypt(row.webhook_secret_encrypted)).toBe(secret);
 
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'project')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'project' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'create', actor_id: alice.id, project_id: project.id });
     expect(JSON.stringify(audit)).not.toContain(secret);
@@ -87,10 +72,10 @@ describe('creating projects', () => {
 
   it('names the field for a bad clone URL, a bad branch, a wrong type and an unknown field', async () => {
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ ...valid, clone_url: 'http://insecure.example.test/a.git' }, 422, 'clone_url'],
-      [{ ...valid, clone_url: '--upload-pack=evil' }, 422, 'clone_url'],
-      [{ ...valid, default_branch: 'feature..x' }, 422, 'default_branch'],
-      [{ ...valid, default_branch: 'has space' }, 422, 'default_branch'],
+      [{ ...valid, clone_url: 'http://insecure.example.test/a.git' }, 400, 'clone_url'],
+      [{ ...valid, clone_url: '--upload-pack=evil' }, 400, 'clone_url'],
+      [{ ...valid, default_branch: 'feature..x' }, 400, 'default_branch'],
+      [{ ...valid, default_branch: 'has space' }, 400, 'default_branch'],
       [{ ...valid, public: 'yes' }, 400, 'public'],
       [{ ...valid, owner_id: 1 }, 400, 'owner_id'],
       [{ clone_url: valid.clone_url }, 400, 'name'],
@@ -106,7 +91,7 @@ describe('creating projects', () => {
     const { runner: bobs } = await insertRunner(server, { owner_id: bob.id });
     const { runner: shared } = await insertRunner(server, { shared: true });
     const refused = await create(aliceSession, { ...valid, runner_id: bobs.id });
-    expect(refused.statusCode).toBe(422);
+    expect(refused.statusCode).toBe(400);
     expect(fieldsOf(refused.json())).toEqual(['runner_id']);
     const missing = await create(aliceSession, { ...valid, runner_id: 999_999 });
     expect(fieldsOf(missing.json())).toEqual(['runner_id']);
@@ -191,7 +176,7 @@ describe('who sees and changes projects', () => {
       headers: aliceSession,
       payload: { clone_url: 'ftp://x/y' },
     });
-    expect(bad.statusCode).toBe(422);
+    expect(bad.statusCode).toBe(400);
     expect(fieldsOf(bad.json())).toEqual(['clone_url']);
     const res = await server.app.inject({
       method: 'PATCH',
@@ -205,12 +190,7 @@ describe('who sees and changes projects', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name: 'changed', default_branch: 'develop' });
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'update')
-      .where('entity_id', '=', String(created.id))
-      .execute();
+    const [event] = await auditEvents(server, { action: 'update', entity_id: String(created.id) });
     expect(event?.before).toMatchObject({ name: 'to-change', default_branch: 'main' });
     expect(event?.after).toMatchObject({ name: 'changed', default_branch: 'develop' });
   });
@@ -232,11 +212,7 @@ describe('who sees and changes projects', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.webhook_secret_hash).toBe(hashToken(secret));
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'webhook_secret_regenerate')
-      .execute();
+    const audit = await auditEvents(server, { action: 'webhook_secret_regenerate' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(secret);
   });
@@ -255,12 +231,7 @@ describe('who sees and changes projects', () => {
       headers: aliceSession,
     });
     expect(gone.statusCode).toBe(404);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'project')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'delete', entity_type: 'project' });
     expect(event).toMatchObject({ entity_id: String(created.id), before: { name: 'doomed' } });
   });
 });
@@ -307,7 +278,7 @@ describe('project members', () => {
       url: `/api/v1/projects/${created.id}/members/999999`,
       headers: aliceSession,
     });
-    expect(unknownUser.statusCode).toBe(422);
+    expect(unknownUser.statusCode).toBe(400);
     expect(fieldsOf(unknownUser.json())).toEqual(['user_id']);
 
     expect((await server.app.inject({ method: 'DELETE', url, headers: aliceSession })).statusCode).toBe(204);
@@ -429,7 +400,7 @@ describe('member roles and permissions', () => {
     expect(owner.statusCode).toBe(409);
     expect(owner.json().error).toMatchObject({ code: 'PROJECT_OWNER' });
     const nobody = await post({ login: 'nobody-here', role: 'viewer' });
-    expect(nobody.statusCode).toBe(422);
+    expect(nobody.statusCode).toBe(400);
     expect(fieldsOf(nobody.json())).toEqual(['login']);
     expect((await post({ login: 'bob', role: 'superuser' })).statusCode).toBe(400);
 

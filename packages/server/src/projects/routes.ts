@@ -81,7 +81,6 @@ const errors = {
   401: ErrorResponse,
   403: ErrorResponse,
   404: ErrorResponse,
-  422: ErrorResponse,
 };
 const memberErrors = { ...errors, 409: ErrorResponse };
 

@@ -2,12 +2,12 @@ import type { FieldProblem, ValidationCode } from '@polytene/protocol';
 import { validationFailed, type AppError } from '../errors.js';
 import { problem } from '../http/problems.js';
 
-/** A 422 listing every problem found, in the same shape as schema validation errors. */
+/** A 400 listing every problem found, in the same shape as schema validation errors. */
 export function invalidFields(problems: FieldProblem[]): AppError {
-  return validationFailed(problems.map((p) => p.message).join('; '), problems);
+  return validationFailed(problems);
 }
 
-/** A 422 naming the one field that is wrong: `words` follow the field's name ("must not start with -"). */
+/** A 400 naming the one field that is wrong: `words` follow the field's name ("must not start with -"). */
 export function invalidField(
   field: string,
   words: string,

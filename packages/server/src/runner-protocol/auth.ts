@@ -2,14 +2,14 @@ import type { FastifyRequest } from 'fastify';
 import { JOB_TOKEN_PREFIX, RUNNER_TOKEN_PREFIX } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { Runner } from '../db/schema.js';
-import { AppError, forbidden } from '../errors.js';
+import { forbidden, unauthorized } from '../errors.js';
 import { hashToken } from '../secrets.js';
 
 function bearer(request: FastifyRequest, prefix: string, what: string): string {
   const header = request.headers.authorization;
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
   if (!token.startsWith(`${prefix}_`)) {
-    throw new AppError(401, 'UNAUTHORIZED', `send the ${what} as Authorization: Bearer ${prefix}_...`);
+    throw unauthorized(`send the ${what} as Authorization: Bearer ${prefix}_...`);
   }
   return token;
 }
@@ -27,7 +27,7 @@ export async function authenticateRunner(db: Db, request: FastifyRequest): Promi
     .select('users.disabled as owner_disabled')
     .where('runners.token_hash', '=', hashToken(token))
     .executeTakeFirst();
-  if (!row) throw new AppError(401, 'UNAUTHORIZED', 'the runner token is not valid');
+  if (!row) throw unauthorized('the runner token is not valid');
   const { owner_disabled, ...runner } = row;
   if (owner_disabled === true) throw forbidden('the owner of this runner is disabled');
   return runner;
@@ -54,7 +54,7 @@ export async function authenticateJob(
     .select(['deployments.id', 'runners.id as runner_id', 'runners.name as runner_name'])
     .where('deployments.job_token_hash', '=', hashToken(token))
     .executeTakeFirst();
-  if (!row) throw new AppError(401, 'UNAUTHORIZED', 'the job token is not valid');
+  if (!row) throw unauthorized('the job token is not valid');
   if (row.id !== deploymentId) throw forbidden('this job token belongs to another job');
   return { deploymentId, runner: { id: row.runner_id, name: row.runner_name } };
 }

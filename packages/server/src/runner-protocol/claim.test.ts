@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -9,11 +9,7 @@ import {
 } from '../test-support/fixtures.js';
 import { claimJob } from './claim.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 async function queueIn(projectId: number, count: number) {
   const config = await insertBranchConfig(server, { project_id: projectId });

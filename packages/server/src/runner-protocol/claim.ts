@@ -22,8 +22,9 @@ function isOneRunningViolation(error: unknown): boolean {
 /**
  * Claims, in one transaction, the oldest queued deployment this runner may take: its project is linked
  * to this runner, or has no runner of its own and this runner is shared (a project linked to another
- * runner is never taken, not even while that runner is busy or offline: DESIGN §2), the runner is active and its owner (if any) not disabled, and nothing runs in (project,
- * environment) nor waits there ahead of it. Rows other runners are claiming are skipped
+ * runner is never taken, not even while that runner is busy or offline: architecture.md §4), the runner
+ * is active and its owner (if any) not disabled, and nothing runs in (project, environment) nor waits
+ * there ahead of it. Rows other runners are claiming are skipped
  * (`FOR UPDATE SKIP LOCKED`); the partial unique index on running deployments is the last guard, and a
  * claim it stops is tried again. Null when there is nothing to take.
  */
@@ -35,12 +36,14 @@ export async function claimJob(ctx: AppContext, runner: Runner, ip: string | nul
           SELECT d.id FROM deployments d
           JOIN projects p ON p.id = d.project_id
           JOIN runners r ON r.id = ${runner.id}
-          WHERE d.status = 'queued' AND r.active AND (p.runner_id = r.id OR (p.runner_id IS NULL AND r.shared))
+          WHERE d.status = 'queued' AND r.active
+            AND (p.runner_id = r.id OR (p.runner_id IS NULL AND r.shared))
             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.owner_id AND u.disabled)
             AND NOT EXISTS (
               SELECT 1 FROM deployments o
               WHERE o.project_id = d.project_id AND o.environment = d.environment AND o.id <> d.id
-                AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))
+                AND (o.status = 'running'
+                  OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))
           ORDER BY d.queued_at, d.id
           LIMIT 1
           FOR UPDATE OF d SKIP LOCKED`.execute(trx);

@@ -27,9 +27,10 @@ export async function sayHello(
 ): Promise<HelloResponse> {
   const key = hello.public_key === null ? null : parsePublicKey(hello.public_key);
   if (hello.public_key !== null && !key) {
-    throw validationFailed('public_key is not an OpenSSH public key', [
-      { field: 'public_key', message: 'is not an OpenSSH public key (type base64 [comment])' },
-    ]);
+    throw validationFailed(
+      [{ field: 'public_key', message: 'is not an OpenSSH public key (type base64 [comment])' }],
+      'public_key is not an OpenSSH public key',
+    );
   }
   const fingerprint = key?.fingerprint ?? null;
   await ctx.db.transaction().execute(async (trx) => {

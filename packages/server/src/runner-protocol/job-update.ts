@@ -1,22 +1,24 @@
 import type { JobUpdate, JobUpdateResponse } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Runner } from '../db/schema.js';
-import { AppError, validationFailed } from '../errors.js';
-import { transitionDeployment } from '../deployments/transitions.js';
+import { conflict, validationFailed } from '../errors.js';
+import { lockDeployment, transitionDeployment } from '../deployments/transitions.js';
 import { assertNotFinished, controlStatus } from './job-status.js';
 import { runnerActor } from './claim.js';
 
 function checkReason(update: JobUpdate): void {
   const reason = update.failure_reason ?? null;
   if (update.status === 'failed' && reason === null) {
-    throw validationFailed('failure_reason is required for a failed job', [
-      { field: 'failure_reason', message: 'is required when status is failed' },
-    ]);
+    throw validationFailed(
+      [{ field: 'failure_reason', message: 'is required when status is failed' }],
+      'failure_reason is required for a failed job',
+    );
   }
   if (update.status !== 'failed' && reason !== null) {
-    throw validationFailed(`failure_reason is only for a failed job, not ${update.status}`, [
-      { field: 'failure_reason', message: 'must be null unless status is failed' },
-    ]);
+    throw validationFailed(
+      [{ field: 'failure_reason', message: 'must be null unless status is failed' }],
+      `failure_reason is only for a failed job, not ${update.status}`,
+    );
   }
 }
 
@@ -34,12 +36,7 @@ export async function updateJob(
 ): Promise<JobUpdateResponse> {
   checkReason(update);
   return ctx.db.transaction().execute(async (trx) => {
-    const deployment = await trx
-      .selectFrom('deployments')
-      .selectAll()
-      .where('id', '=', deploymentId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const deployment = await lockDeployment(trx, deploymentId);
     const sameFinal =
       deployment.status === update.status &&
       (deployment.failure_reason ?? null) === (update.failure_reason ?? null);
@@ -59,7 +56,7 @@ export async function updateJob(
       return { status: controlStatus(deployment), last_n: deployment.last_log_n };
     }
     if (deployment.status !== 'running') {
-      throw new AppError(409, 'INVALID_TRANSITION', `the job is ${deployment.status}`, {
+      throw conflict('INVALID_TRANSITION', `the job is ${deployment.status}`, {
         status: deployment.status,
       });
     }

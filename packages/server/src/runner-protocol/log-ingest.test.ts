@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, LogLine } from '@polytene/protocol';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { useTestServer } from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -11,11 +11,7 @@ import {
 import { deploymentTopic } from '../deployments/transitions.js';
 import { storedLines as linesOf } from '../test-support/logs.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 /** A running job of a new runner and project, claimed through the protocol. */
 async function claimed() {

@@ -15,7 +15,7 @@ import {
   type PreparedLines,
 } from '../logs/store.js';
 
-/** A runner streaming a log is marked seen at most this often (DESIGN §3: proof of life). */
+/** A runner streaming a log is marked seen at most this often (architecture.md §5: proof of life). */
 export const LOG_TOUCH_INTERVAL_SECONDS = 5;
 
 type JobRow = Pick<Deployment, 'status' | 'failure_reason' | 'cancel_requested_at' | 'runner_id'> & {

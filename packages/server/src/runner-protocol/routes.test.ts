@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@polytene/protocol';
-import { adminSession, insertUser, startTestServer, type TestServer } from '../test-support/server.js';
+import { adminSession, insertUser, useTestServer } from '../test-support/server.js';
 import { claimJob } from './claim.js';
 import {
   insertBranchConfig,
@@ -22,11 +22,7 @@ const ED25519 =
 const ED25519_FINGERPRINT = 'SHA256:iE1QBNaw6+M/13bUiVd8oKe0JD2cUmf4ZmdOC2t6WDc';
 const OTHER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIc2Xw2Yxl1Zr1w1+Bq0cWm9Hh4TVfCK0n9o5MBWqE3U';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const server = useTestServer();
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -133,10 +129,10 @@ describe('POST /api/v1/runner/hello', () => {
     expect(stored.last_seen_at).toBeInstanceOf(Date);
   });
 
-  it('rejects a malformed public key with 422 naming the field', async () => {
+  it('rejects a malformed public key with 400 naming the field', async () => {
     const { token } = await insertRunner(server);
     const res = await hello(token, { public_key: 'ssh-ed25519 AAAA-not-a-key' });
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.details[0].field).toBe('public_key');
   });
 
@@ -459,10 +455,10 @@ describe('PUT /api/v1/runner/jobs/:id', () => {
   it('requires a failure reason exactly for a failed job', async () => {
     const { job } = await claimed();
     const missing = await sendUpdate(job, { status: 'failed', exit_code: 1 });
-    expect(missing.statusCode).toBe(422);
+    expect(missing.statusCode).toBe(400);
     expect(missing.json().error.details[0].field).toBe('failure_reason');
     const extra = await sendUpdate(job, { status: 'succeeded', failure_reason: 'timeout' });
-    expect(extra.statusCode).toBe(422);
+    expect(extra.statusCode).toBe(400);
     const bad = await sendUpdate(job, { status: 'failed', failure_reason: 'bored' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details.map((d: { field: string }) => d.field)).toContain('failure_reason');

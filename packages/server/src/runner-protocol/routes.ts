@@ -36,7 +36,10 @@ function fromTable<N extends RunnerRouteName>(name: N, description?: string) {
   };
 }
 
-/** The runner protocol (DESIGN §3): hello, long-poll for a job, ship log lines, report the job's end. */
+/**
+ * The runner protocol (architecture.md §5): hello, long-poll for a job, ship log lines, report the job's
+ * end.
+ */
 export async function runnerProtocolRoutes(app: App): Promise<void> {
   const { ctx } = app;
   const polls = new Set<AbortController>();

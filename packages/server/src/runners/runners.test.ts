@@ -1,32 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TEST_PASSWORD,
-  adminSession,
-  insertUser,
-  login,
-  startTestServer,
-  type SessionHeaders,
-  type TestServer,
-} from '../test-support/server.js';
-import { insertProject } from '../test-support/fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, useTestServer, type SessionHeaders, signedInUser } from '../test-support/server.js';
+import { insertProject, auditEvents } from '../test-support/fixtures.js';
 import { hashToken } from '../secrets.js';
 import { OFFERED_RUNNER_VERSION } from '../downloads/runner-bundle.js';
 import type { User } from '../db/schema.js';
 
-let server: TestServer;
+const server = useTestServer({ leaseSeconds: 60 });
 let admin: SessionHeaders;
 let alice: User;
 let aliceSession: SessionHeaders;
 let bobSession: SessionHeaders;
 beforeAll(async () => {
-  server = await startTestServer({ leaseSeconds: 60 });
   admin = await adminSession(server);
-  alice = await insertUser(server, { login: 'alice' });
-  await insertUser(server, { login: 'bob' });
-  aliceSession = await login(server, 'alice', TEST_PASSWORD);
-  bobSession = await login(server, 'bob', TEST_PASSWORD);
+  ({ user: alice, session: aliceSession } = await signedInUser(server, { login: 'alice' }));
+  ({ session: bobSession } = await signedInUser(server, { login: 'bob' }));
 });
-afterAll(async () => server.close());
 
 async function createRunner(headers: SessionHeaders, payload: Record<string, unknown>) {
   return server.app.inject({ method: 'POST', url: '/api/v1/runners', headers, payload });
@@ -58,11 +46,7 @@ describe('registering runners', () => {
       headers: aliceSession,
     });
     expect(shown.json()).not.toHaveProperty('token');
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('entity_type', '=', 'runner')
-      .execute();
+    const audit = await auditEvents(server, { entity_type: 'runner' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(body.token);
   });
@@ -172,11 +156,7 @@ describe('who sees and changes runners', () => {
       headers: admin,
     });
     expect(asAdmin.json().projects.map((p: { name: string }) => p.name)).toEqual(['hidden', 'visible']);
-    const [event] = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'pause')
-      .execute();
+    const [event] = await auditEvents(server, { action: 'pause' });
     expect(event).toMatchObject({
       entity_id: String(created.id),
       before: { active: true },
@@ -213,11 +193,7 @@ describe('who sees and changes runners', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(hashToken(token));
-    const audit = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'token_regenerate')
-      .execute();
+    const audit = await auditEvents(server, { action: 'token_regenerate' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(token);
   });
@@ -243,12 +219,7 @@ describe('who sees and changes runners', () => {
       headers: aliceSession,
     });
     expect(gone.statusCode).toBe(404);
-    const events = await server.ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'delete')
-      .where('entity_type', '=', 'runner')
-      .execute();
+    const events = await auditEvents(server, { action: 'delete', entity_type: 'runner' });
     expect(events[0]?.before).toMatchObject({ name: 'doomed' });
   });
 });

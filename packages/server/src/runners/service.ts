@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { Runner, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
-import { AppError, forbidden, notFound } from '../errors.js';
+import { forbidden, notFound, type AppError } from '../errors.js';
 import { hashToken, newToken } from '../secrets.js';
 import { visibleTo } from '../projects/access.js';
 
@@ -27,7 +27,7 @@ export function canManageRunner(user: User, runner: Runner): boolean {
 export const canUseRunner = canSeeRunner;
 
 function sharedNeedsAdmin(): AppError {
-  return new AppError(403, 'FORBIDDEN', 'only an administrator may share a runner', [
+  return forbidden('only an administrator may share a runner', [
     { field: 'shared', message: 'may be set only by an administrator' },
   ]);
 }

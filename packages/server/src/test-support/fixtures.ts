@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeploymentTrigger, DeploymentType } from '@polytene/protocol';
 import type { RunningServer } from '../server.js';
-import type { BranchConfig, Build, Deployment, Project, Runner } from '../db/schema.js';
+import type { AuditEvent, BranchConfig, Build, Deployment, Project, Runner } from '../db/schema.js';
 import { hashToken, newToken } from '../secrets.js';
 
 /**
@@ -52,6 +52,18 @@ export async function insertProject(
     .returningAll()
     .executeTakeFirstOrThrow();
   return { project, webhookSecret: secret };
+}
+
+/** `user` a member of `project`, with the database's default role (deployer). */
+export async function insertMember(
+  server: RunningServer,
+  project: Pick<Project, 'id'>,
+  user: { id: number },
+): Promise<void> {
+  await server.ctx.db
+    .insertInto('project_members')
+    .values({ project_id: project.id, user_id: user.id })
+    .execute();
 }
 
 export async function insertBranchConfig(
@@ -129,4 +141,17 @@ export async function insertQueuedDeployment(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The audit events with these values, oldest first. */
+export async function auditEvents(
+  server: RunningServer,
+  where: Partial<Pick<AuditEvent, 'action' | 'entity_type' | 'entity_id' | 'project_id'>>,
+): Promise<AuditEvent[]> {
+  return server.ctx.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where((eb) => eb.and(where))
+    .orderBy('id')
+    .execute();
 }

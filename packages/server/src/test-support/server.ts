@@ -3,6 +3,7 @@ import type { UserRole } from '@polytene/protocol';
 import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig, type ServerConfig } from '../config.js';
 import { createServer, type LogStream, type RunningServer } from '../server.js';
 import { DEFAULT_ADMIN } from '../auth/service.js';
@@ -46,6 +47,22 @@ export async function startTestServer(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The start of most test files: a server of its own, started before the file's tests (ahead of the
+ * file's own beforeAll hooks) and closed after them. Its fields are there from that first hook on.
+ */
+export function useTestServer(
+  overrides: Partial<ServerConfig> = {},
+  options: { worker?: boolean; logStream?: LogStream } = {},
+): TestServer {
+  const server = {} as TestServer;
+  beforeAll(async () => {
+    Object.assign(server, await startTestServer(overrides, options));
+  });
+  afterAll(async () => server.close?.());
+  return server;
 }
 
 /** Headers that authenticate a browser session (cookie + CSRF token). */
@@ -102,6 +119,15 @@ export async function insertUser(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A user straight in the database (password TEST_PASSWORD), signed in. */
+export async function signedInUser(
+  server: RunningServer,
+  values: { login: string; role?: UserRole; email?: string },
+): Promise<{ user: User; session: SessionHeaders }> {
+  const user = await insertUser(server, values);
+  return { user, session: await login(server, values.login, TEST_PASSWORD) };
 }
 
 /** A personal API token for a user, as `Authorization` headers. */

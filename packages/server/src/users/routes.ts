@@ -72,7 +72,7 @@ export async function userRoutes(app: App): Promise<void> {
       schema: {
         tags: ['users'],
         body: CreateUserBody,
-        response: { 201: UserView, 409: ErrorResponse, 422: ErrorResponse, ...errors },
+        response: { 201: UserView, 409: ErrorResponse, ...errors },
       },
     },
     async (request, reply) => {
@@ -99,7 +99,7 @@ export async function userRoutes(app: App): Promise<void> {
         tags: ['users'],
         params: IdParam,
         body: UpdateUserBody,
-        response: { 200: UserView, 422: ErrorResponse, ...errors },
+        response: { 200: UserView, ...errors },
       },
     },
     async (request) => {

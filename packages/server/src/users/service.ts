@@ -26,8 +26,6 @@ export interface UserChanges {
   locale?: Locale;
 }
 
-export type ProfileChanges = Pick<UserChanges, 'name' | 'email' | 'locale'>;
-
 export async function listUsers(
   db: Db,
   options: { q?: string; page: number; perPage: number },
@@ -85,7 +83,8 @@ export async function insertAccount(
     .select('id')
     .where(sql<string>`lower(login)`, '=', input.login.toLowerCase())
     .executeTakeFirst();
-  if (taken) throw conflict(`login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
+  if (taken)
+    throw conflict('CONFLICT', `login ${input.login} is taken`, [{ field: 'login', message: 'is taken' }]);
   const user = await trx
     .insertInto('users')
     .values({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAtBottom, scrollTopForRow, scrollTopToReveal, visibleWindow } from './viewport';
+import { isAtBottom, scrollTopToReveal, visibleWindow } from './viewport';
 
 const base = { rowHeight: 20, viewportHeight: 400, overscan: 0, maxScrollHeight: 8_000_000 };
 
@@ -37,16 +37,6 @@ describe('visibleWindow', () => {
   it('keeps the window small whatever the size', () => {
     const view = visibleWindow({ ...base, rowCount: 1_000_000, scrollTop: 3_333_333, overscan: 20 });
     expect(view.end - view.first).toBeLessThanOrEqual(21 + 40 + 1);
-  });
-});
-
-describe('scrollTopForRow', () => {
-  it('is the inverse of visibleWindow, scaled or not', () => {
-    for (const rowCount of [1000, 1_000_000]) {
-      const geometry = { rowCount, rowHeight: 20, viewportHeight: 400, maxScrollHeight: 8_000_000 };
-      const top = scrollTopForRow(rowCount / 2, geometry);
-      expect(visibleWindow({ ...geometry, scrollTop: top, overscan: 0 }).first).toBe(rowCount / 2);
-    }
   });
 });
 

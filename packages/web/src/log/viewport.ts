@@ -52,13 +52,6 @@ export function visibleWindow(input: ViewportInput): ViewportWindow {
   return { scrollHeight, first, end, offset };
 }
 
-/** The scrollTop that puts row `index` at the top of the viewport (clamped to the scroll range). */
-export function scrollTopForRow(index: number, input: Omit<ViewportInput, 'scrollTop' | 'overscan'>): number {
-  const scrollHeight = scrollHeightFor(input.rowCount, input.rowHeight, input.maxScrollHeight);
-  const maxTop = Math.max(0, scrollHeight - input.viewportHeight);
-  return Math.max(0, Math.min(maxTop, (index * input.rowHeight) / scale(input)));
-}
-
 /**
  * The scrollTop for a search hit: row `index` a third of the way down the viewport, or as near as the scroll
  * range allows. The third is taken off before clamping (clamping first and then moving up by a third pushed

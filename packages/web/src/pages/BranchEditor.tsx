@@ -1,4 +1,7 @@
-/** Create or edit a branch config: every field of DESIGN §2; secret variable values are write-only. */
+/**
+ * Create or edit a branch config: every field of architecture.md §4; secret variable values are
+ * write-only.
+ */
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
 import type { BranchConfigView, DeploymentType } from '@polytene/protocol';
@@ -172,7 +175,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     event.preventDefault();
     const local = formProblems(form);
     if (local.length) {
-      setError(new ApiError(422, 'VALIDATION_FAILED', 'the form has problems', local));
+      setError(new ApiError(400, 'VALIDATION_FAILED', 'the form has problems', local));
       return;
     }
     setBusy(true);

@@ -1,4 +1,4 @@
--- Polytene initial schema (DESIGN §2).
+-- Polytene initial schema (architecture.md §4).
 CREATE TABLE users (
   id bigserial PRIMARY KEY,
   login text NOT NULL UNIQUE,

@@ -1,4 +1,4 @@
--- Log ingest must reach 50,000 lines/s into one deployment (DESIGN §9). The foreign key of log_lines ran
+-- Log ingest must reach 50,000 lines/s into one deployment (architecture.md §6). The foreign key of log_lines ran
 -- one lookup of the deployment per inserted line: about 40% of the database time of a 5,000-line batch.
 -- The only writer (runner-protocol/log-ingest.ts) inserts in the same statement that locks the
 -- deployment row (FOR UPDATE), so a line cannot point at a missing deployment. Deleting deployments still

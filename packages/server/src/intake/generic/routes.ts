@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.js';
 import type { Project } from '../../db/schema.js';
 import { actorOf, requireUser } from '../../auth/guard.js';
-import { AppError, notFound, unauthorized } from '../../errors.js';
+import { invalidJson, notFound, unauthorized } from '../../errors.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { loadProject } from '../../projects/access.js';
 import { IntakeResult, recordIntake, type BuildInput } from '../service.js';
@@ -28,7 +28,7 @@ async function genericIntakeRoutes(app: App): Promise<void> {
     try {
       done(null, JSON.parse(raw.toString('utf8')) as unknown);
     } catch {
-      done(new AppError(400, 'INVALID_JSON', 'the request body is not valid JSON'), undefined);
+      done(invalidJson(), undefined);
     }
   });
 
@@ -44,10 +44,10 @@ async function genericIntakeRoutes(app: App): Promise<void> {
         response: {
           200: IntakeResult,
           201: IntakeResult,
+          400: ErrorResponse,
           401: ErrorResponse,
           403: ErrorResponse,
           404: ErrorResponse,
-          422: ErrorResponse,
         },
       },
       // Who is calling is settled before the body is looked at.

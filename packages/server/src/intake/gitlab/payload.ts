@@ -61,7 +61,7 @@ function checked<S extends TSchema>(schema: S, payload: unknown): Static<S> {
     message: e.message,
   }));
   const first = problems[0]!;
-  throw validationFailed(`${first.field} ${first.message}`, problems);
+  throw validationFailed(problems, `${first.field} ${first.message}`);
 }
 
 /**
@@ -72,9 +72,10 @@ export function pipelineBuildInput(payload: unknown): BuildInput {
   const { object_attributes: attrs } = checked(PipelineHook, payload);
   const status = ciStatusIn(GITLAB_PIPELINE_STATUSES, attrs.status);
   if (!status) {
-    throw validationFailed(`object_attributes.status "${attrs.status}" is not a GitLab pipeline status`, [
-      { field: 'object_attributes.status', message: 'is not a known pipeline status' },
-    ]);
+    throw validationFailed(
+      [{ field: 'object_attributes.status', message: 'is not a known pipeline status' }],
+      `object_attributes.status "${attrs.status}" is not a GitLab pipeline status`,
+    );
   }
   return {
     source: 'gitlab_pipeline',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../test-support/server.js';
 import { insertBranchConfig, insertProject } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 
@@ -17,11 +17,10 @@ function pipeline(changes: { id?: number; status?: string; ref?: string; tag?: b
   return payload;
 }
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let secret: string;
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project, webhookSecret: secret } = await insertProject(server));
   await insertBranchConfig(server, {
     project_id: project.id,
@@ -29,7 +28,6 @@ beforeAll(async () => {
     deployment_type: 'auto',
   });
 });
-afterAll(async () => server.close());
 
 function deliver(
   payload: unknown,
@@ -218,10 +216,10 @@ describe('GitLab webhook intake', () => {
     const payload = pipeline({ id: 52 });
     delete (payload.object_attributes as Record<string, unknown>).sha;
     const res = await deliver(payload);
-    expect(res.statusCode).toBe(422);
+    expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain('object_attributes');
     const status = await deliver(pipeline({ id: 53, status: 'exploded' }));
-    expect(status.statusCode).toBe(422);
+    expect(status.statusCode).toBe(400);
     expect(status.json().error.details[0].field).toBe('object_attributes.status');
   });
 

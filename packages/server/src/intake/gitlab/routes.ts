@@ -4,7 +4,7 @@ import type { App } from '../../http/types.js';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import type { Project } from '../../db/schema.js';
-import { AppError, notFound } from '../../errors.js';
+import { notFound, unauthorized, unsupportedMediaType } from '../../errors.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { hashToken, safeEqual } from '../../secrets.js';
 import { recordBuild, type BuildInput } from '../service.js';
@@ -14,7 +14,7 @@ import { GITLAB_PIPELINE_STATUSES, jobInfo, pipelineBuildInput, type JobInfo } f
 
 /**
  * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
- * an open object here, and payload.ts checks the fields that are used (422 naming any that is wrong).
+ * an open object here, and payload.ts checks the fields that are used (400 naming any that is wrong).
  */
 const WebhookBody = Type.Object(
   { object_kind: Type.Optional(Type.String()) },
@@ -99,7 +99,7 @@ async function gitlabIntakeRoutes(app: App): Promise<void> {
         await gitlabSource.authenticate(ctx, request);
         const type = request.headers['content-type'] ?? '';
         if (!/^application\/json\s*(;|$)/i.test(type)) {
-          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'GitLab webhooks are sent as application/json');
+          throw unsupportedMediaType('GitLab webhooks are sent as application/json');
         }
       },
       schema: {
@@ -113,7 +113,6 @@ async function gitlabIntakeRoutes(app: App): Promise<void> {
           404: ErrorResponse,
           413: ErrorResponse,
           415: ErrorResponse,
-          422: ErrorResponse,
         },
       },
     },
@@ -175,11 +174,7 @@ export const gitlabSource: IntakeSource<unknown, GitlabEvent> = {
     const token = typeof sent === 'string' ? sent : '';
     if (!project) throw notFound('project');
     if (!token || !safeEqual(hashToken(token), project.webhook_secret_hash)) {
-      throw new AppError(
-        401,
-        'UNAUTHORIZED',
-        'X-Gitlab-Token is missing or is not the project webhook secret',
-      );
+      throw unauthorized('X-Gitlab-Token is missing or is not the project webhook secret');
     }
     return project;
   },

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { CiStatus } from '@polytene/protocol';
-import { validationFailed } from '../../errors.js';
+import { invalidValue } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 import { ciStatusIn, type CiStatusMap } from '../source.js';
 
@@ -52,7 +52,7 @@ export function ciStatusOf(name: string): CiStatus {
   const status = ciStatusIn(LEGACY_STATUSES, name.toLowerCase());
   if (!status) {
     const message = `is not a known build status (one of ${Object.keys(LEGACY_STATUSES).join(', ')})`;
-    throw validationFailed(`build_status ${message}`, [{ field: 'build_status', message }]);
+    throw invalidValue('build_status', message);
   }
   return status;
 }

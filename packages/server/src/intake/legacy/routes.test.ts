@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../test-support/server.js';
 import { insertBranchConfig, insertProject, randomSha } from '../../test-support/fixtures.js';
 import type { Project } from '../../db/schema.js';
 
@@ -11,16 +11,14 @@ const load = (name: string) =>
   >;
 const fixture = load('build-success');
 
-let server: TestServer;
+const server = useTestServer();
 let project: Project;
 let secret: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
   ({ project, webhookSecret: secret } = await insertProject(server));
   await insertBranchConfig(server, { project_id: project.id, branch_name: 'main', deployment_type: 'auto' });
 });
-afterAll(async () => server.close());
 
 function post(payload: unknown, token = secret) {
   return server.app.inject({
@@ -172,10 +170,10 @@ describe('legacy intake POST /api/v1/builds/:token/create', () => {
   it('refuses bad input naming the field, writing nothing', async () => {
     const before = await buildCount();
     const cases: [unknown, number, string][] = [
-      [{ ...fixture, build_id: 'b1', build_status: 'exploded' }, 422, 'build_status'],
-      [{ ...fixture, build_id: 'b2', build_started_at: 'yesterday' }, 422, 'build_started_at'],
-      [{ ...fixture, build_id: 'b3', ref: 'a..b' }, 422, 'ref'],
-      [{ ...fixture, build_id: 'b4', sha: 'xyz' }, 422, 'sha'],
+      [{ ...fixture, build_id: 'b1', build_status: 'exploded' }, 400, 'build_status'],
+      [{ ...fixture, build_id: 'b2', build_started_at: 'yesterday' }, 400, 'build_started_at'],
+      [{ ...fixture, build_id: 'b3', ref: 'a..b' }, 400, 'ref'],
+      [{ ...fixture, build_id: 'b4', sha: 'xyz' }, 400, 'sha'],
       [{ ...fixture, build_id: 'b5', build_name: 42 }, 400, 'build_name'],
       [{ ...fixture, build_id: 'b6', sha: 12 }, 400, 'sha'],
       [{ ...fixture, build_id: 'b7', build_status: undefined }, 400, 'build_status'],

@@ -26,7 +26,7 @@ async function legacyIntakeRoutes(app: App): Promise<void> {
         tags: ['intake'],
         params: TokenParam,
         body: LegacyBuildBody,
-        response: { 200: IntakeResult, 201: IntakeResult, 404: ErrorResponse, 422: ErrorResponse },
+        response: { 200: IntakeResult, 201: IntakeResult, 400: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
