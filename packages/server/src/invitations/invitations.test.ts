@@ -143,7 +143,7 @@ describe('invitations', () => {
   it('refuses a weak password or a taken login and keeps the link usable', async () => {
     const token = await invite('dave@example.test');
     const weak = await accept(token, { login: 'dave', password: 'short' });
-    expect(weak.statusCode).toBe(422);
+    expect(weak.statusCode).toBe(400);
     expect(weak.json()).toMatchObject({ error: { details: [{ field: 'password' }] } });
     await insertUser(server, { login: 'taken' });
     const taken = await accept(token, { login: 'TAKEN' });
