@@ -24,6 +24,18 @@ export async function findInstance(db: Db, id: number): Promise<InstanceView | u
     .executeTakeFirst();
 }
 
+/** The instance, locked until the transaction ends; 404 when there is none. */
+async function lockInstance(trx: Db, id: number): Promise<InstanceView> {
+  const instance = await trx
+    .selectFrom('gitlab_instances')
+    .select(['id', 'name', 'url'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!instance) throw notFound(`GitLab instance ${id}`);
+  return instance;
+}
+
 /** The name and URL as stored, or a 400 naming the field: http(s) only, no credentials, query or fragment. */
 function checked(input: { name?: string; url?: string }): { name?: string; url?: string } {
   const values: { name?: string; url?: string } = {};
@@ -92,13 +104,7 @@ export async function updateInstance(
 ): Promise<InstanceView> {
   const values = checked(input);
   return ctx.db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('gitlab_instances')
-      .select(['id', 'name', 'url'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw notFound(`GitLab instance ${id}`);
+    const before = await lockInstance(trx, id);
     await refuseDuplicate(trx, values, id);
     const row = await trx
       .updateTable('gitlab_instances')
@@ -133,13 +139,7 @@ export async function updateInstance(
 /** Deletes an instance and the tokens stored for it; refused (409) while projects are imported from it. */
 export async function deleteInstance(ctx: AppContext, actor: Actor, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('gitlab_instances')
-      .select(['id', 'name', 'url'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw notFound(`GitLab instance ${id}`);
+    const before = await lockInstance(trx, id);
     const projects = await trx
       .selectFrom('projects')
       .select('id')

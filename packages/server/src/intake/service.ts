@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import { Type, type Static } from 'typebox';
 import { isValidSha, refNameProblem, shortRef } from '@polytene/protocol';
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { IntakeSource } from './source.js';
+import { storable } from './storable.js';
 import type { Db } from '../db/database.js';
 import type { BuildSource, CiStatus } from '@polytene/protocol';
 import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
@@ -202,11 +205,14 @@ export type IntakeResult = Static<typeof IntakeResult>;
  * The shared recording of a parsed build (legacy and generic intake): recordBuild in a transaction of its
  * own, then the answer, 201 when the build is new and 200 when an earlier one was updated.
  */
-export async function recordIntake(
+export async function recordIntake<Payload>(
   ctx: AppContext,
   project: Project,
-  input: BuildInput,
+  source: IntakeSource<Payload, BuildInput>,
+  request: FastifyRequest & { body: Payload },
 ): Promise<{ status: 200 | 201; result: IntakeResult }> {
+  // A CI payload is stored as it came, but for what PostgreSQL cannot hold (NUL, lone surrogates).
+  const input = source.parse(storable(request.body), request);
   const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, input));
   return { status: recorded.created ? 201 : 200, result: await intakeResult(ctx.db, recorded) };
 }

@@ -174,9 +174,7 @@ export async function setMemberRole(
   memberId: number,
   role: MemberRole,
 ): Promise<Member> {
-  return db.transaction().execute(async (trx) => {
-    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    if (memberId === project.owner_id) throw ownerConflict("the owner's right cannot be changed here");
+  return onMember(db, user, projectId, memberId, "the owner's right cannot be changed here", async (trx) => {
     const existing = await trx
       .selectFrom('project_members')
       .select('role')
@@ -189,6 +187,22 @@ export async function setMemberRole(
   });
 }
 
+/** `work` in a transaction, when `user` may manage the project's members and `memberId` is not its owner. */
+async function onMember<T>(
+  db: Db,
+  user: User,
+  projectId: number,
+  memberId: number,
+  ownerMessage: string,
+  work: (trx: Db) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+    if (memberId === project.owner_id) throw ownerConflict(ownerMessage);
+    return work(trx);
+  });
+}
+
 export async function removeMember(
   db: Db,
   actor: Actor,
@@ -196,23 +210,28 @@ export async function removeMember(
   projectId: number,
   memberId: number,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    if (memberId === project.owner_id) throw ownerConflict('the owner cannot be removed from their project');
-    const removed = await trx
-      .deleteFrom('project_members')
-      .where('project_id', '=', projectId)
-      .where('user_id', '=', memberId)
-      .returning(['user_id', 'role'])
-      .executeTakeFirst();
-    if (!removed) throw notFound('member');
-    await recordAudit(trx, {
-      actor,
-      action: 'member_remove',
-      entityType: 'project_member',
-      entityId: `${projectId}:${memberId}`,
-      projectId,
-      before: { user_id: memberId, role: removed.role },
-    });
-  });
+  await onMember(
+    db,
+    user,
+    projectId,
+    memberId,
+    'the owner cannot be removed from their project',
+    async (trx) => {
+      const removed = await trx
+        .deleteFrom('project_members')
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', memberId)
+        .returning(['user_id', 'role'])
+        .executeTakeFirst();
+      if (!removed) throw notFound('member');
+      await recordAudit(trx, {
+        actor,
+        action: 'member_remove',
+        entityType: 'project_member',
+        entityId: `${projectId}:${memberId}`,
+        projectId,
+        before: { user_id: memberId, role: removed.role },
+      });
+    },
+  );
 }

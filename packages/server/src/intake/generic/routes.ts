@@ -7,7 +7,6 @@ import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { loadProject } from '../../projects/access.js';
 import { IntakeResult, recordIntake, type BuildInput } from '../service.js';
 import type { IntakeSource } from '../source.js';
-import { storable } from '../storable.js';
 import { GENERIC_STATUSES, GenericBuildBody, genericBuildInput } from './payload.js';
 import { SIGNATURE_HEADER, hasValidSignature } from './signature.js';
 
@@ -58,11 +57,7 @@ async function genericIntakeRoutes(app: App): Promise<void> {
     async (request, reply) => {
       const project = projects.get(request);
       if (!project) throw unauthorized();
-      const { status, result } = await recordIntake(
-        ctx,
-        project,
-        genericSource.parse(storable(request.body), request),
-      );
+      const { status, result } = await recordIntake(ctx, project, genericSource, request);
       return reply.status(status).send(result);
     },
   );

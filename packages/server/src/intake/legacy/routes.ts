@@ -5,7 +5,6 @@ import { ErrorResponse } from '../../http/schemas.js';
 import { hashToken } from '../../secrets.js';
 import { IntakeResult, recordIntake, type BuildInput } from '../service.js';
 import type { IntakeSource } from '../source.js';
-import { storable } from '../storable.js';
 import { LEGACY_STATUSES, LegacyBuildBody, legacyBuildInput } from './payload.js';
 
 const TokenParam = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -31,11 +30,7 @@ async function legacyIntakeRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const project = await legacySource.authenticate(ctx, request);
-      const { status, result } = await recordIntake(
-        ctx,
-        project,
-        legacySource.parse(storable(request.body), request),
-      );
+      const { status, result } = await recordIntake(ctx, project, legacySource, request);
       return reply.status(status).send(result);
     },
   );
