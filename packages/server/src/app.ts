@@ -29,6 +29,7 @@ import { allForges } from './forges/forge.js';
 import { runnerProtocolRoutes } from './runner-protocol/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { doraRoutes } from './dora/routes.js';
 import { downloadRoutes } from './downloads/routes.js';
 import { registerTasks } from './jobs/tasks.js';
 import { webRoutes } from './http/web.js';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     runnerProtocolRoutes,
     eventRoutes,
     dashboardRoutes,
+    doraRoutes,
     downloadRoutes,
   ]) {
     await app.register(routes);
