@@ -17,6 +17,7 @@ import { ProjectsPage } from './pages/Projects';
 import { ProjectPage } from './pages/Project';
 import { BranchEditorPage } from './pages/BranchEditor';
 import { BuildsPage } from './pages/Builds';
+import { DoraPage } from './pages/Dora';
 import { BuildPage } from './pages/Build';
 import { DeploymentPage } from './pages/Deployment';
 import { RunnersPage } from './pages/Runners';
@@ -34,6 +35,7 @@ const PRIVATE_ROUTES: Route[] = [
   ['/projects', () => <ProjectsPage />],
   ['/projects/:id', (p) => <ProjectPage id={Number(p.id)} />],
   ['/projects/:id/builds', (p) => <BuildsPage projectId={Number(p.id)} />],
+  ['/projects/:id/dora', (p) => <DoraPage projectId={Number(p.id)} />],
   ['/projects/:id/branches/new', (p) => <BranchEditorPage projectId={Number(p.id)} branchId={null} />],
   [
     '/projects/:id/branches/:branch',

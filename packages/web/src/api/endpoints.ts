@@ -20,6 +20,7 @@ import type {
   DeploymentStatus,
   DeploymentType,
   DeploymentView,
+  DoraView,
   GitlabConnectionView,
   GitlabImportResult,
   GitlabInstanceList,
@@ -225,6 +226,9 @@ export const getDashboard = (signal?: Signal) => api.get<DashboardView>(`${V1}/d
 export const getDeploymentStats = (days: number, signal?: Signal) =>
   api.get<DeploymentStats>(`${V1}/stats/deployments${query({ days })}`, { signal });
 /** Public projects' deployments per day, for the front page (no session needed). */
+export const getDora = (projectId: number, days: number, signal?: Signal) =>
+  api.get<DoraView>(`${V1}/projects/${projectId}/dora${query({ days })}`, { signal });
+
 export const getPublicDeploymentStats = (days: number, signal?: Signal) =>
   api.get<DeploymentStats>(`${V1}/public/stats/deployments${query({ days })}`, { signal, quiet401: true });
 

@@ -186,6 +186,9 @@ export function ProjectPage({ id }: { id: number }) {
           <Link to={`/projects/${id}/builds`} className="btn btn-small">
             {t('project.allBuilds')}
           </Link>
+          <Link to={`/projects/${id}/dora`} className="btn btn-small">
+            {t('dora.link')}
+          </Link>
         </div>
         {builds.loading && <Loading />}
         {builds.error ? <ErrorBox error={builds.error} onRetry={builds.reload} /> : null}
