@@ -487,6 +487,7 @@ export const en = {
   'dora.restore': 'Time to restore',
   'dora.restoreHint': 'median; {unrestored} failures not restored yet',
   'dora.none': 'no data',
+  'dora.seconds': '{n} seconds',
   'dora.minutes': '{n} minutes',
   'dora.hours': '{n} hours',
   'dora.daysValue': '{n} days',

@@ -492,6 +492,7 @@ export const pl: Record<MessageKey, string> = {
   'dora.restore': 'Czas przywrócenia',
   'dora.restoreHint': 'mediana; nieprzywrócone awarie: {unrestored}',
   'dora.none': 'brak danych',
+  'dora.seconds': '{n} sekundy',
   'dora.minutes': '{n} minuty',
   'dora.hours': '{n} godziny',
   'dora.daysValue': '{n} dnia',

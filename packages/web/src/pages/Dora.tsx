@@ -9,9 +9,10 @@ import { Link, setSearch, useLocation } from '../router';
 
 const WINDOWS = [7, 30, 90] as const;
 
-/** Seconds in words: minutes under two hours, hours under two days, else days; one decimal. */
+/** Seconds in words: seconds under two minutes, minutes under two hours, hours under two days, else days; one decimal. */
 function duration(seconds: number | null, t: Translate, number: (n: number) => string): string {
   if (seconds === null) return t('dora.none');
+  if (seconds < 120) return t('dora.seconds', { n: number(seconds) });
   if (seconds < 7200) return t('dora.minutes', { n: number(seconds / 60) });
   if (seconds < 172_800) return t('dora.hours', { n: number(seconds / 3600) });
   return t('dora.daysValue', { n: number(seconds / 86_400) });
@@ -19,10 +20,10 @@ function duration(seconds: number | null, t: Translate, number: (n: number) => s
 
 function EnvironmentMetrics({ env }: { env: DoraEnvironment }) {
   const { t, locale } = useI18n();
-  const number = (n: number) =>
+  const number = (n: number, digits = 1) =>
     n.toLocaleString(locale === 'pl' ? 'pl-PL' : 'en-GB', {
-      minimumFractionDigits: 1,
-      maximumFractionDigits: 1,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
     });
   const finished = env.deployments + env.failures;
   return (
@@ -33,7 +34,7 @@ function EnvironmentMetrics({ env }: { env: DoraEnvironment }) {
       <dl className="facts">
         <dt>{t('dora.frequency')}</dt>
         <dd>
-          <strong>{t('dora.frequencyValue', { n: number(env.deploymentsPerDay) })}</strong>{' '}
+          <strong>{t('dora.frequencyValue', { n: number(env.deploymentsPerDay, 2) })}</strong>{' '}
           <span className="muted small">{t('dora.frequencyHint', { count: env.deployments })}</span>
         </dd>
         <dt>{t('dora.leadTime')}</dt>
