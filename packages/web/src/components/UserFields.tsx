@@ -1,4 +1,4 @@
-/** Form fields of a user account, shared by the Users page's new-user and invitation forms. */
+/** Form fields of a user account: email, role, password (Users, invitations, the password change). */
 import { USER_LIMITS } from '@polytene/protocol/limits';
 import type { FieldProblem } from '../api/client';
 import type { UserRole as Role } from '@polytene/protocol';
@@ -38,6 +38,41 @@ export function RoleField({ value, error, onChange }: FieldOf<Role>) {
           <option value="member">{t('role.member')}</option>
           <option value="admin">{t('role.admin')}</option>
         </select>
+      )}
+    </Field>
+  );
+}
+
+/** A password input: `current` for the one a person has, else a new one (browsers offer to generate it). */
+export function PasswordField({
+  label,
+  value,
+  error,
+  onChange,
+  hint,
+  current = false,
+  required = false,
+}: {
+  label: string;
+  value: string;
+  error: string | readonly FieldProblem[] | null;
+  onChange: (value: string) => void;
+  hint?: string;
+  current?: boolean;
+  required?: boolean;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(p) => (
+        <input
+          {...p}
+          type="password"
+          autoComplete={current ? 'current-password' : 'new-password'}
+          value={value}
+          maxLength={USER_LIMITS.password.maxLength}
+          required={required}
+          onChange={(e) => onChange(e.target.value)}
+        />
       )}
     </Field>
   );

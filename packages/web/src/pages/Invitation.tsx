@@ -10,6 +10,7 @@ import type { MessageKey } from '../i18n/en';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
+import { PasswordField } from '../components/UserFields';
 
 const GONE: Record<string, MessageKey> = {
   INVITATION_USED: 'invitation.used',
@@ -91,31 +92,21 @@ export function InvitationPage({ token }: { token: string }) {
             />
           )}
         </Field>
-        <Field label={t('login.password')} error={errors.of('password')} hint={t('password.rules')}>
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              value={form.password}
-              maxLength={USER_LIMITS.password.maxLength}
-              required
-              onChange={(e) => setForm({ ...form, password: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t('invitation.repeat')} error={mismatch ? t('password.mismatch') : null}>
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              value={form.repeat}
-              required
-              onChange={(e) => setForm({ ...form, repeat: e.target.value })}
-            />
-          )}
-        </Field>
+        <PasswordField
+          label={t('login.password')}
+          value={form.password}
+          error={errors.of('password')}
+          hint={t('password.rules')}
+          required
+          onChange={(password) => setForm({ ...form, password })}
+        />
+        <PasswordField
+          label={t('invitation.repeat')}
+          value={form.repeat}
+          error={mismatch ? t('password.mismatch') : null}
+          required
+          onChange={(repeat) => setForm({ ...form, repeat })}
+        />
         <FormError error={error} fields={['login', 'name', 'password']} />
         <button
           type="submit"

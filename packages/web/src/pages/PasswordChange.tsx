@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { changePassword, getSession } from '../api/endpoints';
-import { Field, FormError, fieldErrors } from '../components/ui';
+import { FormError, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { PasswordField } from '../components/UserFields';
 
 /** Changing one's password; `forced` for the default admin's first login (nothing else works until done). */
 export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
@@ -43,39 +44,26 @@ export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
     <form className={forced ? 'card auth-card' : 'form'} onSubmit={(e) => void submit(e)} noValidate>
       {forced ? <h1>{t('password.forcedTitle')}</h1> : <h2>{t('password.title')}</h2>}
       {forced && <p className="notice">{t('password.forcedLead')}</p>}
-      <Field label={t('password.current')} error={errors.of('current_password')}>
-        {(p) => (
-          <input
-            {...p}
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label={t('password.new')} error={errors.of('new_password')} hint={t('password.rules')}>
-        {(p) => (
-          <input
-            {...p}
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label={t('password.repeat')} error={mismatch ? t('password.mismatch') : null}>
-        {(p) => (
-          <input
-            {...p}
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label={t('password.current')}
+        value={current}
+        error={errors.of('current_password')}
+        current
+        onChange={setCurrent}
+      />
+      <PasswordField
+        label={t('password.new')}
+        value={next}
+        error={errors.of('new_password')}
+        hint={t('password.rules')}
+        onChange={setNext}
+      />
+      <PasswordField
+        label={t('password.repeat')}
+        value={repeat}
+        error={mismatch ? t('password.mismatch') : null}
+        onChange={setRepeat}
+      />
       <FormError error={error} fields={['current_password', 'new_password']} />
       {done && !forced && (
         <p className="notice notice-ok" role="status">

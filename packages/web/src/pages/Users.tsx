@@ -18,7 +18,7 @@ import { useAsync } from '../lib/useAsync';
 import { setSearch, useLocation } from '../router';
 import { useUser } from '../session';
 import { InvitationsCard } from './UserInvitations';
-import { EmailField, RoleField } from '../components/UserFields';
+import { EmailField, PasswordField, RoleField } from '../components/UserFields';
 
 const PER_PAGE = 20;
 
@@ -100,23 +100,14 @@ export function UsersPage() {
               />
             )}
           </Field>
-          <Field
+          <PasswordField
             label={t('users.initialPassword')}
+            value={form.password}
             error={errors.of('password')}
             hint={t('users.initialPasswordHint')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="new-password"
-                value={form.password}
-                maxLength={USER_LIMITS.password.maxLength}
-                required
-                onChange={(e) => setForm({ ...form, password: e.target.value })}
-              />
-            )}
-          </Field>
+            required
+            onChange={(password) => setForm({ ...form, password })}
+          />
           <RoleField
             value={form.role}
             error={errors.of('role')}
