@@ -13,3 +13,4 @@ export * from './audit.js';
 export * from './dashboard.js';
 export * from './gitlab.js';
 export * from './invitations.js';
+export * from './notifications.js';
