@@ -55,7 +55,14 @@ export const NOTIFICATION_HOOK_KINDS = ['webhook', 'slack', 'teams'] as const;
 export type NotificationHookKind = (typeof NOTIFICATION_HOOK_KINDS)[number];
 
 /** The deployment events a hook may ask for; `recovered` is a success after a failure in the same environment. */
-export const NOTIFICATION_EVENTS = ['queued', 'started', 'succeeded', 'failed', 'canceled', 'recovered'] as const;
+export const NOTIFICATION_EVENTS = [
+  'queued',
+  'started',
+  'succeeded',
+  'failed',
+  'canceled',
+  'recovered',
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** What a delivery records: `test` is the event POST /notification-hooks/:id/test sends. */

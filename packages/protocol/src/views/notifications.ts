@@ -59,24 +59,22 @@ export type NotificationDeliveryList = Static<typeof NotificationDeliveryList>;
  * the Unix time in seconds, X-Polytene-Signature is `sha256=` and the hex HMAC-SHA256, keyed with the
  * hook's secret, of `<timestamp>.<raw body>`. Refuse old timestamps to stop replays.
  */
-export const NotificationWebhookBody = Type.Object(
-  {
-    event: Type.Enum(NOTIFICATION_DELIVERY_EVENTS),
-    delivery_id: Type.Integer(),
-    project: Type.Object({ id: Type.Integer(), name: Type.String() }),
-    environment: Type.String(),
-    deployment: Nullable(
-      Type.Object({
-        id: Type.Integer(),
-        status: Type.Enum(DEPLOYMENT_STATUSES),
-        ref: Type.String(),
-        sha: Type.String(),
-        triggered_by: Nullable(Type.String({ description: 'login' })),
-        url: Type.String({ description: 'the deployment in the web UI' }),
-      }),
-      { description: 'null for the test event' },
-    ),
-    sent_at: DateTime,
-  },
-);
+export const NotificationWebhookBody = Type.Object({
+  event: Type.Enum(NOTIFICATION_DELIVERY_EVENTS),
+  delivery_id: Type.Integer(),
+  project: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  environment: Type.String(),
+  deployment: Nullable(
+    Type.Object({
+      id: Type.Integer(),
+      status: Type.Enum(DEPLOYMENT_STATUSES),
+      ref: Type.String(),
+      sha: Type.String(),
+      triggered_by: Nullable(Type.String({ description: 'login' })),
+      url: Type.String({ description: 'the deployment in the web UI' }),
+    }),
+    { description: 'null for the test event' },
+  ),
+  sent_at: DateTime,
+});
 export type NotificationWebhookBody = Static<typeof NotificationWebhookBody>;

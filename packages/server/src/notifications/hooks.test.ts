@@ -3,7 +3,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentStatus } from '@polytene/protocol';
-import { signedInUser, startTestServer, type SessionHeaders, type TestServer } from '../test-support/server.js';
+import {
+  signedInUser,
+  startTestServer,
+  type SessionHeaders,
+  type TestServer,
+} from '../test-support/server.js';
 import {
   insertBranchConfig,
   insertBuild,
@@ -103,8 +108,16 @@ async function deploymentThrough(steps: TransitionRequest[], environment = 'stag
       .where('project_id', '=', project.id)
       .where('environment', '=', environment)
       .executeTakeFirst()) ??
-    (await insertBranchConfig(server, { project_id: project.id, environment, branch_name: `b-${environment}` }));
-  const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id, ref: 'main' });
+    (await insertBranchConfig(server, {
+      project_id: project.id,
+      environment,
+      branch_name: `b-${environment}`,
+    }));
+  const build = await insertBuild(server, {
+    project_id: project.id,
+    branch_config_id: config.id,
+    ref: 'main',
+  });
   const queued = await insertQueuedDeployment(server, build, config);
   let deployment: Deployment = queued;
   for (const step of steps)
@@ -189,7 +202,12 @@ describe('notification hooks', () => {
     await deliverChange(deployment, 'running', 3);
     expect(received).toHaveLength(3);
     const [delivery] = await deliveries(hook.id);
-    expect(delivery).toMatchObject({ status: 'failed', attempts: 3, response_status: 500, error: 'HTTP 500' });
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      response_status: 500,
+      error: 'HTTP 500',
+    });
     expect(delivery!.response_body).toHaveLength(1024);
   });
 
@@ -273,7 +291,12 @@ describe('notification hooks without POLYTENE_NOTIFY_ALLOW_PRIVATE', () => {
     try {
       const { user, session } = await signedInUser(strict, { login: 'carol' });
       const { project: own } = await insertProject(strict, { owner_id: user.id });
-      for (const url of ['http://127.0.0.1:8080/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://localhost/x']) {
+      for (const url of [
+        'http://127.0.0.1:8080/x',
+        'http://10.1.2.3/x',
+        'http://[::1]/x',
+        'http://localhost/x',
+      ]) {
         const res = await strict.app.inject({
           method: 'POST',
           url: `/api/v1/projects/${own.id}/notification-hooks`,
@@ -281,7 +304,9 @@ describe('notification hooks without POLYTENE_NOTIFY_ALLOW_PRIVATE', () => {
           payload: { kind: 'slack', url, events: ['failed'] },
         });
         expect(res.statusCode, url).toBe(400);
-        expect(res.json<{ error: { message: string } }>().error.message).toMatch(/loopback or private address/);
+        expect(res.json<{ error: { message: string } }>().error.message).toMatch(
+          /loopback or private address/,
+        );
       }
     } finally {
       await strict.close();

@@ -440,7 +440,10 @@ export const notifyHooksOnDeploymentChange: DeploymentChangeHandler = async (ctx
           .insertInto('notification_hook_deliveries')
           .values({ hook_id: hook.id, deployment_id: deployment.id, event: e })
           .onConflict((oc) =>
-            oc.columns(['hook_id', 'deployment_id', 'event']).where('deployment_id', 'is not', null).doNothing(),
+            oc
+              .columns(['hook_id', 'deployment_id', 'event'])
+              .where('deployment_id', 'is not', null)
+              .doNothing(),
           )
           .returning('id')
           .executeTakeFirst();
