@@ -18,7 +18,13 @@ import {
 } from '../test-support/fixtures.js';
 import { transitionDeployment, type TransitionRequest } from '../deployments/transitions.js';
 import type { Deployment, Project } from '../db/schema.js';
-import { attemptDelivery, notifyHooksOnDeploymentChange } from './hooks.js';
+import { sql } from 'kysely';
+import {
+  HOOK_DELIVERY_MAX_ATTEMPTS,
+  HOOK_DELIVERY_TASK,
+  attemptDelivery,
+  notifyHooksOnDeploymentChange,
+} from './hooks.js';
 
 interface Received {
   path: string;
@@ -171,6 +177,12 @@ describe('notification hooks', () => {
     });
     const [delivery] = await deliveries(hook.id);
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, response_status: 204 });
+    // The handler queued one retried job for the delivery, beside the ones this test ran by hand.
+    const jobs = await sql<{ max_attempts: number }>`
+      SELECT max_attempts FROM graphile_worker.jobs WHERE task_identifier = ${HOOK_DELIVERY_TASK}`.execute(
+      server.ctx.db,
+    );
+    expect(jobs.rows).toEqual([{ max_attempts: HOOK_DELIVERY_MAX_ATTEMPTS }]);
     // A retried change job queues nothing twice.
     await deliverChange(deployment, 'succeeded');
     expect(received).toHaveLength(1);
@@ -272,6 +284,14 @@ describe('notification hooks', () => {
       headers: owner,
     });
     expect(del.statusCode).toBe(204);
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_type', '=', 'notification_hook')
+      .where('entity_id', '=', String(hook.id))
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['notification_hook_create', 'notification_hook_delete']);
   });
 
   it('refuses a member without the right (403) and a non-http URL (400)', async () => {

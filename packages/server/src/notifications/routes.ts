@@ -8,7 +8,8 @@ import {
   NotificationHookList,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
-import { requireUser } from '../auth/guard.js';
+import { actorOf, requireUser } from '../auth/guard.js';
+import { recordAudit } from '../audit/service.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { NEEDS, loadProject } from '../projects/access.js';
 import { createHook, deliveryView, hookById, hookView, sendTest } from './hooks.js';
@@ -71,6 +72,14 @@ export async function notificationHookRoutes(app: App): Promise<void> {
     async (request, reply) => {
       const project = await loadProject(db, requireUser(request), request.params.id, NEEDS.edit_project);
       const created = await createHook(app.ctx, project.id, request.body);
+      await recordAudit(db, {
+        actor: actorOf(request),
+        action: 'notification_hook_create',
+        entityType: 'notification_hook',
+        entityId: created.hook.id,
+        projectId: project.id,
+        after: hookView(created.hook),
+      });
       return reply.status(201).send({
         hook: hookView(created.hook),
         ...(created.secret === undefined ? {} : { secret: created.secret }),
@@ -83,7 +92,17 @@ export async function notificationHookRoutes(app: App): Promise<void> {
     { schema: { tags, params: IdParam, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       const hook = await manageableHook(requireUser(request), request.params.id);
-      await db.deleteFrom('notification_hooks').where('id', '=', hook.id).execute();
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('notification_hooks').where('id', '=', hook.id).execute();
+        await recordAudit(trx, {
+          actor: actorOf(request),
+          action: 'notification_hook_delete',
+          entityType: 'notification_hook',
+          entityId: hook.id,
+          projectId: hook.project_id,
+          before: hookView(hook),
+        });
+      });
       return reply.status(204).send(null);
     },
   );
