@@ -286,12 +286,17 @@ describe('notification hooks', () => {
     expect(del.statusCode).toBe(204);
     const audit = await server.ctx.db
       .selectFrom('audit_events')
-      .select('action')
+      .select(['action', 'after', 'before'])
       .where('entity_type', '=', 'notification_hook')
       .where('entity_id', '=', String(hook.id))
       .orderBy('id')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['notification_hook_create', 'notification_hook_delete']);
+    expect(JSON.stringify(audit)).not.toContain('/env');
+    const openapi = await server.app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(
+      openapi.json<{ components: { schemas: Record<string, unknown> } }>().components.schemas,
+    ).toHaveProperty('NotificationWebhookBody');
   });
 
   it('refuses a member without the right (403) and a non-http URL (400)', async () => {

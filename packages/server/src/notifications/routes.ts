@@ -8,6 +8,7 @@ import {
   NotificationHookList,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
+import type { NotificationHook } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { recordAudit } from '../audit/service.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
@@ -29,6 +30,9 @@ const CreateBody = Type.Object(
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['notifications'];
+
+/** A hook as the audit keeps it: a Slack or Teams URL is itself a credential, so only its origin. */
+const auditedHook = (hook: NotificationHook) => ({ ...hookView(hook), url: new URL(hook.url).origin });
 
 /**
  * A project's outgoing notification hooks (architecture.md §9): whoever may edit the project lists,
@@ -78,7 +82,7 @@ export async function notificationHookRoutes(app: App): Promise<void> {
         entityType: 'notification_hook',
         entityId: created.hook.id,
         projectId: project.id,
-        after: hookView(created.hook),
+        after: auditedHook(created.hook),
       });
       return reply.status(201).send({
         hook: hookView(created.hook),
@@ -100,7 +104,7 @@ export async function notificationHookRoutes(app: App): Promise<void> {
           entityType: 'notification_hook',
           entityId: hook.id,
           projectId: hook.project_id,
-          before: hookView(hook),
+          before: auditedHook(hook),
         });
       });
       return reply.status(204).send(null);
