@@ -49,3 +49,25 @@ export const CI_STATUSES = [
   'manual',
 ] as const;
 export type CiStatus = (typeof CI_STATUSES)[number];
+
+/** What a notification hook is: a generic signed JSON webhook, a Slack or a Teams incoming webhook. */
+export const NOTIFICATION_HOOK_KINDS = ['webhook', 'slack', 'teams'] as const;
+export type NotificationHookKind = (typeof NOTIFICATION_HOOK_KINDS)[number];
+
+/** The deployment events a hook may ask for; `recovered` is a success after a failure in the same environment. */
+export const NOTIFICATION_EVENTS = [
+  'queued',
+  'started',
+  'succeeded',
+  'failed',
+  'canceled',
+  'recovered',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** What a delivery records: `test` is the event POST /notification-hooks/:id/test sends. */
+export const NOTIFICATION_DELIVERY_EVENTS = [...NOTIFICATION_EVENTS, 'test'] as const;
+export type NotificationDeliveryEvent = (typeof NOTIFICATION_DELIVERY_EVENTS)[number];
+
+export const NOTIFICATION_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type NotificationDeliveryStatus = (typeof NOTIFICATION_DELIVERY_STATUSES)[number];

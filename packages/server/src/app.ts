@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import { NotificationWebhookBody } from '@polytene/protocol';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
@@ -16,6 +17,7 @@ import { healthRoutes } from './health/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { userRoutes } from './users/routes.js';
 import { invitationRoutes } from './invitations/routes.js';
+import { notificationHookRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { runnerRoutes } from './runners/routes.js';
 import { projectRoutes } from './projects/routes.js';
@@ -60,7 +62,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Polytene API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        // What a `webhook` notification hook receives (architecture.md §9); no route answers with it.
+        schemas: { NotificationWebhookBody },
+      },
     },
   });
   await app.register(swaggerUi, {
@@ -84,6 +90,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     branchRoutes,
     buildRoutes,
     deploymentRoutes,
+    notificationHookRoutes,
     exportRoutes,
     logRoutes,
     ...INTAKE_SOURCES.map((source) => source.routes),

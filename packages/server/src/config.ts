@@ -49,6 +49,10 @@ export const ServerConfig = Type.Object(
       default: '',
       description: 'networks (CIDR, comma-separated) that may read /metrics without a token, beside loopback',
     }),
+    notifyAllowPrivate: Type.Boolean({
+      default: false,
+      description: 'let notification hooks reach loopback and private addresses (refused by default: SSRF)',
+    }),
     smtpUrl: Type.Optional(Type.String()),
     mailFrom: Type.String({ default: 'Polytene <polytene@localhost>' }),
     logLevel: Type.Union(
@@ -90,6 +94,7 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
   POLYTENE_TRUST_PROXY: 'trustProxy',
   POLYTENE_METRICS_TOKEN: 'metricsToken',
   POLYTENE_METRICS_ALLOW: 'metricsAllow',
+  POLYTENE_NOTIFY_ALLOW_PRIVATE: 'notifyAllowPrivate',
   POLYTENE_SMTP_URL: 'smtpUrl',
   POLYTENE_MAIL_FROM: 'mailFrom',
   POLYTENE_LOG_LEVEL: 'logLevel',

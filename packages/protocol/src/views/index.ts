@@ -14,3 +14,4 @@ export * from './dashboard.js';
 export * from './gitlab.js';
 export * from './invitations.js';
 export * from './dora.js';
+export * from './notifications.js';

@@ -10,6 +10,10 @@ import type {
   ForgeSyncState,
   Locale,
   MemberRole,
+  NotificationDeliveryEvent,
+  NotificationDeliveryStatus,
+  NotificationEvent,
+  NotificationHookKind,
   ProjectSource,
   UserRole,
 } from '@polytene/protocol';
@@ -292,6 +296,31 @@ export interface NotificationDeliveriesTable {
   sent_at: CreatedAt;
 }
 
+export interface NotificationHooksTable {
+  id: Id;
+  project_id: number;
+  environment: string | null;
+  kind: NotificationHookKind;
+  url: string;
+  secret_encrypted: string | null;
+  events: NotificationEvent[];
+  created_at: CreatedAt;
+}
+
+export interface NotificationHookDeliveriesTable {
+  id: Id;
+  hook_id: number;
+  deployment_id: number | null;
+  event: NotificationDeliveryEvent;
+  status: Generated<NotificationDeliveryStatus>;
+  attempts: Generated<number>;
+  response_status: number | null;
+  response_body: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -312,6 +341,8 @@ export interface Database {
   gitlab_deployment_reports: GitlabDeploymentReportsTable;
   gitlab_job_events: GitlabJobEventsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  notification_hooks: NotificationHooksTable;
+  notification_hook_deliveries: NotificationHookDeliveriesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -322,4 +353,6 @@ export type BranchConfig = Selectable<BranchConfigsTable>;
 export type Build = Selectable<BuildsTable>;
 export type Deployment = Selectable<DeploymentsTable>;
 export type DeploymentUpdate = Updateable<DeploymentsTable>;
+export type NotificationHook = Selectable<NotificationHooksTable>;
+export type NotificationHookDelivery = Selectable<NotificationHookDeliveriesTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;

@@ -15,7 +15,7 @@ export type DeploymentChangeHandler = (ctx: AppContext, change: DeploymentChange
  * fails (an SMTP server down) is retried alone and never re-runs another (the GitLab report). Adding a
  * channel means a name here and its handler in jobs/tasks.ts, which the compiler then asks for.
  */
-export const DEPLOYMENT_CHANGE_HANDLERS = ['gitlab_report', 'email'] as const;
+export const DEPLOYMENT_CHANGE_HANDLERS = ['gitlab_report', 'email', 'notification_hooks'] as const;
 export type DeploymentChangeHandlerName = (typeof DEPLOYMENT_CHANGE_HANDLERS)[number];
 
 export const deploymentChangeTask = (handler: DeploymentChangeHandlerName) => `deployment_changed:${handler}`;

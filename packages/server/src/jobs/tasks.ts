@@ -8,6 +8,11 @@ import {
   type DeploymentChangeHandlerName,
 } from '../deployments/changes.js';
 import { emailOnDeploymentEnd } from '../notifications/email.js';
+import {
+  HOOK_DELIVERY_TASK,
+  attemptDelivery,
+  notifyHooksOnDeploymentChange,
+} from '../notifications/hooks.js';
 import { forgeTasks, reportToForge } from '../forges/tasks.js';
 import { REAP_LEASES_JOB_KEY, REAP_LEASES_TASK, reapExpiredLeases } from './lease-reaper.js';
 import {
@@ -22,6 +27,7 @@ const DEPLOYMENT_CHANGE_HANDLER_OF: Record<DeploymentChangeHandlerName, Deployme
   // The forge report; named gitlab_report when GitLab was the only forge, as queued jobs still are.
   gitlab_report: reportToForge,
   email: emailOnDeploymentEnd,
+  notification_hooks: notifyHooksOnDeploymentChange,
 };
 
 /** Registers every background task with the queue. */
@@ -33,6 +39,10 @@ export function registerTasks(ctx: AppContext): void {
   ctx.jobs.register(LEGACY_DEPLOYMENT_CHANGED_TASK, async (payload) => {
     for (const name of DEPLOYMENT_CHANGE_HANDLERS)
       await DEPLOYMENT_CHANGE_HANDLER_OF[name](ctx, payload as DeploymentChange);
+  });
+  ctx.jobs.register(HOOK_DELIVERY_TASK, async (payload, helpers) => {
+    const { delivery_id } = payload as { delivery_id: number };
+    await attemptDelivery(ctx, delivery_id, helpers.job.attempts, helpers.job.max_attempts);
   });
   for (const [name, task] of Object.entries(forgeTasks(ctx))) ctx.jobs.register(name, task);
   ctx.jobs.registerRecurring({

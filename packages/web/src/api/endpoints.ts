@@ -5,6 +5,11 @@
  */
 import type {
   AuditPage,
+  CreatedNotificationHook,
+  NotificationDeliveryView,
+  NotificationEvent,
+  NotificationHookKind,
+  NotificationHookList,
   BranchConfigList,
   BranchConfigView,
   BuildDeploymentStatus,
@@ -125,6 +130,23 @@ export const addMember = (projectId: number, login: string, role: MemberRole) =>
 export const setMemberRole = (projectId: number, userId: number, role: MemberRole) =>
   api.patch<MemberView>(`${members(projectId)}/${userId}`, { role });
 export const removeMember = (projectId: number, userId: number) => api.del(`${members(projectId)}/${userId}`);
+
+// Notification hooks (architecture.md §9)
+
+export interface HookInput {
+  kind: NotificationHookKind;
+  url: string;
+  environment: string | null;
+  events: NotificationEvent[];
+}
+const hooks = (projectId: number) => `${V1}/projects/${projectId}/notification-hooks`;
+export const listHooks = (projectId: number, signal?: Signal) =>
+  api.get<NotificationHookList>(hooks(projectId), { signal });
+export const addHook = (projectId: number, input: HookInput) =>
+  api.post<CreatedNotificationHook>(hooks(projectId), input);
+export const removeHook = (hookId: number) => api.del(`${V1}/notification-hooks/${hookId}`);
+export const testHook = (hookId: number) =>
+  api.post<NotificationDeliveryView>(`${V1}/notification-hooks/${hookId}/test`, {});
 
 // Branch configs
 

@@ -491,6 +491,33 @@ export const en = {
   'dora.minutes': '{n} minutes',
   'dora.hours': '{n} hours',
   'dora.daysValue': '{n} days',
+  // Outgoing notification hooks (issue 11, item 1).
+  'hooks.title': 'Notifications',
+  'hooks.hint':
+    'Tell a Slack or Teams channel, or any URL, when a deployment is queued, starts, succeeds, fails, is canceled or recovers.',
+  'hooks.kind': 'Kind',
+  'hooks.url': 'URL',
+  'hooks.environment': 'Environment',
+  'hooks.anyEnvironment': 'every environment',
+  'hooks.events': 'Events',
+  'hooks.empty': 'No notification hooks yet.',
+  'hooks.add': 'Add hook',
+  'hooks.test': 'Send test',
+  'hooks.removeOne': 'Remove the hook to {url}',
+  'hooks.urlRequired': 'Type the URL to send to.',
+  'hooks.eventsRequired': 'Choose at least one event.',
+  'hooks.secret': 'Signing secret, shown only now: {secret}',
+  'hooks.testDelivered': 'Test delivered (HTTP {status}).',
+  'hooks.testFailed': 'Test failed: {error}',
+  'hooks.kind.webhook': 'Webhook (signed JSON)',
+  'hooks.kind.slack': 'Slack',
+  'hooks.kind.teams': 'Microsoft Teams',
+  'hooks.event.queued': 'queued',
+  'hooks.event.started': 'started',
+  'hooks.event.succeeded': 'succeeded',
+  'hooks.event.failed': 'failed',
+  'hooks.event.canceled': 'canceled',
+  'hooks.event.recovered': 'recovered',
 } as const;
 
 export type MessageKey = keyof typeof en;

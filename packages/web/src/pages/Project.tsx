@@ -4,6 +4,7 @@ import type { ProjectView } from '@polytene/protocol';
 import { deleteProject, getProject, listBranches, listBuilds, updateProject } from '../api/endpoints';
 import { BuildsTable } from './Builds';
 import { ProjectMembers } from './ProjectMembers';
+import { ProjectNotifications } from './ProjectNotifications';
 import { ProjectFields, type ProjectForm } from './Projects';
 import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
 import { useT } from '../i18n';
@@ -180,6 +181,7 @@ export function ProjectPage({ id }: { id: number }) {
         )}
       </section>
       {can.manage_members && <ProjectMembers project={p} meId={me.id} onOwnChange={project.reload} />}
+      {can.edit_project && <ProjectNotifications project={p} />}
       <section className="card" aria-labelledby="builds">
         <div className="section-head">
           <h2 id="builds">{t('project.recentBuilds')}</h2>
