@@ -1,7 +1,16 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
-import { ScriptedRunner, ensureBuilt, launchChromium, screenshot, watchConsole } from './ui-support.js';
+import {
+  DEFAULT_ADMIN_PASSWORD,
+  ScriptedRunner,
+  ensureBuilt,
+  launchChromium,
+  logInChangingPassword,
+  screenshot,
+  sessionApi,
+  watchConsole,
+} from './ui-support.js';
 
 /**
  * DORA metrics in the browser (issue 11, item 3): a failed then a succeeded deployment in production, and
@@ -17,18 +26,9 @@ let page: Page;
 let errors: string[];
 let projectId: number;
 
-async function apiCall<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const cookies = await context.cookies();
-  const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
-  const res = await context.request.fetch(`${server.url}${route}`, {
-    method,
-    headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
-    data: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status() >= 300)
-    throw new Error(`${method} ${route} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
+/** Calls the API with the browser's own session. */
+const apiCall = <T>(method: string, route: string, body?: unknown) =>
+  sessionApi(context, server.url)<T>(method, route, body);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -54,15 +54,7 @@ afterAll(async () => {
 
 describe('DORA metrics in the browser', () => {
   it('sets up a project with a failed and then a succeeded deployment in production', async () => {
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Login').fill('admin');
-    await page.getByLabel('Password').fill('AlaMaKota2!');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByLabel('Current password').fill('AlaMaKota2!');
-    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
-    await page.getByLabel('New password again').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Change password' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await logInChangingPassword(page, server.url, 'admin', DEFAULT_ADMIN_PASSWORD, NEW_PASSWORD);
 
     const created = await apiCall<{ token: string }>('POST', '/api/v1/runners', {
       name: 'host',

@@ -9,6 +9,7 @@ import {
   screenshot,
   watchConsole,
   type ScriptedJob,
+  sessionApi,
 } from './ui-support.js';
 
 const NEW_PASSWORD = 'Ui-E2e-Passw0rd!';
@@ -24,19 +25,9 @@ let projectId: number;
 let buildId: number;
 let firstDeployment: number;
 
-/** Calls the API with the browser's own session (cookie + CSRF header). */
-async function apiCall<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const cookies = await context.cookies();
-  const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
-  const res = await context.request.fetch(`${server.url}${route}`, {
-    method,
-    headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
-    data: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status() >= 300)
-    throw new Error(`${method} ${route} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
+/** Calls the API with the browser's own session. */
+const apiCall = <T>(method: string, route: string, body?: unknown) =>
+  sessionApi(context, server.url)<T>(method, route, body);
 
 beforeAll(async () => {
   ensureBuilt();

@@ -3,7 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../packages/server/src/db/embedded.js';
 import { mailText, startSmtpCapture, type SmtpCapture } from '../packages/server/src/test-support/smtp.js';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
-import { ensureBuilt, launchChromium, screenshot, watchConsole } from './ui-support.js';
+import {
+  DEFAULT_ADMIN_PASSWORD,
+  ensureBuilt,
+  launchChromium,
+  logInChangingPassword,
+  screenshot,
+  watchConsole,
+} from './ui-support.js';
 
 /**
  * Invitations in the browser (issue 11, item 7): the admin invites by email on the Users page, the
@@ -60,15 +67,7 @@ afterAll(async () => {
 describe('an invitation by email in the browser', () => {
   it('is sent from the Users page and its mailed link makes a logged-in user', async () => {
     const admin = await newPage();
-    await admin.goto(`${publicUrl}/login`);
-    await admin.getByLabel('Login').fill('admin');
-    await admin.getByLabel('Password').fill('AlaMaKota2!');
-    await admin.getByRole('button', { name: 'Log in' }).click();
-    await admin.getByLabel('Current password').fill('AlaMaKota2!');
-    await admin.getByLabel('New password', { exact: true }).fill(ADMIN_PASSWORD);
-    await admin.getByLabel('New password again').fill(ADMIN_PASSWORD);
-    await admin.getByRole('button', { name: 'Change password' }).click();
-    await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await logInChangingPassword(admin, publicUrl, 'admin', DEFAULT_ADMIN_PASSWORD, ADMIN_PASSWORD);
 
     await admin.goto(`${publicUrl}/users`);
     const card = admin.locator('section', { has: admin.getByRole('heading', { name: 'Invite by email' }) });

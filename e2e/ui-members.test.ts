@@ -2,7 +2,16 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
-import { SCREENSHOTS, ensureBuilt, launchChromium, screenshot, watchConsole } from './ui-support.js';
+import {
+  DEFAULT_ADMIN_PASSWORD,
+  SCREENSHOTS,
+  ensureBuilt,
+  launchChromium,
+  logInChangingPassword,
+  screenshot,
+  sessionApi,
+  watchConsole,
+} from './ui-support.js';
 
 /**
  * Project members in the browser (issue 8, item 13): the admin adds a user as a viewer on the project
@@ -25,31 +34,9 @@ let branchId: number;
 let buildId: number;
 let deploymentId: number;
 
-/** Calls the API with the admin browser's own session (cookie + CSRF header). */
-async function apiCall<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const cookies = await adminContext.cookies();
-  const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
-  const res = await adminContext.request.fetch(`${server.url}${route}`, {
-    method,
-    headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
-    data: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status() >= 300)
-    throw new Error(`${method} ${route} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function logIn(page: Page, login: string, password: string, newPassword: string): Promise<void> {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByLabel('Current password').fill(password);
-  await page.getByLabel('New password', { exact: true }).fill(newPassword);
-  await page.getByLabel('New password again').fill(newPassword);
-  await page.getByRole('button', { name: 'Change password' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-}
+/** Calls the API with the browser's own session. */
+const apiCall = <T>(method: string, route: string, body?: unknown) =>
+  sessionApi(adminContext, server.url)<T>(method, route, body);
 
 /** Opens `route` and waits until the page has the project (and so the caller's permissions). */
 async function openWithPermissions(page: Page, route: string): Promise<void> {
@@ -90,7 +77,7 @@ afterAll(async () => {
 
 describe('project members in the browser', () => {
   it('sets up: the admin, a second user, a project with a branch config, a build and a finished deployment', async () => {
-    await logIn(admin, 'admin', 'AlaMaKota2!', NEW_PASSWORD);
+    await logInChangingPassword(admin, server.url, 'admin', DEFAULT_ADMIN_PASSWORD, NEW_PASSWORD);
     await apiCall('POST', '/api/v1/users', {
       login: 'bea',
       email: 'bea@example.test',
@@ -131,7 +118,7 @@ describe('project members in the browser', () => {
         async () => (await apiCall<{ status: string }>('GET', `/api/v1/deployments/${deploymentId}`)).status,
       )
       .toBe('canceled');
-    await logIn(member, 'bea', MEMBER_PASSWORD, NEW_PASSWORD);
+    await logInChangingPassword(member, server.url, 'bea', MEMBER_PASSWORD, NEW_PASSWORD);
   });
 
   it('lets the admin add bea as a viewer on the project page, with clear errors for what cannot be added', async () => {

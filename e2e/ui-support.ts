@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { RunnerRequestBody, RunnerRouteName } from '@polytene/protocol';
 import { SERVER_MAIN, delay } from './runner-harness.js';
 import { runnerFetch } from './support/runner-client.js';
@@ -10,6 +10,44 @@ import { runnerFetch } from './support/runner-client.js';
 export const WEB_INDEX = path.resolve('packages/web/dist/index.html');
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
 export const CHROMIUM = process.env.POLYTENE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The default admin's first password, which the first login must change. */
+export const DEFAULT_ADMIN_PASSWORD = 'AlaMaKota2!';
+
+/** Calls the API at `baseUrl` with the browser context's own session (cookie + CSRF header). */
+export function sessionApi(context: BrowserContext, baseUrl: string) {
+  return async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const cookies = await context.cookies();
+    const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
+    const res = await context.request.fetch(`${baseUrl}${route}`, {
+      method,
+      headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      data: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status() >= 300)
+      throw new Error(`${method} ${route} answered ${res.status()}: ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}
+
+/** Logs in on the login page with a password that must be changed, changes it and waits for the dashboard. */
+export async function logInChangingPassword(
+  page: Page,
+  baseUrl: string,
+  login: string,
+  password: string,
+  newPassword: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel('Current password').fill(password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('New password again').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
 
 /** Builds server and UI when either is missing (npm test does not build; the UI tests need both). */
 export function ensureBuilt(): void {

@@ -1,7 +1,15 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
-import { ensureBuilt, launchChromium, screenshot, watchConsole } from './ui-support.js';
+import {
+  DEFAULT_ADMIN_PASSWORD,
+  ensureBuilt,
+  launchChromium,
+  logInChangingPassword,
+  screenshot,
+  sessionApi,
+  watchConsole,
+} from './ui-support.js';
 
 /** Issue 8, items 14 and 15: every problem of a form at once, next to its field, in the user's language. */
 const NEW_PASSWORD = 'Ui-Valid-Passw0rd!';
@@ -15,18 +23,9 @@ let projectId: number;
 /** Every request the page sends that would create a branch config. */
 const branchPosts: string[] = [];
 
-async function apiCall<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const cookies = await context.cookies();
-  const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
-  const res = await context.request.fetch(`${server.url}${route}`, {
-    method,
-    headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
-    data: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status() >= 300)
-    throw new Error(`${method} ${route} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
+/** Calls the API with the browser's own session. */
+const apiCall = <T>(method: string, route: string, body?: unknown) =>
+  sessionApi(context, server.url)<T>(method, route, body);
 
 /** The field (label, control, its problems) whose label is `label`. */
 function field(label: string): Locator {
@@ -64,16 +63,7 @@ afterAll(async () => {
 
 describe('form validation in the browser', () => {
   it('logs in as the admin', async () => {
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Login').fill('admin');
-    await page.getByLabel('Password').fill('AlaMaKota2!');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
-    await page.getByLabel('Current password').fill('AlaMaKota2!');
-    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
-    await page.getByLabel('New password again').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Change password' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await logInChangingPassword(page, server.url, 'admin', DEFAULT_ADMIN_PASSWORD, NEW_PASSWORD);
     const project = await apiCall<{ id: number }>('POST', '/api/v1/projects', {
       name: 'valid',
       clone_url: 'file:///srv/git/valid.git',
