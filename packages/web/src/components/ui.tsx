@@ -44,6 +44,25 @@ export function errorMessage(error: unknown, t: Translate): string {
   return t('error.unexpected');
 }
 
+/**
+ * A table's header row: one cell per column, and a last cell for the row's buttons, named for screen
+ * readers only (kept inside the table's own scroll box, so it cannot widen a phone page).
+ */
+export function TableHead({ columns, actions }: { columns: readonly string[]; actions: string }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column}>{column}</th>
+        ))}
+        <th>
+          <span className="sr-only">{actions}</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="state state-empty">

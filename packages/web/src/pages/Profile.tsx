@@ -12,6 +12,7 @@ import {
   SecretOnce,
   TimeAgo,
   fieldErrors,
+  TableHead,
 } from '../components/ui';
 import { useI18n } from '../i18n';
 import { useAsync } from '../lib/useAsync';
@@ -161,17 +162,15 @@ function Tokens() {
       {list.data && list.data.tokens.length > 0 && (
         <div className="table-wrap">
           <table className="table">
-            <thead>
-              <tr>
-                <th>{t('profile.tokenName')}</th>
-                <th>{t('profile.prefix')}</th>
-                <th>{t('profile.created')}</th>
-                <th>{t('profile.lastUsed')}</th>
-                <th>
-                  <span className="sr-only">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                t('profile.tokenName'),
+                t('profile.prefix'),
+                t('profile.created'),
+                t('profile.lastUsed'),
+              ]}
+              actions={t('common.actions')}
+            />
             <tbody>
               {list.data.tokens.map((token) => (
                 <tr key={token.id}>

@@ -4,7 +4,16 @@ import type { MemberRole, MemberView, ProjectView } from '@polytene/protocol';
 import { MEMBER_ROLES } from '@polytene/protocol/enums';
 import { ApiError } from '../api/client';
 import { addMember, listMembers, removeMember, setMemberRole } from '../api/endpoints';
-import { ConfirmDialog, Empty, ErrorBox, Field, Loading, TimeAgo, errorMessage } from '../components/ui';
+import {
+  ConfirmDialog,
+  Empty,
+  ErrorBox,
+  Field,
+  Loading,
+  TimeAgo,
+  errorMessage,
+  TableHead,
+} from '../components/ui';
 import { useT, type Translate } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 
@@ -97,16 +106,10 @@ export function ProjectMembers({
       {list.data && (
         <div className="table-wrap">
           <table className="table">
-            <thead>
-              <tr>
-                <th>{t('members.user')}</th>
-                <th>{t('members.role')}</th>
-                <th>{t('members.since')}</th>
-                <th>
-                  <span className="sr-only">{t('common.remove')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[t('members.user'), t('members.role'), t('members.since')]}
+              actions={t('common.remove')}
+            />
             <tbody>
               {project.owner && (
                 <tr data-testid={`member-${project.owner.login}`}>

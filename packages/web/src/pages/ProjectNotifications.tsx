@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { NotificationEvent, NotificationHookKind, ProjectView } from '@polytene/protocol';
 import { NOTIFICATION_EVENTS, NOTIFICATION_HOOK_KINDS } from '@polytene/protocol/enums';
 import { addHook, listHooks, removeHook, testHook } from '../api/endpoints';
-import { Empty, ErrorBox, Field, Loading, errorMessage } from '../components/ui';
+import { Empty, ErrorBox, Field, Loading, errorMessage, TableHead } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 
@@ -78,17 +78,10 @@ export function ProjectNotifications({ project }: { project: ProjectView }) {
       {hooks.length > 0 && (
         <div className="table-wrap">
           <table className="table">
-            <thead>
-              <tr>
-                <th>{t('hooks.kind')}</th>
-                <th>{t('hooks.url')}</th>
-                <th>{t('hooks.environment')}</th>
-                <th>{t('hooks.events')}</th>
-                <th>
-                  <span className="sr-only">{t('common.remove')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[t('hooks.kind'), t('hooks.url'), t('hooks.environment'), t('hooks.events')]}
+              actions={t('common.remove')}
+            />
             <tbody>
               {hooks.map((h) => (
                 <tr key={h.id}>
