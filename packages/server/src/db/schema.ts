@@ -165,12 +165,35 @@ export interface BranchConfigsTable {
   branch_name: string;
   deployment_type: Generated<DeploymentType>;
   deployment_script: Generated<string>;
+  /** The environment's name, kept equal to `environments.name` by the database (migration 0013). */
   environment: Generated<string>;
+  /** Set by the database from `environment` when only the name is given. */
+  environment_id: Generated<number>;
   artifacts_dir: Generated<string>;
   notification_emails: Generated<string[]>;
   failed_build_can_be_auto_deployed: Generated<boolean>;
   timeout_seconds: Generated<number>;
   variables: ColumnType<StoredVariable[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** One host of an environment, written into the runner's Ansible inventory. */
+export interface StoredTarget {
+  name: string;
+  address: string;
+  groups: string[];
+  variables: Record<string, string | number | boolean>;
+}
+
+export interface EnvironmentsTable {
+  id: Id;
+  project_id: number;
+  name: string;
+  position: Generated<number>;
+  url: string | null;
+  variables: ColumnType<StoredVariable[], string | undefined, string>;
+  targets: ColumnType<StoredTarget[], string | undefined, string>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -199,7 +222,9 @@ export interface DeploymentsTable {
   build_id: number;
   project_id: number;
   branch_config_id: number | null;
+  /** The environment's name, kept equal to `environments.name` by the database (migration 0013). */
   environment: string;
+  environment_id: Generated<number>;
   status: Generated<DeploymentStatus>;
   failure_reason: FailureReason | null;
   exit_code: number | null;
@@ -332,6 +357,7 @@ export interface Database {
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   branch_configs: BranchConfigsTable;
+  environments: EnvironmentsTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
   log_chunks: LogChunksTable;
@@ -350,6 +376,7 @@ export type Invitation = Selectable<InvitationsTable>;
 export type Runner = Selectable<RunnersTable>;
 export type Project = Selectable<ProjectsTable>;
 export type BranchConfig = Selectable<BranchConfigsTable>;
+export type Environment = Selectable<EnvironmentsTable>;
 export type Build = Selectable<BuildsTable>;
 export type Deployment = Selectable<DeploymentsTable>;
 export type DeploymentUpdate = Updateable<DeploymentsTable>;

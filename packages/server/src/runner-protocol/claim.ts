@@ -41,7 +41,7 @@ export async function claimJob(ctx: AppContext, runner: Runner, ip: string | nul
             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.owner_id AND u.disabled)
             AND NOT EXISTS (
               SELECT 1 FROM deployments o
-              WHERE o.project_id = d.project_id AND o.environment = d.environment AND o.id <> d.id
+              WHERE o.environment_id = d.environment_id AND o.id <> d.id
                 AND (o.status = 'running'
                   OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))
           ORDER BY d.queued_at, d.id
