@@ -22,6 +22,17 @@ export const BRANCH_LIMITS = {
   variables: { maxItems: 500 },
 } as const;
 
+export const ENVIRONMENT_LIMITS = {
+  name: { maxLength: 64 },
+  position: { minimum: 0, maximum: 1_000_000 },
+  url: { maxLength: 2000 },
+  targets: { maxItems: 500 },
+  target_name: { maxLength: 255 },
+  target_address: { maxLength: 255 },
+  target_groups: { maxItems: 50 },
+  target_variables: { maxProperties: 100 },
+} as const;
+
 export const RUNNER_LIMITS = {
   name: { maxLength: 100 },
 } as const;
