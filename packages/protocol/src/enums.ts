@@ -71,3 +71,18 @@ export type NotificationDeliveryEvent = (typeof NOTIFICATION_DELIVERY_EVENTS)[nu
 
 export const NOTIFICATION_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type NotificationDeliveryStatus = (typeof NOTIFICATION_DELIVERY_STATUSES)[number];
+
+/**
+ * The SSE event names of GET /api/v1/events: `change` carries a ListEvent (views/events.ts), `resync`
+ * (no data) says events may have been missed, so a list should fetch again.
+ */
+export const LIST_SSE_EVENTS = ['change', 'resync'] as const;
+export type ListSseEvent = (typeof LIST_SSE_EVENTS)[number];
+
+/** What happened to an environment, as a list event says. */
+export const ENVIRONMENT_CHANGES = ['created', 'updated', 'deleted'] as const;
+export type EnvironmentChange = (typeof ENVIRONMENT_CHANGES)[number];
+
+/** What happened to a runner, as a list event says: changed by a person, or came online / went offline. */
+export const RUNNER_CHANGES = [...ENVIRONMENT_CHANGES, 'online', 'offline'] as const;
+export type RunnerChange = (typeof RUNNER_CHANGES)[number];

@@ -31,6 +31,7 @@ import { INTAKE_SOURCES } from './intake/sources.js';
 import { allForges } from './forges/forge.js';
 import { runnerProtocolRoutes } from './runner-protocol/routes.js';
 import { eventRoutes } from './events/routes.js';
+import { listEventRoutes } from './events/list-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { doraRoutes } from './dora/routes.js';
 import { downloadRoutes } from './downloads/routes.js';
@@ -99,6 +100,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     ...allForges().map((forge) => forge.routes),
     runnerProtocolRoutes,
     eventRoutes,
+    listEventRoutes,
     dashboardRoutes,
     doraRoutes,
     downloadRoutes,

@@ -16,3 +16,4 @@ export * from './invitations.js';
 export * from './dora.js';
 export * from './notifications.js';
 export * from './environments.js';
+export * from './events.js';

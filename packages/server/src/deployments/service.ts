@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
+import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
 
@@ -61,6 +62,7 @@ export async function queueDeployment(
     after: { build_id: build.id, environment, trigger, branch_name: config.branch_name },
   });
   await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
+  await publishProjectEvent(trx, deploymentListEvent(deployment));
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
     return transitionDeployment(ctx, trx, deployment.id, {
@@ -153,5 +155,6 @@ export async function cancelDeployment(
     after: { status: current.status, cancel_requested: true },
   });
   await publish(trx, deploymentTopic(deploymentId), { status: 'canceling' });
+  await publishProjectEvent(trx, deploymentListEvent(updated));
   return updated;
 }

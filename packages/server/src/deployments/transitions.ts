@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import type { Deployment, DeploymentUpdate } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { publish } from '../events/bus.js';
+import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict, notFound } from '../errors.js';
 import { queueDeploymentChange } from './changes.js';
 
@@ -85,6 +86,7 @@ export async function transitionDeployment(
     status: updated.status,
     failure_reason: updated.failure_reason,
   });
+  await publishProjectEvent(trx, deploymentListEvent(updated));
   if (final)
     await publish(trx, JOBS_TOPIC, { project_id: current.project_id, environment: current.environment });
   await queueDeploymentChange(ctx, trx, { deployment_id: deploymentId, status: updated.status });

@@ -1,4 +1,9 @@
-import type { EnvironmentCreateBody, EnvironmentUpdateBody, EnvironmentView } from '@polytene/protocol';
+import type {
+  EnvironmentChange,
+  EnvironmentCreateBody,
+  EnvironmentUpdateBody,
+  EnvironmentView,
+} from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Environment, User } from '../db/schema.js';
@@ -8,6 +13,17 @@ import { NEEDS, loadProject, type ProjectAccess } from '../projects/access.js';
 import { invalidFields } from '../projects/validation.js';
 import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
+import { publishProjectEvent } from '../events/lists.js';
+
+/** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
+function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
+  return publishProjectEvent(trx, {
+    kind: 'environment',
+    project_id: env.project_id,
+    environment_id: env.id,
+    change,
+  });
+}
 
 export function environmentView(env: Environment): EnvironmentView {
   return {
@@ -113,6 +129,7 @@ export async function createEnvironment(
       projectId,
       after: auditable(env),
     });
+    await announce(trx, env, 'created');
     return env;
   });
 }
@@ -151,6 +168,7 @@ export async function updateEnvironment(
       before: auditable(before),
       after: auditable(after),
     });
+    await announce(trx, after, 'updated');
     return after;
   });
 }
@@ -194,5 +212,6 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       projectId: before.project_id,
       before: auditable(before),
     });
+    await announce(trx, before, 'deleted');
   });
 }

@@ -43,6 +43,11 @@ export class EventBus {
     return () => this.emitter.off(topic, handler);
   }
 
+  /** Hands an event to this process's subscribers only (state every process derives on its own). */
+  emitLocal(topic: string, data: Record<string, unknown>): void {
+    this.emitter.emit(topic, data);
+  }
+
   listenerCount(topic: string): number {
     return this.emitter.listenerCount(topic);
   }

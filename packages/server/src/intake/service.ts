@@ -11,6 +11,7 @@ import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { invalidValue } from '../errors.js';
 import { queueDeployment } from '../deployments/service.js';
+import { publishProjectEvent } from '../events/lists.js';
 import { DeploymentView, Nullable, loadDeploymentView } from '../deployments/view.js';
 import { BuildView, buildRows, toBuildView } from '../builds/view.js';
 
@@ -125,6 +126,12 @@ export async function recordBuild(
       },
     });
   }
+  await publishProjectEvent(trx, {
+    kind: 'build',
+    project_id: project.id,
+    build_id: build.id,
+    status: build.status,
+  });
   const deployment = await autoDeploy(ctx, trx, build, config);
   return { build, created: inserted, deployment };
 }

@@ -11,6 +11,7 @@ import type { Runner } from '../db/schema.js';
 import { recordAudit } from '../audit/service.js';
 import { validationFailed } from '../errors.js';
 import { parsePublicKey } from './public-key.js';
+import { publishRunnerEvent } from '../events/lists.js';
 
 /** Queued when a runner's public key changed, so every forge registers its deploy keys again (forges/tasks.ts). */
 export const RUNNER_KEY_CHANGED_TASK = 'runner_key_changed';
@@ -54,6 +55,7 @@ export async function sayHello(
       })
       .where('id', '=', runner.id)
       .execute();
+    await publishRunnerEvent(trx, runner, 'online');
     if (before.public_key_fingerprint === fingerprint) return;
     await recordAudit(trx, {
       actor: { id: null, login: `runner:${runner.name}`, ip },

@@ -4,6 +4,7 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { forbidden, notFound, type AppError } from '../errors.js';
 import { hashToken, newToken } from '../secrets.js';
 import { visibleTo } from '../projects/access.js';
+import { publishRunnerEvent } from '../events/lists.js';
 
 export const RUNNER_TOKEN_PREFIX = 'prt';
 
@@ -104,6 +105,7 @@ export async function createRunner(
       entityId: row.id,
       after: auditable(row),
     });
+    await publishRunnerEvent(trx, row, 'created');
     return row;
   });
   return { runner, token };
@@ -142,6 +144,8 @@ export async function updateRunner(
       after: auditable(after),
     });
     await afterChange?.(trx, before, after);
+    // Those who saw it before (it was shared) hear of it too, so a runner no longer shared leaves their list.
+    await publishRunnerEvent(trx, { ...after, shared: after.shared || before.shared }, 'updated');
     return after;
   });
 }
@@ -158,6 +162,7 @@ export async function deleteRunner(db: Db, actor: Actor, user: User, id: number)
       entityId: id,
       before: auditable(before),
     });
+    await publishRunnerEvent(trx, before, 'deleted');
   });
 }
 
