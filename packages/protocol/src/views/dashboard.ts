@@ -1,21 +1,33 @@
 /** The dashboard and the deployment statistics as the API shows them. */
 import { Type, type Static } from 'typebox';
-import { NamedRef, Nullable } from './common.js';
+import { Nullable } from './common.js';
 import { DeploymentView } from './deployments.js';
 
-/** Every project × environment the caller sees, with its latest deployment. */
+/** One environment of a project on the dashboard: what is live there, its last attempt, what waits. */
+export const DashboardCell = Type.Object({
+  environment: Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    position: Type.Integer(),
+    url: Nullable(Type.String()),
+  }),
+  live: Nullable(DeploymentView, { description: 'the last succeeded deployment' }),
+  last: Nullable(DeploymentView, {
+    description: 'the running deployment, else the latest one, when it is not the live one',
+  }),
+  waiting: Nullable(DeploymentView, { description: 'the next queued deployment' }),
+  queued: Type.Integer({ description: 'deployments waiting in this environment' }),
+});
+export type DashboardCell = Static<typeof DashboardCell>;
+
+/** The projects × environments matrix: every project the caller sees, its environments in pipeline order. */
 export const DashboardView = Type.Object({
-  environments: Type.Array(
-    Type.Object({
-      project: NamedRef,
-      environment: Type.String(),
-      deployment: Nullable(DeploymentView),
-      queued: Type.Integer({ description: 'deployments waiting in this environment' }),
-    }),
+  projects: Type.Array(
+    Type.Object({ id: Type.Integer(), name: Type.String(), environments: Type.Array(DashboardCell) }),
   ),
 });
 export type DashboardView = Static<typeof DashboardView>;
-export type DashboardEnvironment = DashboardView['environments'][number];
+export type DashboardProject = DashboardView['projects'][number];
 
 /** Succeeded and failed deployments per day. */
 export const DeploymentStats = Type.Object({

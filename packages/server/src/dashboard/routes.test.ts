@@ -89,31 +89,63 @@ function get(url: string, headers?: SessionHeaders) {
   return server.app.inject({ method: 'GET', url, headers });
 }
 
+type Cell = {
+  environment: { name: string; position: number };
+  live: { status: string } | null;
+  last: { status: string } | null;
+  waiting: { status: string } | null;
+  queued: number;
+};
+
 describe('GET /api/v1/dashboard', () => {
-  it('shows each visible project × environment with its current deployment, running ones first', async () => {
+  it('answers each visible project with its environments in pipeline order: live, last attempt, waiting', async () => {
     const res = await get('/api/v1/dashboard', owner);
     expect(res.statusCode).toBe(200);
-    const entries = res.json().environments as {
-      project: { name: string };
-      environment: string;
-      deployment: { status: string } | null;
-      queued: number;
-    }[];
-    expect(
-      entries.map((e) => [e.project.name, e.environment, e.deployment?.status ?? null, e.queued]),
-    ).toEqual([
-      ['mine', 'staging', 'running', 0],
-      ['open', 'production', 'succeeded', 0],
-      ['mine', 'production', 'queued', 1],
-      ['mine', 'qa', null, 0],
+    const projects = res.json().projects as { name: string; environments: Cell[] }[];
+    const shape = projects.map((p) => [
+      p.name,
+      p.environments.map((c) => [
+        c.environment.name,
+        c.live?.status ?? null,
+        c.last?.status ?? null,
+        c.waiting?.status ?? null,
+        c.queued,
+      ]),
     ]);
+    expect(shape).toEqual([
+      [
+        'mine',
+        [
+          ['qa', null, null, null, 0],
+          ['staging', null, 'running', null, 0],
+          ['production', 'succeeded', 'queued', 'queued', 1],
+        ],
+      ],
+      ['open', [['production', 'succeeded', null, null, 0]]],
+    ]);
+    const positions = projects[0]?.environments.map((c) => c.environment.position) ?? [];
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('shows the last succeeded deployment as live, not a newer failed one', async () => {
+    const res = await get('/api/v1/dashboard', owner);
+    const prod = (
+      res.json().projects as { name: string; environments: (Cell & { live: { id: number } })[] }[]
+    )
+      .find((p) => p.name === 'mine')
+      ?.environments.find((c) => c.environment.name === 'production');
+    const succeeded = await server.ctx.db
+      .selectFrom('deployments')
+      .select('id')
+      .where('project_id', '=', mine.id)
+      .where('status', '=', 'succeeded')
+      .executeTakeFirstOrThrow();
+    expect(prod?.live.id).toBe(succeeded.id);
   });
 
   it('shows an outsider only public projects, and needs a login', async () => {
     const res = await get('/api/v1/dashboard', outsider);
-    expect(res.json().environments.map((e: { project: { name: string } }) => e.project.name)).toEqual([
-      'open',
-    ]);
+    expect(res.json().projects.map((p: { name: string }) => p.name)).toEqual(['open']);
     expect((await get('/api/v1/dashboard')).statusCode).toBe(401);
   });
 });

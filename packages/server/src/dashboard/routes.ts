@@ -3,7 +3,8 @@ import { DashboardView, DeploymentStats } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { requireUser } from '../auth/guard.js';
 import { visibleTo } from '../projects/access.js';
-import { deploymentsPerDay, environmentStates } from './service.js';
+import { deploymentsPerDay } from './service.js';
+import { dashboardMatrix } from './matrix.js';
 
 const StatsQuery = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
@@ -14,11 +15,17 @@ export async function dashboardRoutes(app: App): Promise<void> {
 
   app.get(
     '/api/v1/dashboard',
-    { schema: { tags: ['dashboard'], response: { 200: DashboardView } } },
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Every project the caller sees × its environments in pipeline order: live, last, waiting',
+        response: { 200: DashboardView },
+      },
+    },
     async (request) => {
       const user = requireUser(request);
       const scope = db.selectFrom('projects').select('projects.id').where(visibleTo(user));
-      return { environments: await environmentStates(db, scope) };
+      return dashboardMatrix(db, scope);
     },
   );
 

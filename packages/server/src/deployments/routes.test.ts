@@ -102,6 +102,68 @@ describe('GET /api/v1/deployments', () => {
   });
 });
 
+describe('GET /api/v1/deployments filters', () => {
+  const ids = (res: { json: () => { deployments: { id: number }[] } }) =>
+    res.json().deployments.map((d) => d.id);
+
+  it('filters by environment id, by who started it (a user or auto) and by a queued-at range', async () => {
+    const memberId = (
+      await server.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('login', '=', 'member')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const mine = await queued('filter-env');
+    await server.ctx.db
+      .updateTable('deployments')
+      .set({ triggered_by: memberId })
+      .where('id', '=', mine.id)
+      .execute();
+    const build = await insertBuild(server, { project_id: project.id, branch_config_id: config.id });
+    const auto = await insertQueuedDeployment(
+      server,
+      build,
+      { ...config, environment: 'filter-env' },
+      'auto',
+    );
+    const old = await queued('filter-env');
+    await server.ctx.db
+      .updateTable('deployments')
+      .set({ queued_at: new Date('2020-01-02T00:00:00Z') })
+      .where('id', '=', old.id)
+      .execute();
+
+    const env = `environment_id=${mine.environment_id}`;
+    expect(ids(await call('GET', `/api/v1/deployments?${env}`, member))).toEqual([old.id, auto.id, mine.id]);
+    expect(ids(await call('GET', `/api/v1/deployments?${env}&triggered_by=${memberId}`, member))).toEqual([
+      mine.id,
+    ]);
+    expect(ids(await call('GET', `/api/v1/deployments?${env}&triggered_by=auto`, member))).toEqual([auto.id]);
+    const range = 'from=2020-01-01T00:00:00Z&to=2020-01-03T00:00:00Z';
+    expect(ids(await call('GET', `/api/v1/deployments?${env}&${range}`, member))).toEqual([old.id]);
+    expect(ids(await call('GET', `/api/v1/deployments?${env}&from=2021-01-01T00:00:00Z`, member))).toEqual([
+      auto.id,
+      mine.id,
+    ]);
+  });
+
+  it('answers 400 in plain words to a bad filter', async () => {
+    for (const q of ['environment_id=abc', 'triggered_by=someone', 'from=yesterday', 'status=sleeping']) {
+      const res = await call('GET', `/api/v1/deployments?${q}`, member);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json().error.code, q).toBe('VALIDATION_FAILED');
+    }
+    const backwards = await call(
+      'GET',
+      '/api/v1/deployments?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z',
+      member,
+    );
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().error.message).toBe('to must not be before from');
+  });
+});
+
 describe('POST /api/v1/deployments/:id/cancel', () => {
   it('cancels a queued deployment, marks a running one as canceling, and refuses a finished one', async () => {
     const q = await queued('cancel-q');

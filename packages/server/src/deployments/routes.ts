@@ -5,7 +5,7 @@ import type { User } from '../db/schema.js';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
-import { notFound } from '../errors.js';
+import { invalidValue, notFound } from '../errors.js';
 import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
@@ -13,22 +13,47 @@ import { cancelDeployment } from './service.js';
 import { deploymentRows, loadDeploymentView, toDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
+const Id = Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 });
+
 /** The filters of the deployments list, also taken by its export (exports/routes.ts). */
 export const DeploymentFilters = Type.Object({
-  project_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  project_id: Type.Optional(Id),
   status: Type.Optional(DeploymentStatusSchema),
   environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  environment_id: Type.Optional(Id),
+  triggered_by: Type.Optional(Type.Union([Id, Type.Literal('auto')], { description: 'a user id, or auto' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'queued at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'queued before' })),
 });
 const ListQuery = Type.Intersect([Pagination, DeploymentFilters]);
+export type DeploymentFilters = Static<typeof DeploymentFilters>;
+
+/** The rules the schema cannot say: a date range that ends before it starts is a 400. */
+export function checkDeploymentFilters(filters: DeploymentFilters): void {
+  if (
+    filters.from !== undefined &&
+    filters.to !== undefined &&
+    Date.parse(filters.from) > Date.parse(filters.to)
+  )
+    throw invalidValue('to', 'must not be before from');
+}
 
 /** The deployments `user` may see, filtered as the list is. */
-export function filteredDeployments(db: Db, user: User, filters: Static<typeof DeploymentFilters>) {
+export function filteredDeployments(db: Db, user: User, filters: DeploymentFilters) {
+  checkDeploymentFilters(filters);
   let query = deploymentRows(db).where(visibleTo(user));
   if (filters.project_id !== undefined)
     query = query.where('deployments.project_id', '=', filters.project_id);
   if (filters.status !== undefined) query = query.where('deployments.status', '=', filters.status);
   if (filters.environment !== undefined)
     query = query.where('deployments.environment', '=', filters.environment);
+  if (filters.environment_id !== undefined)
+    query = query.where('deployments.environment_id', '=', filters.environment_id);
+  if (filters.triggered_by === 'auto') query = query.where('deployments.trigger', '=', 'auto');
+  else if (filters.triggered_by !== undefined)
+    query = query.where('deployments.triggered_by', '=', filters.triggered_by);
+  if (filters.from !== undefined) query = query.where('deployments.queued_at', '>=', new Date(filters.from));
+  if (filters.to !== undefined) query = query.where('deployments.queued_at', '<', new Date(filters.to));
   return query;
 }
 

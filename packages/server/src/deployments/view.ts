@@ -16,6 +16,7 @@ export function deploymentRows(db: Db) {
     .select([
       'deployments.id',
       'deployments.environment',
+      'deployments.environment_id',
       'deployments.status',
       'deployments.cancel_requested_at',
       'deployments.failure_reason',
