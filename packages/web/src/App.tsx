@@ -20,6 +20,8 @@ import { BuildsPage } from './pages/Builds';
 import { DoraPage } from './pages/Dora';
 import { BuildPage } from './pages/Build';
 import { DeploymentPage } from './pages/Deployment';
+import { DeploymentsPage } from './pages/Deployments';
+import { EnvironmentPage } from './pages/Environment';
 import { RunnersPage } from './pages/Runners';
 import { UsersPage } from './pages/Users';
 import { GitlabInstancesPage } from './pages/GitlabInstances';
@@ -42,7 +44,10 @@ const PRIVATE_ROUTES: Route[] = [
     (p) => <BranchEditorPage projectId={Number(p.id)} branchId={Number(p.branch)} />,
   ],
   ['/builds/:id', (p) => <BuildPage id={Number(p.id)} />],
+  ['/projects/:id/deployments', (p) => <DeploymentsPage projectId={Number(p.id)} />],
+  ['/deployments', () => <DeploymentsPage />],
   ['/deployments/:id', (p) => <DeploymentPage id={Number(p.id)} />],
+  ['/environments/:id', (p) => <EnvironmentPage id={Number(p.id)} />],
   ['/runners', () => <RunnersPage />],
   ['/users', () => <UsersPage />],
   ['/gitlab-instances', () => <GitlabInstancesPage />],

@@ -26,6 +26,8 @@ import type {
   DeploymentType,
   DeploymentView,
   DoraView,
+  EnvironmentList,
+  EnvironmentView,
   GitlabConnectionView,
   GitlabImportResult,
   GitlabInstanceList,
@@ -193,6 +195,12 @@ export interface DeploymentFilters extends Paging {
   project_id?: number;
   status?: DeploymentStatus;
   environment?: string;
+  environment_id?: number;
+  /** a user's id, or `auto` for the automatic ones */
+  triggered_by?: number | 'auto';
+  /** queued at or after / before (ISO date-times) */
+  from?: string;
+  to?: string;
 }
 export const listDeployments = (filters: DeploymentFilters, signal?: Signal) =>
   api.get<DeploymentList>(`${V1}/deployments${query({ ...filters })}`, { signal });
@@ -217,6 +225,16 @@ export function openDeploymentEvents(id: number, after: number, on: DeploymentEv
   }
   return source;
 }
+
+/** The one stream of list events (builds, deployments, environments, runners the caller may see). */
+export const openListEvents = () => new EventSource(`${V1}/events`);
+
+// Environments
+
+export const listEnvironments = (projectId: number, signal?: Signal) =>
+  api.get<EnvironmentList>(`${V1}/projects/${projectId}/environments`, { signal });
+export const getEnvironment = (id: number, signal?: Signal) =>
+  api.get<EnvironmentView>(`${V1}/environments/${id}`, { signal });
 
 // Runners
 

@@ -10,6 +10,7 @@ import { useSession } from '../session';
 const NAV: { to: string; key: MessageKey; admin?: boolean }[] = [
   { to: '/dashboard', key: 'nav.dashboard' },
   { to: '/projects', key: 'nav.projects' },
+  { to: '/deployments', key: 'nav.deployments' },
   { to: '/runners', key: 'nav.runners' },
   { to: '/users', key: 'nav.users', admin: true },
   { to: '/gitlab-instances', key: 'nav.gitlabInstances', admin: true },

@@ -4,6 +4,7 @@ import { ApiError, type FieldProblem } from '../api/client';
 import { useI18n, useT, type MessageKey, type Translate } from '../i18n';
 import { problemText } from '../lib/problems';
 import { formatDateTime, relativeTime } from '../lib/format';
+import { useNow } from '../lib/useNow';
 
 export function Loading({ label }: { label?: string }) {
   const t = useT();
@@ -100,23 +101,29 @@ const STATUS_TONE: Record<string, string> = {
   not_deployed: 'muted',
 };
 
+/** A status in the user's language (the status itself when it has no translation). */
+export function statusLabel(status: string, t: Translate): string {
+  const key = STATUS_KEYS[status];
+  return key ? t(key) : status;
+}
+
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const t = useT();
-  const key = STATUS_KEYS[status];
   return (
     <span className={`badge tone-${STATUS_TONE[status] ?? 'muted'}`} data-status={status}>
       <span className="dot" aria-hidden="true" />
-      {label ?? (key ? t(key) : status)}
+      {label ?? statusLabel(status, t)}
     </span>
   );
 }
 
 export function TimeAgo({ at }: { at: string | null | undefined }) {
   const { locale } = useI18n();
+  const now = useNow();
   if (!at) return <span className="muted">—</span>;
   return (
     <time dateTime={at} title={formatDateTime(at, locale)}>
-      {relativeTime(at, locale)}
+      {relativeTime(at, locale, Math.max(now, Date.now()))}
     </time>
   );
 }

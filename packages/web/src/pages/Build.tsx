@@ -7,6 +7,7 @@ import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '.
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
 import { permissionsOf } from '../lib/permissions';
+import { useLiveList } from '../api/events';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 
@@ -26,6 +27,7 @@ export function deployKind(
 export function BuildPage({ id }: { id: number }) {
   const { t, locale } = useI18n();
   const build = useAsync((signal) => getBuild(id, signal), [id]);
+  useLiveList((e) => (e.kind === 'build' || e.kind === 'deployment') && e.build_id === id, build.reload);
   const b = build.data;
   const branch = useAsync(
     (signal) =>

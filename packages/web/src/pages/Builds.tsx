@@ -3,6 +3,7 @@ import type { BuildView } from '@polytene/protocol';
 import { BUILD_DEPLOYMENT_STATUSES } from '@polytene/protocol/states';
 import { CI_STATUSES } from '@polytene/protocol/enums';
 import { getProject, listBuilds } from '../api/endpoints';
+import { both, inProject, ofKind, useLiveList } from '../api/events';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
@@ -76,6 +77,7 @@ export function BuildsPage({ projectId }: { projectId: number }) {
       ),
     [projectId, ref, status, deploymentStatus, page],
   );
+  useLiveList(both(inProject(projectId), ofKind('build', 'deployment')), builds.reload);
   const list = builds.data;
   const filtered = Boolean(ref || status || deploymentStatus);
   return (

@@ -1,30 +1,79 @@
-/** Every project × environment with its latest deployment, running ones first, and the 30-day chart. */
-import type { DashboardEnvironment } from '@polytene/protocol';
+/** The projects × environments matrix (live version, last attempt, what waits) and the 30-day chart. */
+import type { DashboardCell, DashboardProject, DeploymentView } from '@polytene/protocol';
 import { getDashboard, getDeploymentStats } from '../api/endpoints';
+import { ofKind, useLiveList } from '../api/events';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { waitingReason } from '../lib/waiting';
 import { Link } from '../router';
 
-const ORDER: Record<string, number> = { running: 0, queued: 1 };
+/** The matrix's columns: every environment name in pipeline order (lowest position first, then name). */
+export function matrixColumns(projects: readonly DashboardProject[]): string[] {
+  const position = new Map<string, number>();
+  for (const project of projects)
+    for (const cell of project.environments) {
+      const { name, position: p } = cell.environment;
+      position.set(name, Math.min(position.get(name) ?? p, p));
+    }
+  return [...position.keys()].sort(
+    (a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0) || a.localeCompare(b),
+  );
+}
 
-export function sortDashboard(rows: readonly DashboardEnvironment[]): DashboardEnvironment[] {
-  return [...rows].sort((a, b) => {
-    const ra = ORDER[a.deployment?.status ?? ''] ?? 2;
-    const rb = ORDER[b.deployment?.status ?? ''] ?? 2;
-    if (ra !== rb) return ra - rb;
-    return a.project.name.localeCompare(b.project.name) || a.environment.localeCompare(b.environment);
-  });
+function Version({ deployment }: { deployment: DeploymentView }) {
+  return (
+    <Link to={`/builds/${deployment.build.id}`} className="mono">
+      {deployment.build.ref} @ {shortSha(deployment.build.sha)}
+    </Link>
+  );
+}
+
+function Cell({ cell }: { cell: DashboardCell }) {
+  const t = useT();
+  const { live, last, waiting } = cell;
+  const reason = waiting ? waitingReason(waiting, t) : null;
+  return (
+    <div className="matrix-cell" data-testid={`cell-${cell.environment.id}`}>
+      {live ? (
+        <div>
+          <Version deployment={live} />{' '}
+          <span className="muted small">
+            <TimeAgo at={live.finished_at ?? live.queued_at} />
+          </span>
+        </div>
+      ) : (
+        <div className="muted small">{t('dashboard.nothingLive')}</div>
+      )}
+      {last && (
+        <div className="small">
+          <Link to={`/deployments/${last.id}`} title={t('dashboard.lastAttempt')}>
+            <StatusBadge status={last.status} />
+          </Link>{' '}
+          {last.build.id !== live?.build.id && <span className="mono muted">{shortSha(last.build.sha)}</span>}
+        </div>
+      )}
+      {cell.queued > 0 && (
+        <div className="small muted" data-testid="waiting">
+          {t('dashboard.queued', { count: cell.queued })}
+          {reason && ` · ${t('dashboard.waitingFor', { reason })}`}
+        </div>
+      )}
+    </div>
+  );
 }
 
 export function DashboardPage() {
   const t = useT();
   const board = useAsync((signal) => getDashboard(signal), []);
   const stats = useAsync((signal) => getDeploymentStats(30, signal), []);
-  const rows = board.data ? sortDashboard(board.data.environments) : [];
+  useLiveList(ofKind('build', 'deployment', 'environment'), board.reload);
+  useLiveList(ofKind('deployment'), stats.reload, 2_000);
+  const projects = board.data?.projects ?? [];
+  const columns = matrixColumns(projects);
   return (
     <div className="page">
       <div className="page-head">
@@ -34,61 +83,55 @@ export function DashboardPage() {
         </button>
       </div>
       <section className="card" aria-labelledby="envs">
-        <h2 id="envs">{t('dashboard.environments')}</h2>
+        <h2 id="envs">{t('dashboard.matrix')}</h2>
         {board.loading && !board.data && <Loading />}
         {board.error ? <ErrorBox error={board.error} onRetry={board.reload} /> : null}
-        {board.data !== null && rows.length === 0 && (
+        {board.data !== null && projects.length === 0 && (
           <Empty title={t('dashboard.empty')}>
             <Link to="/projects" className="btn btn-primary">
               {t('projects.create')}
             </Link>
           </Empty>
         )}
-        {rows.length > 0 && (
+        {projects.length > 0 && (
           <div className="table-wrap">
-            <table className="table">
+            <table className="table matrix">
               <thead>
                 <tr>
                   <th>{t('common.project')}</th>
-                  <th>{t('common.environment')}</th>
-                  <th>{t('common.status')}</th>
-                  <th>{t('common.build')}</th>
-                  <th>{t('common.who')}</th>
-                  <th>{t('common.when')}</th>
+                  {columns.map((name) => (
+                    <th key={name}>
+                      <span className="env">{name}</span>
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
-                {rows.map((row) => {
-                  const d = row.deployment;
-                  return (
-                    <tr key={`${row.project.id}:${row.environment}`}>
-                      <td>
-                        <Link to={`/projects/${row.project.id}`}>{row.project.name}</Link>
-                      </td>
-                      <td>
-                        <span className="env">{row.environment}</span>
-                      </td>
-                      <td>
-                        {d ? (
-                          <Link to={`/deployments/${d.id}`}>
-                            <StatusBadge status={d.status} />
-                          </Link>
-                        ) : (
-                          <StatusBadge status="not_deployed" />
-                        )}
-                      </td>
-                      <td>
-                        {d && (
-                          <Link to={`/builds/${d.build.id}`} className="mono">
-                            {d.build.ref} @ {shortSha(d.build.sha)}
-                          </Link>
-                        )}
-                      </td>
-                      <td>{d ? (d.triggered_by?.login ?? t('deployment.triggerAuto')) : ''}</td>
-                      <td>{d && <TimeAgo at={d.finished_at ?? d.started_at ?? d.queued_at} />}</td>
-                    </tr>
-                  );
-                })}
+                {projects.map((project) => (
+                  <tr key={project.id} data-testid={`project-${project.id}`}>
+                    <th scope="row">
+                      <Link to={`/projects/${project.id}`}>{project.name}</Link>
+                      {project.environments.length === 0 && (
+                        <div className="muted small">{t('dashboard.noEnvironments')}</div>
+                      )}
+                    </th>
+                    {columns.map((name) => {
+                      const cell = project.environments.find((c) => c.environment.name === name);
+                      return (
+                        <td key={name}>
+                          {cell && (
+                            <>
+                              <Link to={`/environments/${cell.environment.id}`} className="small env-link">
+                                {name}
+                              </Link>
+                              <Cell cell={cell} />
+                            </>
+                          )}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
               </tbody>
             </table>
           </div>
@@ -96,9 +139,9 @@ export function DashboardPage() {
       </section>
       <section className="card" aria-labelledby="dash-chart">
         <h2 id="dash-chart">{t('dashboard.chartTitle')}</h2>
-        {stats.loading && <Loading />}
+        {stats.loading && !stats.data && <Loading />}
         {stats.error ? <ErrorBox error={stats.error} onRetry={stats.reload} /> : null}
-        {stats.data !== null && !stats.loading && <DeploymentsChart days={fillDays(stats.data, 30)} />}
+        {stats.data !== null && <DeploymentsChart days={fillDays(stats.data, 30)} />}
       </section>
     </div>
   );

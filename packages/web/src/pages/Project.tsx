@@ -1,7 +1,15 @@
 /** One project: webhook, runner and deploy key, branch configs, recent builds; edit and delete. */
 import { useState, type FormEvent } from 'react';
 import type { ProjectView } from '@polytene/protocol';
-import { deleteProject, getProject, listBranches, listBuilds, updateProject } from '../api/endpoints';
+import {
+  deleteProject,
+  getProject,
+  listBranches,
+  listBuilds,
+  listEnvironments,
+  updateProject,
+} from '../api/endpoints';
+import { inProject, useLiveList } from '../api/events';
 import { BuildsTable } from './Builds';
 import { ProjectMembers } from './ProjectMembers';
 import { ProjectNotifications } from './ProjectNotifications';
@@ -19,6 +27,11 @@ export function ProjectPage({ id }: { id: number }) {
   const project = useAsync((signal) => getProject(id, signal), [id]);
   const branches = useAsync((signal) => listBranches(id, signal), [id]);
   const builds = useAsync((signal) => listBuilds(id, { per_page: 10 }, signal), [id]);
+  const environments = useAsync((signal) => listEnvironments(id, signal), [id]);
+  useLiveList(inProject(id), () => {
+    builds.reload();
+    environments.reload();
+  });
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
@@ -182,6 +195,26 @@ export function ProjectPage({ id }: { id: number }) {
       </section>
       {can.manage_members && <ProjectMembers project={p} meId={me.id} onOwnChange={project.reload} />}
       {can.edit_project && <ProjectNotifications project={p} />}
+      <section className="card" aria-labelledby="project-envs">
+        <div className="section-head">
+          <h2 id="project-envs">{t('dashboard.environments')}</h2>
+          <Link to={`/projects/${id}/deployments`} className="btn btn-small">
+            {t('deployments.all')}
+          </Link>
+        </div>
+        {environments.data && (
+          <ul className="plain-list">
+            {environments.data.environments.map((env) => (
+              <li key={env.id}>
+                <Link to={`/environments/${env.id}`} className="env">
+                  {env.name}
+                </Link>
+                {env.url && <span className="muted small mono"> {env.url}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <section className="card" aria-labelledby="builds">
         <div className="section-head">
           <h2 id="builds">{t('project.recentBuilds')}</h2>
@@ -192,7 +225,7 @@ export function ProjectPage({ id }: { id: number }) {
             {t('dora.link')}
           </Link>
         </div>
-        {builds.loading && <Loading />}
+        {builds.loading && !builds.data && <Loading />}
         {builds.error ? <ErrorBox error={builds.error} onRetry={builds.reload} /> : null}
         {builds.data !== null && buildList.length === 0 && (
           <Empty title={t('builds.empty')}>

@@ -9,6 +9,7 @@ import {
   regenerateRunnerToken,
   updateRunner,
 } from '../api/endpoints';
+import { ofKind, useLiveList } from '../api/events';
 import {
   ConfirmDialog,
   Empty,
@@ -56,6 +57,7 @@ export function RunnersPage() {
   const t = useT();
   const user = useUser();
   const list = useAsync((signal) => listRunners(signal), []);
+  useLiveList(ofKind('runner'), list.reload);
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
   const [error, setError] = useState<unknown>(null);

@@ -1,0 +1,126 @@
+/** One environment: its address, what is live, what waits and its whole deployment history (paged). */
+import { getEnvironment, getProject, listDeployments } from '../api/endpoints';
+import { useLiveList, type LiveFilter } from '../api/events';
+import { DeploymentsTable } from '../components/DeploymentsTable';
+import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
+import { useT } from '../i18n';
+import { shortSha } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
+import { waitingReason } from '../lib/waiting';
+import { Link, setSearch, useLocation } from '../router';
+
+const PER_PAGE = 20;
+
+export function EnvironmentPage({ id }: { id: number }) {
+  const t = useT();
+  const { search } = useLocation();
+  const page = Number(search.get('page') ?? 1) || 1;
+  const env = useAsync((signal) => getEnvironment(id, signal), [id]);
+  const projectId = env.data?.project_id;
+  const project = useAsync(
+    (signal) => (projectId ? getProject(projectId, signal) : Promise.resolve(null)),
+    [projectId],
+  );
+  const live = useAsync(
+    (signal) => listDeployments({ environment_id: id, status: 'succeeded', per_page: 1 }, signal),
+    [id],
+  );
+  const queue = useAsync(
+    (signal) => listDeployments({ environment_id: id, status: 'queued', per_page: 100 }, signal),
+    [id],
+  );
+  const history = useAsync(
+    (signal) => listDeployments({ environment_id: id, page, per_page: PER_PAGE }, signal),
+    [id, page],
+  );
+  const here: LiveFilter = (e) =>
+    (e.kind === 'deployment' && e.environment_id === id) ||
+    (e.kind === 'environment' && e.environment_id === id);
+  useLiveList(here, () => {
+    live.reload();
+    queue.reload();
+    history.reload();
+  });
+  useLiveList((e) => e.kind === 'environment' && e.environment_id === id, env.reload);
+
+  if (env.loading && !env.data) return <Loading />;
+  if (env.error || !env.data) return <ErrorBox error={env.error} onRetry={env.reload} />;
+  const environment = env.data;
+  const current = live.data?.deployments[0] ?? null;
+  const waiting = queue.data?.deployments ?? [];
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label={t('common.breadcrumbs')}>
+        <Link to="/projects">{t('nav.projects')}</Link> /{' '}
+        <Link to={`/projects/${environment.project_id}`}>{project.data?.name ?? '…'}</Link> /{' '}
+        <span>{environment.name}</span>
+      </nav>
+      <h1>{t('environment.title', { name: environment.name })}</h1>
+      {environment.url && (
+        <p>
+          {t('environment.url')}:{' '}
+          <a href={environment.url} target="_blank" rel="noreferrer noopener" className="mono">
+            {environment.url}
+          </a>
+        </p>
+      )}
+      <section className="card" aria-labelledby="env-live">
+        <h2 id="env-live">{t('environment.live')}</h2>
+        {live.loading && !live.data && <Loading />}
+        {live.data && !current && <p className="muted">{t('environment.nothingLive')}</p>}
+        {current && (
+          <p data-testid="live">
+            <Link to={`/deployments/${current.id}`}>#{current.id}</Link>{' '}
+            <Link to={`/builds/${current.build.id}`} className="mono">
+              {current.build.ref} @ {shortSha(current.build.sha)}
+            </Link>{' '}
+            · {current.triggered_by?.login ?? t('deployment.triggerAuto')} ·{' '}
+            <TimeAgo at={current.finished_at} />
+          </p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="env-queue">
+        <h2 id="env-queue">{t('environment.queue')}</h2>
+        {queue.data && waiting.length === 0 && <p className="muted">{t('environment.queueEmpty')}</p>}
+        {waiting.length > 0 && (
+          <ul className="plain-list">
+            {waiting.map((d) => {
+              const reason = waitingReason(d, t);
+              return (
+                <li key={d.id}>
+                  <Link to={`/deployments/${d.id}`}>#{d.id}</Link> <StatusBadge status={d.status} />{' '}
+                  <span className="mono">
+                    {d.build.ref} @ {shortSha(d.build.sha)}
+                  </span>{' '}
+                  <span className="muted small">
+                    <TimeAgo at={d.queued_at} />
+                    {reason && ` · ${t('dashboard.waitingFor', { reason })}`}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="env-history">
+        <h2 id="env-history">{t('environment.history')}</h2>
+        {history.loading && !history.data && <Loading />}
+        {history.error ? <ErrorBox error={history.error} onRetry={history.reload} /> : null}
+        {history.data && history.data.deployments.length === 0 && (
+          <Empty title={t('environment.historyEmpty')} />
+        )}
+        {history.data && history.data.deployments.length > 0 && (
+          <DeploymentsTable deployments={history.data.deployments} currentId={current?.id ?? null} />
+        )}
+        {history.data && (
+          <Pagination
+            page={page}
+            perPage={history.data.per_page || PER_PAGE}
+            total={history.data.total}
+            onPage={(p) => setSearch({ page: p })}
+          />
+        )}
+      </section>
+    </div>
+  );
+}
