@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
 import { DeploymentView } from './deployments.js';
+import { EnvironmentDeployment } from './environments.js';
 
 /** One environment of a project on the dashboard: what is live there, its last attempt, what waits. */
 export const DashboardCell = Type.Object({
@@ -11,12 +12,12 @@ export const DashboardCell = Type.Object({
     position: Type.Integer(),
     url: Nullable(Type.String()),
   }),
-  live: Nullable(DeploymentView, { description: 'the last succeeded deployment' }),
-  last: Nullable(DeploymentView, {
-    description: 'the running deployment, else the latest one, when it is not the live one',
+  live: Nullable(EnvironmentDeployment, { description: 'the last succeeded deployment' }),
+  last: Nullable(EnvironmentDeployment, {
+    description: 'the latest deployment that started, when it is not the live one',
   }),
-  waiting: Nullable(DeploymentView, { description: 'the next queued deployment' }),
-  queued: Type.Integer({ description: 'deployments waiting in this environment' }),
+  next: Nullable(DeploymentView, { description: 'the next deployment to start, with why it waits' }),
+  waiting: Type.Integer({ description: 'deployments that have not started yet' }),
 });
 export type DashboardCell = Static<typeof DashboardCell>;
 

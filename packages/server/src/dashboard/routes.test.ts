@@ -91,14 +91,14 @@ function get(url: string, headers?: SessionHeaders) {
 
 type Cell = {
   environment: { name: string; position: number };
-  live: { status: string } | null;
+  live: { status: string; deployment_id: number } | null;
   last: { status: string } | null;
-  waiting: { status: string } | null;
-  queued: number;
+  next: { status: string; waiting_for: { message: string } | null } | null;
+  waiting: number;
 };
 
 describe('GET /api/v1/dashboard', () => {
-  it('answers each visible project with its environments in pipeline order: live, last attempt, waiting', async () => {
+  it('answers each visible project with its environments in pipeline order: live, last attempt, next waiting', async () => {
     const res = await get('/api/v1/dashboard', owner);
     expect(res.statusCode).toBe(200);
     const projects = res.json().projects as { name: string; environments: Cell[] }[];
@@ -108,8 +108,8 @@ describe('GET /api/v1/dashboard', () => {
         c.environment.name,
         c.live?.status ?? null,
         c.last?.status ?? null,
-        c.waiting?.status ?? null,
-        c.queued,
+        c.next?.status ?? null,
+        c.waiting,
       ]),
     ]);
     expect(shape).toEqual([
@@ -118,7 +118,7 @@ describe('GET /api/v1/dashboard', () => {
         [
           ['qa', null, null, null, 0],
           ['staging', null, 'running', null, 0],
-          ['production', 'succeeded', 'queued', 'queued', 1],
+          ['production', 'succeeded', 'failed', 'queued', 1],
         ],
       ],
       ['open', [['production', 'succeeded', null, null, 0]]],
@@ -127,11 +127,9 @@ describe('GET /api/v1/dashboard', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
-  it('shows the last succeeded deployment as live, not a newer failed one', async () => {
+  it('shows the last succeeded deployment as live, not a newer failed one, and why the next one waits', async () => {
     const res = await get('/api/v1/dashboard', owner);
-    const prod = (
-      res.json().projects as { name: string; environments: (Cell & { live: { id: number } })[] }[]
-    )
+    const prod = (res.json().projects as { name: string; environments: Cell[] }[])
       .find((p) => p.name === 'mine')
       ?.environments.find((c) => c.environment.name === 'production');
     const succeeded = await server.ctx.db
@@ -140,7 +138,8 @@ describe('GET /api/v1/dashboard', () => {
       .where('project_id', '=', mine.id)
       .where('status', '=', 'succeeded')
       .executeTakeFirstOrThrow();
-    expect(prod?.live.id).toBe(succeeded.id);
+    expect(prod?.live?.deployment_id).toBe(succeeded.id);
+    expect(prod?.next?.waiting_for?.message).toEqual(expect.any(String));
   });
 
   it('shows an outsider only public projects, and needs a login', async () => {

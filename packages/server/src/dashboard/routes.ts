@@ -25,7 +25,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
     async (request) => {
       const user = requireUser(request);
       const scope = db.selectFrom('projects').select('projects.id').where(visibleTo(user));
-      return dashboardMatrix(db, scope);
+      return dashboardMatrix(app.ctx, scope);
     },
   );
 

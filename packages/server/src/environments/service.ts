@@ -13,6 +13,7 @@ import { NEEDS, loadProject, type ProjectAccess } from '../projects/access.js';
 import { invalidFields } from '../projects/validation.js';
 import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
+import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
@@ -25,8 +26,18 @@ function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise
   });
 }
 
-export function environmentView(env: Environment): EnvironmentView {
+/** The views of `environments` with what is live in each (one batch of queries for all). */
+export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
+  const states = await environmentStates(
+    db,
+    environments.map((env) => env.id),
+  );
+  return environments.map((env) => environmentView(env, stateOf(states, env.id)));
+}
+
+export function environmentView(env: Environment, state: EnvironmentState): EnvironmentView {
   return {
+    ...state,
     id: env.id,
     project_id: env.project_id,
     name: env.name,

@@ -117,8 +117,15 @@ export const en = {
   'dashboard.nothingLive': 'nothing live',
   'dashboard.lastAttempt': 'last attempt',
   'dashboard.queued': '{count} waiting',
-  'dashboard.waitingFor': 'waiting: {reason}',
   'dashboard.noEnvironments': 'no environments yet',
+
+  'waiting.approval': 'waiting for approval ({given} of {required})',
+  'waiting.freeze': 'in a freeze until {until}',
+  'waiting.hold': 'environment held by {who}',
+  'waiting.behind': 'behind #{id}, which holds the environment',
+  'waiting.runner.none': 'no online runner for this project',
+  'waiting.runner.paused': 'runner {name} is paused',
+  'waiting.runner.offline': 'runner {name} offline since {since}',
 
   'environment.title': 'Environment {name}',
   'environment.live': 'Live now',

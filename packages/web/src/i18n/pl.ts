@@ -119,8 +119,15 @@ export const pl: Record<MessageKey, string> = {
   'dashboard.nothingLive': 'nic nie wdrożono',
   'dashboard.lastAttempt': 'ostatnia próba',
   'dashboard.queued': 'w kolejce: {count}',
-  'dashboard.waitingFor': 'czeka: {reason}',
   'dashboard.noEnvironments': 'jeszcze bez środowisk',
+
+  'waiting.approval': 'czeka na zatwierdzenie ({given} z {required})',
+  'waiting.freeze': 'okres zamrożenia do {until}',
+  'waiting.hold': 'środowisko wstrzymane przez {who}',
+  'waiting.behind': 'za #{id}, które zajmuje środowisko',
+  'waiting.runner.none': 'brak runnera online dla tego projektu',
+  'waiting.runner.paused': 'runner {name} jest wstrzymany',
+  'waiting.runner.offline': 'runner {name} offline od {since}',
 
   'environment.title': 'Środowisko {name}',
   'environment.live': 'Teraz wdrożone',

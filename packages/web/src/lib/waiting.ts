@@ -1,15 +1,33 @@
-/** Why a queued deployment waits, in words: the server's `waiting_for` when it says, else its message. */
-import type { DeploymentView } from '@polytene/protocol';
+/** Why a deployment waits, in the user's language, from its `waiting_for` (the server's words otherwise). */
+import type { DeploymentView, WaitingFor } from '@polytene/protocol';
 import type { Translate } from '../i18n';
-import { deploymentMessage } from './deploymentMessage';
+import { formatDateTime } from './format';
 
-export function waitingReason(deployment: DeploymentView, t: Translate): string | null {
-  const waitingFor = (deployment as { waiting_for?: { message?: string } | null }).waiting_for;
-  if (waitingFor?.message) return waitingFor.message;
-  return deployment.message ? deploymentMessage(deployment.message, t) : null;
+export function waitingReason(deployment: DeploymentView, t: Translate, locale: string): string | null {
+  const w: WaitingFor | null = deployment.waiting_for;
+  if (!w) return null;
+  switch (w.reason) {
+    case 'approval':
+      return w.approvals ? t('waiting.approval', { ...w.approvals }) : w.message;
+    case 'freeze':
+      return w.until ? t('waiting.freeze', { until: formatDateTime(w.until, locale) }) : w.message;
+    case 'hold':
+      return w.held_by ? t('waiting.hold', { who: w.held_by.login }) : w.message;
+    case 'behind':
+      return w.deployment_id ? t('waiting.behind', { id: w.deployment_id }) : w.message;
+    case 'no_runner':
+      if (!w.runner || w.runner.state === 'none') return t('waiting.runner.none');
+      if (w.runner.state === 'paused') return t('waiting.runner.paused', { name: w.runner.name ?? '?' });
+      return t('waiting.runner.offline', {
+        name: w.runner.name ?? '?',
+        since: formatDateTime(w.runner.since, locale),
+      });
+    default:
+      return w.message;
+  }
 }
 
 /** A deployment that rolled an environment back (trigger `rollback`, where the server records it). */
-export function isRollback(deployment: DeploymentView): boolean {
-  return (deployment.trigger as string) === 'rollback';
+export function isRollback(deployment: { trigger: string }): boolean {
+  return deployment.trigger === 'rollback';
 }

@@ -1,11 +1,11 @@
 /** The projects × environments matrix (live version, last attempt, what waits) and the 30-day chart. */
-import type { DashboardCell, DashboardProject, DeploymentView } from '@polytene/protocol';
+import type { DashboardCell, DashboardProject, EnvironmentDeployment } from '@polytene/protocol';
 import { getDashboard, getDeploymentStats } from '../api/endpoints';
 import { ofKind, useLiveList } from '../api/events';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
-import { useT } from '../i18n';
+import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { waitingReason } from '../lib/waiting';
@@ -24,7 +24,7 @@ export function matrixColumns(projects: readonly DashboardProject[]): string[] {
   );
 }
 
-function Version({ deployment }: { deployment: DeploymentView }) {
+function Version({ deployment }: { deployment: EnvironmentDeployment }) {
   return (
     <Link to={`/builds/${deployment.build.id}`} className="mono">
       {deployment.build.ref} @ {shortSha(deployment.build.sha)}
@@ -34,12 +34,13 @@ function Version({ deployment }: { deployment: DeploymentView }) {
 
 function Cell({ cell }: { cell: DashboardCell }) {
   const t = useT();
-  const { live, last, waiting } = cell;
-  const reason = waiting ? waitingReason(waiting, t) : null;
+  const { locale } = useI18n();
+  const { live, last, next } = cell;
+  const reason = next ? waitingReason(next, t, locale) : null;
   return (
     <div className="matrix-cell" data-testid={`cell-${cell.environment.id}`}>
       {live ? (
-        <div>
+        <div data-testid="live">
           <Version deployment={live} />{' '}
           <span className="muted small">
             <TimeAgo at={live.finished_at ?? live.queued_at} />
@@ -50,16 +51,18 @@ function Cell({ cell }: { cell: DashboardCell }) {
       )}
       {last && (
         <div className="small">
-          <Link to={`/deployments/${last.id}`} title={t('dashboard.lastAttempt')}>
+          <Link to={`/deployments/${last.deployment_id}`} title={t('dashboard.lastAttempt')}>
             <StatusBadge status={last.status} />
           </Link>{' '}
-          {last.build.id !== live?.build.id && <span className="mono muted">{shortSha(last.build.sha)}</span>}
+          <span className="mono muted">{shortSha(last.build.sha)}</span>
         </div>
       )}
-      {cell.queued > 0 && (
-        <div className="small muted" data-testid="waiting">
-          {t('dashboard.queued', { count: cell.queued })}
-          {reason && ` · ${t('dashboard.waitingFor', { reason })}`}
+      {next && (
+        <div className="small" data-testid="waiting">
+          <Link to={`/deployments/${next.id}`}>
+            <StatusBadge status={next.status} label={t('dashboard.queued', { count: cell.waiting })} />
+          </Link>
+          {reason && <div className="muted">{reason}</div>}
         </div>
       )}
     </div>

@@ -3,8 +3,8 @@ import { getEnvironment, getProject, listDeployments } from '../api/endpoints';
 import { useLiveList, type LiveFilter } from '../api/events';
 import { DeploymentsTable } from '../components/DeploymentsTable';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
-import { useT } from '../i18n';
-import { shortSha } from '../lib/format';
+import { useI18n, useT } from '../i18n';
+import { formatDuration, shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { waitingReason } from '../lib/waiting';
 import { Link, setSearch, useLocation } from '../router';
@@ -13,6 +13,7 @@ const PER_PAGE = 20;
 
 export function EnvironmentPage({ id }: { id: number }) {
   const t = useT();
+  const { locale } = useI18n();
   const { search } = useLocation();
   const page = Number(search.get('page') ?? 1) || 1;
   const env = useAsync((signal) => getEnvironment(id, signal), [id]);
@@ -20,10 +21,6 @@ export function EnvironmentPage({ id }: { id: number }) {
   const project = useAsync(
     (signal) => (projectId ? getProject(projectId, signal) : Promise.resolve(null)),
     [projectId],
-  );
-  const live = useAsync(
-    (signal) => listDeployments({ environment_id: id, status: 'succeeded', per_page: 1 }, signal),
-    [id],
   );
   const queue = useAsync(
     (signal) => listDeployments({ environment_id: id, status: 'queued', per_page: 100 }, signal),
@@ -37,16 +34,15 @@ export function EnvironmentPage({ id }: { id: number }) {
     (e.kind === 'deployment' && e.environment_id === id) ||
     (e.kind === 'environment' && e.environment_id === id);
   useLiveList(here, () => {
-    live.reload();
+    env.reload();
     queue.reload();
     history.reload();
   });
-  useLiveList((e) => e.kind === 'environment' && e.environment_id === id, env.reload);
 
   if (env.loading && !env.data) return <Loading />;
   if (env.error || !env.data) return <ErrorBox error={env.error} onRetry={env.reload} />;
   const environment = env.data;
-  const current = live.data?.deployments[0] ?? null;
+  const current = environment.live;
   const waiting = queue.data?.deployments ?? [];
   return (
     <div className="page">
@@ -66,16 +62,16 @@ export function EnvironmentPage({ id }: { id: number }) {
       )}
       <section className="card" aria-labelledby="env-live">
         <h2 id="env-live">{t('environment.live')}</h2>
-        {live.loading && !live.data && <Loading />}
-        {live.data && !current && <p className="muted">{t('environment.nothingLive')}</p>}
+        {!current && <p className="muted">{t('environment.nothingLive')}</p>}
         {current && (
           <p data-testid="live">
-            <Link to={`/deployments/${current.id}`}>#{current.id}</Link>{' '}
+            <Link to={`/deployments/${current.deployment_id}`}>#{current.deployment_id}</Link>{' '}
             <Link to={`/builds/${current.build.id}`} className="mono">
               {current.build.ref} @ {shortSha(current.build.sha)}
             </Link>{' '}
             · {current.triggered_by?.login ?? t('deployment.triggerAuto')} ·{' '}
             <TimeAgo at={current.finished_at} />
+            {current.duration_seconds !== null && ` · ${formatDuration(current.duration_seconds * 1000)}`}
           </p>
         )}
       </section>
@@ -85,7 +81,7 @@ export function EnvironmentPage({ id }: { id: number }) {
         {waiting.length > 0 && (
           <ul className="plain-list">
             {waiting.map((d) => {
-              const reason = waitingReason(d, t);
+              const reason = waitingReason(d, t, locale);
               return (
                 <li key={d.id}>
                   <Link to={`/deployments/${d.id}`}>#{d.id}</Link> <StatusBadge status={d.status} />{' '}
@@ -94,7 +90,7 @@ export function EnvironmentPage({ id }: { id: number }) {
                   </span>{' '}
                   <span className="muted small">
                     <TimeAgo at={d.queued_at} />
-                    {reason && ` · ${t('dashboard.waitingFor', { reason })}`}
+                    {reason && ` · ${reason}`}
                   </span>
                 </li>
               );
@@ -110,7 +106,10 @@ export function EnvironmentPage({ id }: { id: number }) {
           <Empty title={t('environment.historyEmpty')} />
         )}
         {history.data && history.data.deployments.length > 0 && (
-          <DeploymentsTable deployments={history.data.deployments} currentId={current?.id ?? null} />
+          <DeploymentsTable
+            deployments={history.data.deployments}
+            currentId={current?.deployment_id ?? null}
+          />
         )}
         {history.data && (
           <Pagination
