@@ -12,6 +12,8 @@ import {
 import type { Project } from '../db/schema.js';
 import { signBody } from '../intake/generic/signature.js';
 import { LISTS_TOPIC } from './lists.js';
+import { VISIBILITY_TTL_MS } from './list-stream.js';
+import { watchRunners } from './list-routes.js';
 
 const server = useTestServer();
 let base: string;
@@ -56,10 +58,15 @@ const open = (headers: Record<string, string>) => SseReader.open(`${base}/api/v1
 const cookieOf = (session: SessionHeaders) => ({ cookie: session.cookie });
 
 /** Reads `change` events until one matches, failing after the timeout. */
-async function until(reader: SseReader, match: (event: ListEvent) => boolean): Promise<ListEvent[]> {
+async function until(
+  reader: SseReader,
+  match: (event: ListEvent) => boolean,
+  timeoutMs = 5_000,
+): Promise<ListEvent[]> {
   const seen: ListEvent[] = [];
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const event: SseEvent | null = await reader.next(5_000);
+    const event: SseEvent | null = await reader.next(Math.max(1, deadline - Date.now()));
     if (!event) throw new Error('the stream ended');
     if (event.event !== 'change') continue;
     const data = JSON.parse(event.data) as ListEvent;
@@ -148,6 +155,53 @@ describe('GET /api/v1/events', () => {
         { kind: 'runner', runner_id: shared.id, change: 'updated' },
       ]);
     } finally {
+      reader.close();
+    }
+  });
+
+  it('starts telling a new member of the project within seconds, re-reading what they see', async () => {
+    const { user, session } = await signedInUser(server, { login: 'newcomer' });
+    const reader = await open(cookieOf(session));
+    try {
+      await insertMember(server, project, user);
+      // The stream trusts what it read for VISIBILITY_TTL_MS: builds go on until one reaches it.
+      const deadline = Date.now() + VISIBILITY_TTL_MS + 5_000;
+      let reached = false;
+      while (!reached && Date.now() < deadline) {
+        const buildId = await recordBuild(project, secret);
+        reached = await until(reader, (e) => e.kind === 'build' && e.build_id === buildId, 1_000).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(reached).toBe(true);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('tells those who see a runner when it goes offline by silence', async () => {
+    const { runner } = await insertRunner(server, { shared: true });
+    await server.ctx.db
+      .updateTable('runners')
+      .set({ last_seen_at: new Date() })
+      .where('id', '=', runner.id)
+      .execute();
+    const reader = await open(cookieOf(member));
+    const stop = watchRunners(server.ctx, 50);
+    try {
+      // let the watch see it online once, then make it silent for longer than the lease
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const silent = new Date(Date.now() - (server.ctx.config.leaseSeconds + 5) * 1000);
+      await server.ctx.db
+        .updateTable('runners')
+        .set({ last_seen_at: silent })
+        .where('id', '=', runner.id)
+        .execute();
+      const seen = await until(reader, (e) => e.kind === 'runner' && e.runner_id === runner.id);
+      expect(seen.at(-1)).toEqual({ kind: 'runner', runner_id: runner.id, change: 'offline' });
+    } finally {
+      stop();
       reader.close();
     }
   });
