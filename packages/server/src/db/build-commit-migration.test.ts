@@ -16,7 +16,9 @@ describe(`migration ${MIGRATION}`, () => {
     const db = database.handle.db;
     const { rows } = await sql<{ id: string }>`
       INSERT INTO projects (name, clone_url, webhook_secret_encrypted, webhook_secret_hash)
-      VALUES ('app', 'git@example.test:app.git', 'enc', ${randomBytes(8).toString('hex')}) RETURNING id`.execute(db);
+      VALUES ('app', 'git@example.test:app.git', 'enc', ${randomBytes(8).toString('hex')}) RETURNING id`.execute(
+      db,
+    );
     const projectId = Number(rows[0]!.id);
     const build = async (source: string, externalId: string, payload: unknown) => {
       const inserted = await sql<{ id: string }>`

@@ -214,9 +214,15 @@ describe('generic intake: commit context', () => {
     const sha = randomSha();
     const first = { ref: 'main', sha, status: 'running', external_id: 'commit-kept', ...commit };
     await withToken(first, memberToken);
-    const later = await withToken({ ref: 'main', sha, status: 'success', external_id: 'commit-kept' }, memberToken);
+    const later = await withToken(
+      { ref: 'main', sha, status: 'success', external_id: 'commit-kept' },
+      memberToken,
+    );
     expect(later.statusCode, later.body).toBe(200);
-    expect(later.json().build.commit).toMatchObject({ title: 'Fix the invoice total', author_name: 'Anna Nowak' });
+    expect(later.json().build.commit).toMatchObject({
+      title: 'Fix the invoice total',
+      author_name: 'Anna Nowak',
+    });
   });
 
   it('refuses bad commit fields with a 400 in plain words naming the field, and writes nothing', async () => {

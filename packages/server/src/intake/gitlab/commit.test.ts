@@ -62,8 +62,7 @@ describe('GitLab intake: commit context', () => {
       commit_title: 'test',
       commit_author_name: 'User',
       commit_author_email: 'user@gitlab.com',
-      commit_url:
-        'http://example.com/gitlab-org/gitlab-test/commit/bcbb5ec396a2c0f828686f14fac9b80b780504f2',
+      commit_url: 'http://example.com/gitlab-org/gitlab-test/commit/bcbb5ec396a2c0f828686f14fac9b80b780504f2',
       pipeline_url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
       committed_at: new Date('2016-08-12T15:23:21.000Z'),
     });
@@ -84,7 +83,11 @@ describe('GitLab intake: commit context', () => {
   it('prefers commit.title of newer GitLab and keeps what an earlier event gave when a later one lacks it', async () => {
     const first = await deliver(
       pipelineWith(501, (p) => {
-        p.commit = { ...(p.commit as object), title: 'Add the checkout page', message: 'Add the checkout page\n\nLong text' };
+        p.commit = {
+          ...(p.commit as object),
+          title: 'Add the checkout page',
+          message: 'Add the checkout page\n\nLong text',
+        };
       }),
     );
     const buildId = first.json().build_id as number;
@@ -138,7 +141,10 @@ describe('GitLab intake: commit context', () => {
       pipeline_url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/2366',
       committed_at: null,
     });
-    const other = { ...job, commit: { ...(job.commit as object), message: 'Another title', author_name: 'Other' } };
+    const other = {
+      ...job,
+      commit: { ...(job.commit as object), message: 'Another title', author_name: 'Other' },
+    };
     await deliver(other, 'Job Hook');
     expect(await commitColumns(buildId)).toMatchObject({ commit_title: 'test', commit_author_name: 'User' });
   });

@@ -11,13 +11,7 @@ import { recordBuild, type BuildInput } from '../service.js';
 import { isIgnored, type Ignored, type IntakeSource } from '../source.js';
 import { storable } from '../storable.js';
 import { fillMissing } from '../../builds/commit.js';
-import {
-  GITLAB_PIPELINE_STATUSES,
-  jobCommit,
-  jobInfo,
-  pipelineBuildInput,
-  type JobInfo,
-} from './payload.js';
+import { GITLAB_PIPELINE_STATUSES, jobCommit, jobInfo, pipelineBuildInput, type JobInfo } from './payload.js';
 
 /**
  * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
