@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
 import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
-import { DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
+import { CommitView, DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
 
 export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
 
@@ -40,6 +40,8 @@ export const DeploymentView = Type.Object({
     ref: Type.String(),
     sha: Type.String(),
     external_id: Nullable(Type.String()),
+    commit: Nullable(CommitView),
+    pipeline_url: Nullable(Type.String()),
   }),
   project: NamedRef,
   environment: Type.String(),
@@ -57,6 +59,12 @@ export const DeploymentView = Type.Object({
   started_at: NullableDateTime,
   finished_at: NullableDateTime,
   last_log_n: Type.Integer(),
+  compare_url: Nullable(
+    Type.String({
+      description:
+        "GitLab's comparison of the commit live in the environment before this deployment with the one it deploys",
+    }),
+  ),
 });
 export type DeploymentView = Static<typeof DeploymentView>;
 

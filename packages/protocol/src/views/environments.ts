@@ -6,7 +6,7 @@ import { Type, type Static } from 'typebox';
 import { BRANCH_LIMITS, ENVIRONMENT_LIMITS as L } from '../limits.js';
 import { DEPLOYMENT_TRIGGERS } from '../enums.js';
 import { DEPLOYMENT_STATUSES } from '../states.js';
-import { DateTime, ListOf, Nullable, NullableDateTime, UserRef } from './common.js';
+import { CommitView, DateTime, ListOf, Nullable, NullableDateTime, UserRef } from './common.js';
 import { VariableView } from './branches.js';
 
 /** One host of an environment, as written into the runner's Ansible inventory. */
@@ -30,7 +30,12 @@ export const EnvironmentDeployment = Type.Object({
   deployment_id: Type.Integer(),
   status: Type.Enum(DEPLOYMENT_STATUSES),
   trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
-  build: Type.Object({ id: Type.Integer(), ref: Type.String(), sha: Type.String() }),
+  build: Type.Object({
+    id: Type.Integer(),
+    ref: Type.String(),
+    sha: Type.String(),
+    commit: Nullable(CommitView),
+  }),
   triggered_by: Nullable(UserRef),
   queued_at: DateTime,
   started_at: NullableDateTime,

@@ -111,6 +111,12 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     auto_deploy_handled: 'not null',
     created_at: 'not null',
     updated_at: 'not null',
+    commit_title: 'nullable',
+    commit_author_name: 'nullable',
+    commit_author_email: 'nullable',
+    commit_url: 'nullable',
+    pipeline_url: 'nullable',
+    committed_at: 'nullable',
   },
   deployments: {
     id: 'not null',

@@ -213,6 +213,13 @@ export interface BuildsTable {
   finished_at: Timestamp | null;
   payload: Json | null;
   auto_deploy_handled: Generated<boolean>;
+  /** The commit's context (0014): its first line, author, link and time, and the CI pipeline's link. */
+  commit_title: string | null;
+  commit_author_name: string | null;
+  commit_author_email: string | null;
+  commit_url: string | null;
+  pipeline_url: string | null;
+  committed_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

@@ -13,6 +13,7 @@ import { invalidValue } from '../errors.js';
 import { queueDeployment } from '../deployments/service.js';
 import { DeploymentView, Nullable, loadDeploymentView } from '../deployments/view.js';
 import { BuildView, buildRows, toBuildView } from '../builds/view.js';
+import { commitValues, keepKnown, type CommitInput } from '../builds/commit.js';
 
 /** GitLab's "no commit" (before_sha of a new branch): accepted as before_sha, never as the sha to deploy. */
 const ZERO_SHA = /^0+$/;
@@ -31,6 +32,8 @@ export interface BuildInput {
   finished_at?: Date | null;
   /** The raw event as received, kept for people to look at. */
   payload?: unknown;
+  /** What CI says about the commit and its pipeline; a later event keeps what an earlier one gave. */
+  commit?: CommitInput;
   /** Who delivered it, for the audit log; intake without a person is recorded as `ci`. */
   actor?: Actor;
 }
@@ -54,7 +57,8 @@ const CI_ACTOR: Actor = { id: null, login: 'ci', ip: null };
  * - Validates `ref` (after `shortRef`) and `sha` / `before_sha` (hex; all-zero `before_sha` allowed) and
  *   throws a 400 naming the field before writing anything.
  * - With an `external_id` it upserts on (project, source, external_id): the first event creates the build,
- *   later ones update status, times and payload (ref and sha stay as first seen), so repeated or
+ *   later ones update status, times, payload and the commit context they carry (ref and sha stay as
+ *   first seen; a commit field a later event lacks keeps its earlier value), so repeated or
  *   concurrent deliveries of the same build never make a second one. Without one, it always inserts.
  * - Attaches the branch config whose `branch_name` is the short ref (tags match none).
  * - When the status is final for auto-deploy (`success`, or `failed` with
@@ -87,6 +91,7 @@ export async function recordBuild(
     started_at: input.started_at ?? null,
     finished_at: input.finished_at ?? null,
     payload: input.payload === undefined ? null : JSON.stringify(input.payload),
+    ...commitValues(input.commit),
   };
   const row = await trx
     .insertInto('builds')
@@ -102,6 +107,7 @@ export async function recordBuild(
           started_at: sql<Date | null>`coalesce(excluded.started_at, builds.started_at)`,
           finished_at: sql<Date | null>`coalesce(excluded.finished_at, builds.finished_at)`,
           payload: sql<string | null>`coalesce(excluded.payload, builds.payload)`,
+          ...keepKnown(),
           updated_at: sql<Date>`now()`,
         })),
     )

@@ -199,6 +199,16 @@ export const en = {
   'builds.emptyHint': 'Builds arrive from the GitLab webhook, the legacy URL or the API once CI finishes.',
   'builds.noMatch': 'No builds match these filters.',
 
+  'commit.title': 'Commit message',
+  'commit.author': 'Author',
+  'commit.committedAt': 'Committed',
+  'commit.links': 'Links',
+  'commit.open': 'Commit',
+  'commit.pipeline': 'CI pipeline',
+  'commit.compare': 'Changes since what is live',
+  'commit.byAuthor': 'by {author}',
+
+  'build.commit': 'Commit',
   'build.ci': 'CI',
   'build.sha': 'Commit',
   'build.beforeSha': 'Previous commit',

@@ -202,6 +202,16 @@ export const pl: Record<MessageKey, string> = {
   'builds.emptyHint': 'Buildy przychodzą z webhooka GitLaba, dawnego adresu lub API po zakończeniu CI.',
   'builds.noMatch': 'Żaden build nie pasuje do filtrów.',
 
+  'commit.title': 'Opis commita',
+  'commit.author': 'Autor',
+  'commit.committedAt': 'Data commita',
+  'commit.links': 'Odnośniki',
+  'commit.open': 'Commit',
+  'commit.pipeline': 'Pipeline CI',
+  'commit.compare': 'Zmiany od wersji wdrożonej',
+  'commit.byAuthor': 'autor: {author}',
+
+  'build.commit': 'Commit',
   'build.ci': 'CI',
   'build.sha': 'Commit',
   'build.beforeSha': 'Poprzedni commit',

@@ -3,6 +3,7 @@ import type { DashboardEnvironment } from '@polytene/protocol';
 import { getDashboard, getDeploymentStats } from '../api/endpoints';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
+import { CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
@@ -79,9 +80,14 @@ export function DashboardPage() {
                       </td>
                       <td>
                         {d && (
-                          <Link to={`/builds/${d.build.id}`} className="mono">
-                            {d.build.ref} @ {shortSha(d.build.sha)}
-                          </Link>
+                          <>
+                            <Link to={`/builds/${d.build.id}`} className="mono">
+                              {d.build.ref} @ {shortSha(d.build.sha)}
+                            </Link>
+                            <span className="small">
+                              <CommitSummary commit={d.build.commit} />
+                            </span>
+                          </>
                         )}
                       </td>
                       <td>{d ? (d.triggered_by?.login ?? t('deployment.triggerAuto')) : ''}</td>

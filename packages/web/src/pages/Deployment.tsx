@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
+import { CommitLinks, CommitSummary } from '../components/Commit';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import { stripAnsi } from '../log/ansi';
@@ -214,6 +215,14 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           <span className="summary-label">{t('common.build')}</span>
           <span className="mono">
             {d.build.ref} @ {shortSha(d.build.sha)}
+          </span>
+          <CommitSummary commit={d.build.commit} />
+          <span className="small">
+            <CommitLinks
+              commitUrl={d.build.commit?.url}
+              pipelineUrl={d.build.pipeline_url}
+              compareUrl={d.compare_url}
+            />
           </span>
         </div>
         <div className="summary-item">
