@@ -49,7 +49,9 @@ export type LogView = Static<typeof LogView>;
 
 /** One page of the lines matching a search (GET /deployments/:id/log/search), by line number. */
 export const LogSearchView = Type.Object({
-  matches: Type.Array(Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), text: Type.String() })),
+  matches: Type.Array(
+    Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), text: Type.String() }),
+  ),
   next_after: Nullable(
     Type.Integer({ description: 'pass as `after` for the next page; null when the log has no more matches' }),
   ),

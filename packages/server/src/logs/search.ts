@@ -19,8 +19,9 @@ export interface LogSearchPage {
 }
 
 // Escape sequences (colours, cursor moves) are not part of what the reader sees, so they never match.
-// One pass, no backtracking: the classes do not overlap.
-const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]/g;
+// The same sequences as web/src/log/ansi.ts; one pass, no backtracking (the classes do not overlap).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPES = /\x1b\[[0-9;:?]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /** The text as shown: escape sequences removed (cheap when there are none). */
 export function visibleText(text: string): string {

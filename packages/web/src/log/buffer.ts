@@ -151,9 +151,7 @@ export class LogBuffer {
       if (window) window.used = now;
     }
     if (this.windows.size <= this.maxWindows) return;
-    const old = [...this.windows]
-      .filter(([w]) => w < low || w > high)
-      .sort((a, b) => a[1].used - b[1].used);
+    const old = [...this.windows].filter(([w]) => w < low || w > high).sort((a, b) => a[1].used - b[1].used);
     for (const [w] of old.slice(0, this.windows.size - this.maxWindows)) this.windows.delete(w);
     this.version++;
   }
