@@ -21,7 +21,7 @@ export interface LogSearchPage {
 // Escape sequences (colours, cursor moves) are not part of what the reader sees, so they never match.
 // The same sequences as web/src/log/ansi.ts; one pass, no backtracking (the classes do not overlap).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ESCAPES = /\x1b\[[0-9;:?]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+const ESCAPES = /\x1b\[[0-9;:?]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /** The text as shown: escape sequences removed (cheap when there are none). */
 export function visibleText(text: string): string {
@@ -43,6 +43,9 @@ export async function searchLines(
   const needle = query.toLowerCase();
   const matches: LogMatch[] = [];
   for await (const chunk of chunksAfter(db, deploymentId, after)) {
+    // Most chunks hold no hit: one look at all their text (escapes never span lines) skips them whole.
+    const all = chunk.map((line) => line.text).join('\n');
+    if (!visibleText(all).toLowerCase().includes(needle)) continue;
     for (const line of chunk) {
       if (line.n <= after) continue;
       if (!visibleText(line.text).toLowerCase().includes(needle)) continue;
