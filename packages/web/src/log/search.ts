@@ -52,7 +52,11 @@ export function useLogSearch(
     const timer = window.setTimeout(() => {
       searchLog(deploymentId, needle, 0, SEARCH_PAGE, abort.signal)
         .then((page) => setHits({ needle, lines: page.matches, nextAfter: page.next_after }))
-        .catch((error: unknown) => abort.signal.aborted || onError(error))
+        .catch((error: unknown) => {
+          if (abort.signal.aborted) return;
+          setHits({ needle, lines: [], nextAfter: null });
+          onError(error);
+        })
         .finally(() => abort.signal.aborted || setSearching(false));
     }, DEBOUNCE_MS);
     return () => {
@@ -84,7 +88,8 @@ export function useLogSearch(
   return {
     matches: lines.filter((line) => shownIn(line.stream, filter)).map((line) => line.n),
     more: hits !== null && hits.nextAfter !== null,
-    searching,
+    // Until the first page for this text is in, the answer is not "no match" yet.
+    searching: searching || (needle !== '' && hits?.needle !== needle),
     loadMore,
   };
 }

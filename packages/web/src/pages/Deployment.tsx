@@ -116,7 +116,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
   }, [live, initial, controller, deployment.last_log_n]);
 
   const needle = search.trim().toLowerCase();
-  const { matches, more, loadMore } = useLogSearch(initial.id, needle, filter, setLogError);
+  const { matches, more, searching, loadMore } = useLogSearch(initial.id, needle, filter, setLogError);
   const hit = matches.length ? (matches[Math.min(matchIndex, matches.length - 1)] ?? null) : null;
   const step = (delta: number) => {
     if (!matches.length) return;
@@ -307,7 +307,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
                     index: Math.min(matchIndex, matches.length - 1) + 1,
                     count: more ? `${matches.length}+` : matches.length,
                   })
-                : t('deployment.noMatch')}
+                : t(searching ? 'deployment.searching' : 'deployment.noMatch')}
             </span>
           )}
           <button
