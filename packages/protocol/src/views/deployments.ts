@@ -82,6 +82,17 @@ export const LogView = Type.Object({
 });
 export type LogView = Static<typeof LogView>;
 
+/** One page of the lines matching a search (GET /deployments/:id/log/search), by line number. */
+export const LogSearchView = Type.Object({
+  matches: Type.Array(
+    Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), text: Type.String() }),
+  ),
+  next_after: Nullable(
+    Type.Integer({ description: 'pass as `after` for the next page; null when the log has no more matches' }),
+  ),
+});
+export type LogSearchView = Static<typeof LogSearchView>;
+
 /**
  * The Server-Sent Events of GET /deployments/:id/events: `log` (its SSE id is the last line number)
  * and `status`, sent on each change, `canceling` included; the stream ends after a final status.

@@ -327,7 +327,11 @@ export async function* logText(db: Db, deploymentId: number): AsyncGenerator<str
 }
 
 /** The decoded chunks holding lines numbered above `after`, in order, fetched a few at a time. */
-async function* chunksAfter(db: Db, deploymentId: number, after: number): AsyncGenerator<StoredLine[]> {
+export async function* chunksAfter(
+  db: Db,
+  deploymentId: number,
+  after: number,
+): AsyncGenerator<StoredLine[]> {
   let cursor = after;
   for (;;) {
     const rows = await db

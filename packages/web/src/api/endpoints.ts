@@ -33,6 +33,7 @@ import type {
   GitlabProjectList,
   GitlabVerifyResult,
   Locale,
+  LogSearchView,
   LogView,
   MemberList,
   MemberRole,
@@ -203,6 +204,9 @@ export const cancelDeployment = (id: number) => api.post<DeploymentView>(`${V1}/
 /** Up to `limit` log lines after line `after`. */
 export const getLogPage = (id: number, after: number, limit: number, signal?: Signal) =>
   api.get<LogView>(`${V1}/deployments/${id}/log${query({ after, limit })}`, { signal });
+/** Up to `limit` lines after line `after` whose text contains `q` (plain text, any case), found by the server. */
+export const searchLog = (id: number, q: string, after: number, limit: number, signal?: Signal) =>
+  api.get<LogSearchView>(`${V1}/deployments/${id}/log/search${query({ q, after, limit })}`, { signal });
 /** The whole log as a text file, for a download link. */
 export const logTextUrl = (id: number) => `${V1}/deployments/${id}/log.txt`;
 

@@ -251,6 +251,7 @@ export const en = {
   'deployment.search': 'Search the log',
   'deployment.matchOf': '{index} of {count}',
   'deployment.noMatch': 'no match',
+  'deployment.searching': 'searching…',
   'deployment.previousMatch': 'Previous match',
   'deployment.nextMatch': 'Next match',
   'deployment.follow': 'Follow',

@@ -254,6 +254,7 @@ export const pl: Record<MessageKey, string> = {
   'deployment.search': 'Szukaj w logu',
   'deployment.matchOf': '{index} z {count}',
   'deployment.noMatch': 'brak wyników',
+  'deployment.searching': 'szukam…',
   'deployment.previousMatch': 'Poprzedni wynik',
   'deployment.nextMatch': 'Następny wynik',
   'deployment.follow': 'Śledź',
