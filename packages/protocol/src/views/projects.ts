@@ -23,7 +23,11 @@ export const GITHUB_REPOSITORY_PATTERN = '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$';
 /** What a maintainer sends to connect a project to a GitHub repository (GitHub Actions as its CI). */
 export const GithubConnectionInput = Type.Object(
   {
-    repository: Type.String({ pattern: GITHUB_REPOSITORY_PATTERN, maxLength: 200, description: 'owner/name' }),
+    repository: Type.String({
+      pattern: GITHUB_REPOSITORY_PATTERN,
+      maxLength: 200,
+      description: 'owner/name',
+    }),
     api_url: Type.Optional(
       Type.String({ minLength: 1, maxLength: 500, description: 'default https://api.github.com' }),
     ),
@@ -83,7 +87,9 @@ export const ProjectView = Type.Object({
   }),
   permissions: ProjectPermissions,
   webhook_secret: Type.Optional(Type.String({ description: 'only for callers who may manage the project' })),
-  webhook_urls: Type.Optional(Type.Object({ gitlab: Type.String(), legacy: Type.String(), github: Type.String() })),
+  webhook_urls: Type.Optional(
+    Type.Object({ gitlab: Type.String(), legacy: Type.String(), github: Type.String() }),
+  ),
   created_at: DateTime,
   updated_at: DateTime,
 });

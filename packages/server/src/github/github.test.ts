@@ -127,7 +127,11 @@ describe('the GitHub workflow_run webhook', () => {
 
   it('ignores other events and runs that are not completed, with a note', async () => {
     const project = await githubProject();
-    const push = await deliver(project, { ref: 'refs/heads/master' }, { event: 'push', secret: project.webhook_secret });
+    const push = await deliver(
+      project,
+      { ref: 'refs/heads/master' },
+      { event: 'push', secret: project.webhook_secret },
+    );
     expect(push.statusCode).toBe(200);
     expect(push.json()).toMatchObject({ event: 'push', ignored: expect.stringMatching(/Workflow runs/) });
     const requested = fixture('workflow_run.requested');
@@ -154,7 +158,11 @@ describe('the GitHub workflow_run webhook', () => {
     expect(first.json()).toMatchObject({ event: 'workflow_run', created: true, status: 'success' });
     expect(first.json().deployment_id).toEqual(expect.any(Number));
     const again = await deliver(project, body, { secret: project.webhook_secret });
-    expect(again.json()).toMatchObject({ created: false, build_id: first.json().build_id, deployment_id: null });
+    expect(again.json()).toMatchObject({
+      created: false,
+      build_id: first.json().build_id,
+      deployment_id: null,
+    });
     const build = await server.ctx.db
       .selectFrom('builds')
       .selectAll()
@@ -199,7 +207,9 @@ describe('the GitHub workflow_run webhook', () => {
 
   it('answers a 400 naming a field that is not what GitHub documents', async () => {
     const project = await githubProject();
-    const res = await deliver(project, completedRun({ head_sha: 'nope' }), { secret: project.webhook_secret });
+    const res = await deliver(project, completedRun({ head_sha: 'nope' }), {
+      secret: project.webhook_secret,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body).toMatch(/sha/);
   });

@@ -81,9 +81,7 @@ async function githubIntakeRoutes(app: App): Promise<void> {
       const event = githubSource.parse(storable(request.body), request);
       if ('ping' in event) return { event: 'ping', zen: event.ping };
       if (isIgnored(event)) return event;
-      const recorded = await ctx.db
-        .transaction()
-        .execute((trx) => recordBuild(ctx, trx, project, event));
+      const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, event));
       return {
         event: 'workflow_run',
         build_id: recorded.build.id,
@@ -117,7 +115,9 @@ export const githubSource: IntakeSource<unknown, GithubEvent> = {
     }
     const secret = ctx.secrets.decrypt(project.webhook_secret_encrypted);
     if (!hasValidSignature(secret, request.rawBody ?? Buffer.alloc(0), signature)) {
-      throw unauthorized('X-Hub-Signature-256 does not match the body signed with the project webhook secret');
+      throw unauthorized(
+        'X-Hub-Signature-256 does not match the body signed with the project webhook secret',
+      );
     }
     return project;
   },

@@ -57,7 +57,8 @@ export function workflowRunBuildInput(body: unknown): BuildInput | Ignored {
   const run = event.workflow_run;
   if (typeof run !== 'object' || run === null) throw invalidValue('workflow_run', 'must be an object');
   const id = run.id;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw invalidValue('workflow_run.id', 'must be an integer');
+  if (typeof id !== 'number' || !Number.isSafeInteger(id))
+    throw invalidValue('workflow_run.id', 'must be an integer');
   const attempt = typeof run.run_attempt === 'number' ? run.run_attempt : 1;
   const conclusion = text('workflow_run.conclusion', run.conclusion);
   const status = ciStatusIn(GITHUB_CONCLUSIONS, conclusion);

@@ -40,7 +40,11 @@ export async function queueStatusReport(
   );
 }
 
-async function store(ctx: AppContext, deploymentId: number, values: { state?: string; error: string | null }) {
+async function store(
+  ctx: AppContext,
+  deploymentId: number,
+  values: { state?: string; error: string | null },
+) {
   await ctx.db
     .insertInto('github_status_reports')
     .values({ deployment_id: deploymentId, ...values })
