@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, useTestServer, type SessionHeaders } from '../test-support/server.js';
-import { insertBranchConfig, randomSha } from '../test-support/fixtures.js';
+import { insertBranchConfig, insertProject, randomSha } from '../test-support/fixtures.js';
 import { GithubStandin } from '../test-support/github-standin.js';
 import { signBody } from '../intake/generic/signature.js';
 import { transitionDeployment } from '../deployments/transitions.js';
@@ -281,6 +281,24 @@ describe('commit statuses reported to GitHub', () => {
     }
   });
 
+  it('stores GitHub refusing the token in plain words, without the token', async () => {
+    const project = await githubProject('not-a-known-token');
+    const deploymentId = (await deliver(project, completedRun(), { secret: project.webhook_secret })).json()
+      .deployment_id as number;
+    await move(deploymentId, 'running');
+    const row = await eventually(
+      () =>
+        server.ctx.db
+          .selectFrom('github_status_reports')
+          .selectAll()
+          .where('deployment_id', '=', deploymentId)
+          .executeTakeFirst(),
+      'the stored refusal',
+    );
+    expect(row.error).toMatch(/GitHub refused the token \(401\): Bad credentials/);
+    expect(row.error).not.toMatch(/not-a-known-token/);
+  });
+
   it('reports nothing for a project connected without a token', async () => {
     const project = await githubProject(null);
     const body = completedRun();
@@ -314,8 +332,31 @@ describe('the GitHub connection of a project', () => {
       github: { repository: 'octo-org/other', api_url: github.url, token_set: true },
     });
     expect(kept.body).not.toMatch(/gh-token/);
+    const defaulted = await patch({ repository: 'octo-org/octo-repo' });
+    expect(defaulted.json().github).toEqual({
+      repository: 'octo-org/octo-repo',
+      api_url: 'https://api.github.com',
+      token_set: true,
+    });
     const off = await patch(null);
     expect(off.json()).toMatchObject({ source: 'manual', github: null });
+  });
+
+  it('refuses a GitHub connection on a project imported from GitLab', async () => {
+    const { project } = await insertProject(server);
+    await server.ctx.db
+      .updateTable('projects')
+      .set({ source: 'gitlab' })
+      .where('id', '=', project.id)
+      .execute();
+    const res = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${project.id}`,
+      headers: admin,
+      payload: { github: { repository: 'octo-org/octo-repo' } },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.body).toMatch(/imported from GitLab/);
   });
 
   it('refuses a repository that is not owner/name and an API URL that is not http(s)', async () => {

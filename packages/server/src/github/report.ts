@@ -2,7 +2,7 @@ import type { DeploymentStatus } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Project } from '../db/schema.js';
 import type { DeploymentChange } from '../deployments/changes.js';
-import { hookUrlProblem } from '../notifications/hooks.js';
+import { githubApiUrlProblem } from '../projects/github.js';
 import { deploymentLink } from '../notifications/message.js';
 import { GithubError, createCommitStatus, type GithubCommitState } from './client.js';
 
@@ -78,7 +78,7 @@ export async function reportStatus(ctx: AppContext, deploymentId: number): Promi
   const state = GITHUB_COMMIT_STATE[row.status];
   if (row.sent === state) return;
   try {
-    const problem = await hookUrlProblem(row.github_api_url, ctx.config.notifyAllowPrivate);
+    const problem = await githubApiUrlProblem(ctx, row.github_api_url);
     if (problem) throw new GithubError(`the GitHub API URL ${problem}`, false);
     await createCommitStatus({
       apiUrl: row.github_api_url,

@@ -6,6 +6,15 @@ import { invalidField } from './validation.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
+/**
+ * Why the server may not call `apiUrl` as a GitHub API, or null: http(s), and not a private address
+ * unless the admin allows those (POLYTENE_NOTIFY_ALLOW_PRIVATE). GitHub's own API is always allowed.
+ */
+export async function githubApiUrlProblem(ctx: AppContext, apiUrl: string): Promise<string | null> {
+  if (apiUrl === DEFAULT_GITHUB_API_URL) return null;
+  return hookUrlProblem(apiUrl, ctx.config.notifyAllowPrivate);
+}
+
 /** The project columns of a GitHub connection (architecture.md §8), all null when there is none. */
 export interface GithubColumns {
   source: Project['source'];
@@ -32,7 +41,7 @@ export async function githubColumns(
     return { source: 'manual', github_repository: null, github_api_url: null, github_token_encrypted: null };
   }
   const apiUrl = (input.api_url ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
-  const problem = await hookUrlProblem(apiUrl, ctx.config.notifyAllowPrivate);
+  const problem = await githubApiUrlProblem(ctx, apiUrl);
   if (problem) throw invalidField('github.api_url', problem);
   const token =
     input.token === undefined
