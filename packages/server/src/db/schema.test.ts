@@ -175,6 +175,12 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     error: 'nullable',
     updated_at: 'not null',
   },
+  github_status_reports: {
+    deployment_id: 'not null',
+    state: 'nullable',
+    error: 'nullable',
+    updated_at: 'not null',
+  },
   gitlab_instances: {
     id: 'not null',
     name: 'not null',
@@ -268,6 +274,9 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     gitlab_hook_error: 'nullable',
     gitlab_hook_state: 'nullable',
     gitlab_instance_id: 'nullable',
+    github_repository: 'nullable',
+    github_api_url: 'nullable',
+    github_token_encrypted: 'nullable',
   },
   runners: {
     id: 'not null',

@@ -6,6 +6,7 @@ import type { DeploymentChange } from '../deployments/changes.js';
 import type { App } from '../http/types.js';
 import type { Task } from '../jobs/queue.js';
 import { gitlabForge } from '../gitlab/forge.js';
+import { githubForge } from '../github/forge.js';
 
 /**
  * What Polytene asks of a code host (architecture.md §8), derived from what projects/, runners/ and the
@@ -40,6 +41,7 @@ export interface Forge {
 const FORGES: Record<ProjectSource, Forge | null> = {
   manual: null,
   gitlab: gitlabForge,
+  github: githubForge,
 };
 
 /** The forge of a project (or of a project source), or null when it has none. */

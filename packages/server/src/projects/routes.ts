@@ -1,6 +1,14 @@
 import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
-import { MemberList, MemberRoleSchema, MemberView, ProjectList, ProjectView } from '@polytene/protocol';
+import {
+  GithubConnectionInput,
+  MemberList,
+  MemberRoleSchema,
+  MemberView,
+  Nullable,
+  ProjectList,
+  ProjectView,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -41,6 +49,7 @@ const CreateProjectBody = Type.Object(
     default_branch: Type.Optional(Branch),
     runner_id: Type.Optional(RunnerId),
     public: Type.Optional(Type.Boolean()),
+    github: Type.Optional(GithubConnectionInput),
   },
   { additionalProperties: false },
 );
@@ -52,6 +61,7 @@ const UpdateProjectBody = Type.Object(
     runner_id: Type.Optional(RunnerId),
     public: Type.Optional(Type.Boolean()),
     gitlab_report: Type.Optional(Type.Boolean()),
+    github: Type.Optional(Nullable(GithubConnectionInput)),
   },
   { additionalProperties: false },
 );

@@ -148,6 +148,10 @@ export const en = {
   'project.webhookUrl': 'GitLab webhook URL',
   'project.webhookSecret': 'Secret token',
   'project.legacyUrl': 'Legacy build URL',
+  'project.githubWebhookUrl': 'GitHub webhook URL',
+  'project.githubWebhookHint':
+    'In GitHub: Settings → Webhooks, paste the URL, content type application/json, the secret token above, and the event “Workflow runs”.',
+  'project.githubRepository': 'GitHub repository',
   'project.branches': 'Branch configs',
   'project.addBranch': 'Add branch config',
   'project.noBranches': 'No branch is set up to deploy.',

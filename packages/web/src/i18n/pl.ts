@@ -151,6 +151,10 @@ export const pl: Record<MessageKey, string> = {
   'project.webhookUrl': 'Adres webhooka GitLaba',
   'project.webhookSecret': 'Tajny token',
   'project.legacyUrl': 'Adres zgłaszania buildów (dawny)',
+  'project.githubWebhookUrl': 'Adres webhooka GitHuba',
+  'project.githubWebhookHint':
+    'W GitHubie: Settings → Webhooks, wklej adres, typ treści application/json, powyższy tajny token i zdarzenie „Workflow runs”.',
+  'project.githubRepository': 'Repozytorium GitHuba',
   'project.branches': 'Konfiguracje gałęzi',
   'project.addBranch': 'Dodaj konfigurację gałęzi',
   'project.noBranches': 'Żadna gałąź nie jest skonfigurowana do wdrażania.',

@@ -12,6 +12,7 @@ import {
 } from '../api/endpoints';
 import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
+import { projectSourceLabel } from '../lib/projectSource';
 import { useAsync } from '../lib/useAsync';
 import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
@@ -79,7 +80,7 @@ export function ProjectsPage() {
               </Link>
               <p className="mono muted small">{p.clone_url}</p>
               <p className="small">
-                <span className="tag">{p.source === 'gitlab' ? 'GitLab' : t('projects.manual')}</span>{' '}
+                <span className="tag">{projectSourceLabel(p.source, t('projects.manual'))}</span>{' '}
                 {p.public && <span className="tag">{t('projects.public')}</span>}{' '}
                 {p.runner ? (
                   <span className="tag">
