@@ -22,6 +22,18 @@ export const BRANCH_LIMITS = {
   variables: { maxItems: 500 },
 } as const;
 
+/** An environment's Ansible targets (the hosts of the runner's inventory.yml). */
+export const TARGET_LIMITS = {
+  targets: { maxItems: 500 },
+  name: { maxLength: 255 },
+  address: { maxLength: 255 },
+  groups: { maxItems: 50 },
+  group: { maxLength: 100 },
+  variables: { maxProperties: 100 },
+  variable_key: { maxLength: 100 },
+  variable_value: { maxLength: 4096 },
+} as const;
+
 export const RUNNER_LIMITS = {
   name: { maxLength: 100 },
 } as const;
