@@ -107,8 +107,10 @@ export function targetProblems(targets: readonly EnvironmentTarget[], field = 't
     const own = new Set<string>();
     target.groups.forEach((group, g) => {
       const groupProblem = targetGroupProblem(group);
-      if (groupProblem) add(`${i}.groups.${g}`, 'invalid_format', `${which}: group "${group}" ${groupProblem}`);
-      else if (own.has(group)) add(`${i}.groups.${g}`, 'duplicate', `${which}: group "${group}" is listed twice`);
+      if (groupProblem)
+        add(`${i}.groups.${g}`, 'invalid_format', `${which}: group "${group}" ${groupProblem}`);
+      else if (own.has(group))
+        add(`${i}.groups.${g}`, 'duplicate', `${which}: group "${group}" is listed twice`);
       own.add(group);
       groups.add(group);
     });
