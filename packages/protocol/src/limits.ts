@@ -22,16 +22,17 @@ export const BRANCH_LIMITS = {
   variables: { maxItems: 500 },
 } as const;
 
-/** An environment's Ansible targets (the hosts of the runner's inventory.yml). */
-export const TARGET_LIMITS = {
+export const ENVIRONMENT_LIMITS = {
+  name: { maxLength: 64 },
+  position: { minimum: 0, maximum: 1_000_000 },
+  url: { maxLength: 2000 },
   targets: { maxItems: 500 },
-  name: { maxLength: 255 },
-  address: { maxLength: 255 },
-  groups: { maxItems: 50 },
-  group: { maxLength: 100 },
-  variables: { maxProperties: 100 },
-  variable_key: { maxLength: 100 },
-  variable_value: { maxLength: 4096 },
+  target_name: { maxLength: 255 },
+  target_address: { maxLength: 255 },
+  target_groups: { maxItems: 50 },
+  target_variables: { maxProperties: 100 },
+  target_variable_key: { maxLength: 100 },
+  target_variable_value: { maxLength: 4096 },
 } as const;
 
 export const RUNNER_LIMITS = {

@@ -4,39 +4,42 @@
  * would not accept, for the server's 400 and the runner's refusal alike.
  */
 import { Type, type Static } from 'typebox';
-import { TARGET_LIMITS, type FieldProblem } from './limits.js';
+import { ENVIRONMENT_LIMITS as L, type FieldProblem } from './limits.js';
 
 export const TargetVariableValue = Type.Union([
-  Type.String({ maxLength: TARGET_LIMITS.variable_value.maxLength }),
+  Type.String({ maxLength: L.target_variable_value.maxLength }),
   Type.Number(),
   Type.Boolean(),
 ]);
 export type TargetVariableValue = Static<typeof TargetVariableValue>;
 
-export const EnvironmentTarget = Type.Object({
-  name: Type.String({
-    minLength: 1,
-    maxLength: TARGET_LIMITS.name.maxLength,
-    description: 'the inventory hostname: letters, digits, "_", "-" and "."',
-  }),
-  address: Type.String({
-    minLength: 1,
-    maxLength: TARGET_LIMITS.address.maxLength,
-    description: 'what Ansible connects to (ansible_host): a host name or IP address',
-  }),
-  groups: Type.Array(Type.String({ minLength: 1, maxLength: TARGET_LIMITS.group.maxLength }), {
-    maxItems: TARGET_LIMITS.groups.maxItems,
-    description: 'Ansible groups the host is in: letters, digits and "_", not starting with a digit',
-  }),
-  variables: Type.Record(Type.String(), TargetVariableValue, {
-    maxProperties: TARGET_LIMITS.variables.maxProperties,
-    description: 'host variables written next to ansible_host',
-  }),
-});
+export const EnvironmentTarget = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: L.target_name.maxLength,
+      description: 'the inventory hostname: letters, digits, "_", "-" and "."',
+    }),
+    address: Type.String({
+      minLength: 1,
+      maxLength: L.target_address.maxLength,
+      description: 'what Ansible connects to (ansible_host): a host name or IP address',
+    }),
+    groups: Type.Array(Type.String({ minLength: 1, maxLength: L.target_name.maxLength }), {
+      maxItems: L.target_groups.maxItems,
+      description: 'Ansible groups the host is in: letters, digits and "_", not starting with a digit',
+    }),
+    variables: Type.Record(Type.String(), TargetVariableValue, {
+      maxProperties: L.target_variables.maxProperties,
+      description: 'host variables written next to ansible_host',
+    }),
+  },
+  { additionalProperties: false },
+);
 export type EnvironmentTarget = Static<typeof EnvironmentTarget>;
 
 export const EnvironmentTargets = Type.Array(EnvironmentTarget, {
-  maxItems: TARGET_LIMITS.targets.maxItems,
+  maxItems: L.targets.maxItems,
   description: "the environment's Ansible targets, written into <artifacts dir>/inventory.yml",
 });
 export type EnvironmentTargets = Static<typeof EnvironmentTargets>;
@@ -77,7 +80,7 @@ export function targetGroupProblem(group: string): string | null {
 
 /** Why `key` cannot name a host variable, or null. */
 export function targetVariableProblem(key: string): string | null {
-  const longest = TARGET_LIMITS.variable_key.maxLength;
+  const longest = L.target_variable_key.maxLength;
   if (key.length > longest) return `must be at most ${longest} characters`;
   if (!ANSIBLE_NAME.test(key))
     return 'may hold only letters, digits and "_", and must not start with a digit';

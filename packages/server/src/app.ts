@@ -22,6 +22,7 @@ import { auditRoutes } from './audit/routes.js';
 import { runnerRoutes } from './runners/routes.js';
 import { projectRoutes } from './projects/routes.js';
 import { branchRoutes } from './branches/routes.js';
+import { environmentRoutes } from './environments/routes.js';
 import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
 import { exportRoutes } from './exports/routes.js';
@@ -88,6 +89,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     runnerRoutes,
     projectRoutes,
     branchRoutes,
+    environmentRoutes,
     buildRoutes,
     deploymentRoutes,
     notificationHookRoutes,

@@ -15,3 +15,4 @@ export * from './gitlab.js';
 export * from './invitations.js';
 export * from './dora.js';
 export * from './notifications.js';
+export * from './environments.js';

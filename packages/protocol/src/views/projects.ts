@@ -8,6 +8,7 @@ export const ProjectPermissions = Type.Object(
   {
     deploy: Type.Boolean({ description: 'deploy, redeploy, roll back and abort deployments' }),
     edit_branches: Type.Boolean({ description: 'create, change and delete branch configs' }),
+    edit_environments: Type.Boolean({ description: 'create, change and delete environments' }),
     edit_variables: Type.Boolean({ description: "change a branch config's variables" }),
     edit_project: Type.Boolean({ description: 'change settings, regenerate the webhook secret' }),
     delete_project: Type.Boolean(),

@@ -1,6 +1,6 @@
 import { BRANCH_LIMITS as L } from '@polytene/protocol';
 import { Type } from 'typebox';
-import { BranchConfigList, BranchConfigView, DeploymentTypeSchema } from '@polytene/protocol';
+import { BranchConfigList, BranchConfigView, DeploymentTypeSchema, VariableInput } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
@@ -13,25 +13,8 @@ import {
   getBranchConfig,
   listBranchConfigs,
   updateBranchConfig,
-  variableViews,
 } from './service.js';
-
-const Variable = Type.Object(
-  {
-    key: Type.String({
-      minLength: 1,
-      maxLength: L.variable_key.maxLength,
-      description: 'an environment variable name',
-    }),
-    value: Type.Optional(
-      Type.Union([Type.String({ maxLength: L.variable_value.maxLength }), Type.Null()], {
-        description: 'null or omitted on a secret variable keeps its stored value',
-      }),
-    ),
-    secret: Type.Optional(Type.Boolean({ default: false })),
-  },
-  { additionalProperties: false },
-);
+import { variableViews } from './variables.js';
 
 const fields = {
   branch_name: Type.String({ minLength: 1, maxLength: L.branch_name.maxLength }),
@@ -59,7 +42,7 @@ const fields = {
   ),
   failed_build_can_be_auto_deployed: Type.Boolean(),
   timeout_seconds: Type.Integer({ ...L.timeout_seconds, description: 'default 7200' }),
-  variables: Type.Array(Variable, { maxItems: L.variables.maxItems }),
+  variables: Type.Array(VariableInput, { maxItems: L.variables.maxItems }),
 };
 
 const CreateBody = Type.Object(
@@ -103,7 +86,7 @@ function toView(config: BranchConfig): BranchConfigView {
     notification_emails: config.notification_emails,
     failed_build_can_be_auto_deployed: config.failed_build_can_be_auto_deployed,
     timeout_seconds: config.timeout_seconds,
-    variables: variableViews(config),
+    variables: variableViews(config.variables),
     created_at: config.created_at.toISOString(),
     updated_at: config.updated_at.toISOString(),
   };

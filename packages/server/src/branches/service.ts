@@ -1,27 +1,14 @@
 import type { AppContext } from '../context.js';
 import type { DeploymentType } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
-import type { BranchConfig, StoredVariable, User } from '../db/schema.js';
+import type { BranchConfig, User } from '../db/schema.js';
+import { storeVariables, variableProblems, variableViews, type VariableInput } from './variables.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
 import { NEEDS, loadProject } from '../projects/access.js';
 import type { FieldProblem } from '@polytene/protocol';
-import { problem } from '../http/problems.js';
-import { invalidField, invalidFields } from '../projects/validation.js';
-import {
-  artifactsDirProblems,
-  branchNameProblems,
-  checkSecretLength,
-  environmentProblems,
-  variableKeyCode,
-  variableKeyProblem,
-} from './validation.js';
-
-export interface VariableInput {
-  key: string;
-  value?: string | null;
-  secret?: boolean;
-}
+import { invalidFields } from '../projects/validation.js';
+import { artifactsDirProblems, branchNameProblems, environmentProblems } from './validation.js';
 
 export interface BranchConfigFields {
   branch_name?: string;
@@ -37,54 +24,6 @@ export interface BranchConfigFields {
 
 export type NewBranchConfig = BranchConfigFields & { branch_name: string };
 
-/** A variable as the API shows it: a secret one without its value. */
-export interface VariableView {
-  key: string;
-  value: string | null;
-  secret: boolean;
-}
-
-export function variableViews(config: BranchConfig): VariableView[] {
-  return config.variables.map((v) => ({
-    key: v.key,
-    value: v.secret ? null : (v.value ?? ''),
-    secret: v.secret,
-  }));
-}
-
-/**
- * Turns the variables sent by a person into their stored form. A secret value is encrypted; a secret
- * sent without a value keeps the value stored under the same key.
- */
-function storeVariables(
-  ctx: AppContext,
-  input: VariableInput[],
-  existing: StoredVariable[],
-): StoredVariable[] {
-  const seen = new Set<string>();
-  return input.map((variable, i) => {
-    const problem = variableKeyProblem(variable.key);
-    if (problem) throw invalidField(`variables.${i}.key`, problem);
-    if (seen.has(variable.key)) throw invalidField(`variables.${i}.key`, 'is given twice', 'duplicate');
-    seen.add(variable.key);
-    const secret = variable.secret ?? false;
-    const value = variable.value ?? null;
-    if (secret) {
-      if (value !== null) {
-        checkSecretLength(variable.key, i, value, false);
-        return { key: variable.key, secret, encrypted: ctx.secrets.encrypt(value) };
-      }
-      const kept = existing.find((e) => e.key === variable.key && e.secret && e.encrypted);
-      if (!kept)
-        throw invalidField(`variables.${i}.value`, 'is required for a new secret variable', 'required');
-      checkSecretLength(variable.key, i, ctx.secrets.decrypt(kept.encrypted ?? ''), true);
-      return { key: variable.key, secret, encrypted: kept.encrypted };
-    }
-    if (value === null) throw invalidField(`variables.${i}.value`, 'is required', 'required');
-    return { key: variable.key, secret, value };
-  });
-}
-
 /**
  * Every problem of the fields the schema cannot judge. Also run on a body that failed its schema
  * (route `fieldChecks`), so one answer names them all.
@@ -95,14 +34,7 @@ export function branchFieldProblems(fields: BranchConfigFields): FieldProblem[] 
     ...environmentProblems(fields.environment),
     ...artifactsDirProblems(fields.artifacts_dir),
   ];
-  const seen = new Set<string>();
-  (fields.variables ?? []).forEach((variable, i) => {
-    const words = variableKeyProblem(variable.key);
-    if (words) problems.push(problem(`variables.${i}.key`, variableKeyCode(variable.key), words));
-    else if (seen.has(variable.key))
-      problems.push(problem(`variables.${i}.key`, 'duplicate', 'is given twice'));
-    seen.add(variable.key);
-  });
+  problems.push(...variableProblems(fields.variables));
   return problems;
 }
 
@@ -131,7 +63,7 @@ async function branchTaken(db: Db, projectId: number, name: string, exceptId?: n
 /** What an audit event shows of a branch config: everything but secret values. */
 function auditable(config: BranchConfig) {
   const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = config;
-  return { ...rest, variables: variableViews(config) };
+  return { ...rest, variables: variableViews(config.variables) };
 }
 
 export async function listBranchConfigs(db: Db, user: User, projectId: number): Promise<BranchConfig[]> {

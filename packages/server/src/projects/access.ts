@@ -31,6 +31,7 @@ export function allows(access: ProjectAccess, needed: ProjectAccess): boolean {
 export const NEEDS = {
   deploy: 'deploy',
   edit_branches: 'manage',
+  edit_environments: 'manage',
   edit_variables: 'manage',
   edit_project: 'manage',
   delete_project: 'manage',

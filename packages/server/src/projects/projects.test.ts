@@ -297,6 +297,7 @@ describe('member roles and permissions', () => {
   const NONE = {
     deploy: false,
     edit_branches: false,
+    edit_environments: false,
     edit_variables: false,
     edit_project: false,
     delete_project: false,
@@ -305,6 +306,7 @@ describe('member roles and permissions', () => {
   const ALL = {
     deploy: true,
     edit_branches: true,
+    edit_environments: true,
     edit_variables: true,
     edit_project: true,
     delete_project: true,
@@ -331,6 +333,13 @@ describe('member roles and permissions', () => {
         server.app.inject({ method: 'POST', url: `/api/v1/deployments/${deployment.id}/cancel`, headers }),
       edit_branches: () =>
         server.app.inject({ method: 'PATCH', url: branchUrl, headers, payload: { timeout_seconds: 60 } }),
+      edit_environments: () =>
+        server.app.inject({
+          method: 'POST',
+          url: `/api/v1/projects/${projectId}/environments`,
+          headers,
+          payload: { name: `probe-env-${probes}` },
+        }),
       edit_variables: () =>
         server.app.inject({
           method: 'PATCH',

@@ -12,12 +12,19 @@ export function decryptVariables(ctx: AppContext, stored: StoredVariable[]): Job
   }));
 }
 
+/** The branch's variables with the environment's in place of those of the same key, then the rest. */
+export function withOverrides(branch: StoredVariable[], environment: StoredVariable[]): StoredVariable[] {
+  const overridden = new Set(environment.map((v) => v.key));
+  return [...branch.filter((v) => !overridden.has(v.key)), ...environment];
+}
+
 /** Everything a runner needs to run a claimed deployment; `token` is the job token, shown only here. */
 export async function jobFor(ctx: AppContext, db: Db, deployment: Deployment, token: string): Promise<Job> {
   const row = await db
     .selectFrom('deployments')
     .innerJoin('projects', 'projects.id', 'deployments.project_id')
     .innerJoin('builds', 'builds.id', 'deployments.build_id')
+    .innerJoin('environments', 'environments.id', 'deployments.environment_id')
     .leftJoin('branch_configs', 'branch_configs.id', 'deployments.branch_config_id')
     .select([
       'projects.name as project_name',
@@ -26,6 +33,8 @@ export async function jobFor(ctx: AppContext, db: Db, deployment: Deployment, to
       'builds.sha',
       'builds.external_id',
       'branch_configs.variables',
+      'environments.variables as environment_variables',
+      'environments.targets',
     ])
     .where('deployments.id', '=', deployment.id)
     .executeTakeFirstOrThrow();
@@ -39,6 +48,7 @@ export async function jobFor(ctx: AppContext, db: Db, deployment: Deployment, to
     artifacts_dir: deployment.artifacts_dir,
     script: deployment.script,
     timeout_seconds: deployment.timeout_seconds,
-    variables: decryptVariables(ctx, row.variables ?? []),
+    variables: decryptVariables(ctx, withOverrides(row.variables ?? [], row.environment_variables)),
+    targets: row.targets,
   };
 }

@@ -5,6 +5,7 @@ import type { ProjectPermissions, ProjectView } from '@polytene/protocol';
 export const NO_PERMISSIONS: ProjectPermissions = {
   deploy: false,
   edit_branches: false,
+  edit_environments: false,
   edit_variables: false,
   edit_project: false,
   delete_project: false,

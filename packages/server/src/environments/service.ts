@@ -1,0 +1,198 @@
+import type { EnvironmentCreateBody, EnvironmentUpdateBody, EnvironmentView } from '@polytene/protocol';
+import type { AppContext } from '../context.js';
+import type { Db } from '../db/database.js';
+import type { Environment, User } from '../db/schema.js';
+import { recordAudit, type Actor } from '../audit/service.js';
+import { conflict, notFound } from '../errors.js';
+import { NEEDS, loadProject, type ProjectAccess } from '../projects/access.js';
+import { invalidFields } from '../projects/validation.js';
+import { storeVariables, variableViews } from '../branches/variables.js';
+import { environmentFieldProblems } from './validation.js';
+
+export function environmentView(env: Environment): EnvironmentView {
+  return {
+    id: env.id,
+    project_id: env.project_id,
+    name: env.name,
+    position: env.position,
+    url: env.url,
+    variables: variableViews(env.variables),
+    targets: env.targets,
+    created_at: env.created_at.toISOString(),
+    updated_at: env.updated_at.toISOString(),
+  };
+}
+
+/** What an audit event shows of an environment: everything but secret values. */
+function auditable(env: Environment) {
+  const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = env;
+  return { ...rest, variables: variableViews(env.variables) };
+}
+
+function checkFields(fields: EnvironmentUpdateBody): void {
+  const problems = environmentFieldProblems(fields);
+  if (problems.length) throw invalidFields(problems);
+}
+
+function nameTaken(name: string) {
+  return conflict('CONFLICT', `environment ${name} exists already`, [
+    { field: 'name', message: 'exists already' },
+  ]);
+}
+
+async function taken(db: Db, projectId: number, name: string, exceptId?: number): Promise<boolean> {
+  let query = db
+    .selectFrom('environments')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('name', '=', name);
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/** A project's environments in pipeline order (position, then name). */
+export async function listEnvironments(db: Db, user: User, projectId: number): Promise<Environment[]> {
+  await loadProject(db, user, projectId, 'view');
+  return db
+    .selectFrom('environments')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
+}
+
+/** An environment with its project checked for `needed`; 404 when the caller may not see it. */
+export async function loadEnvironment(
+  db: Db,
+  user: User,
+  id: number,
+  needed: ProjectAccess,
+  lock = false,
+): Promise<Environment> {
+  let query = db.selectFrom('environments').selectAll().where('id', '=', id);
+  if (lock) query = query.forUpdate();
+  const env = await query.executeTakeFirst();
+  if (!env) throw notFound('environment');
+  await loadProject(db, user, env.project_id, 'view').catch(() => {
+    throw notFound('environment');
+  });
+  if (needed !== 'view') await loadProject(db, user, env.project_id, needed);
+  return env;
+}
+
+export async function createEnvironment(
+  ctx: AppContext,
+  actor: Actor,
+  user: User,
+  projectId: number,
+  input: EnvironmentCreateBody,
+): Promise<Environment> {
+  checkFields(input);
+  const variables = storeVariables(ctx, input.variables ?? [], []);
+  return ctx.db.transaction().execute(async (trx) => {
+    await loadProject(trx, user, projectId, NEEDS.edit_environments);
+    if (await taken(trx, projectId, input.name)) throw nameTaken(input.name);
+    const env = await trx
+      .insertInto('environments')
+      .values({
+        project_id: projectId,
+        name: input.name,
+        ...(input.position !== undefined ? { position: input.position } : {}),
+        url: input.url ?? null,
+        variables: JSON.stringify(variables),
+        targets: JSON.stringify(input.targets ?? []),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actor,
+      action: 'create',
+      entityType: 'environment',
+      entityId: env.id,
+      projectId,
+      after: auditable(env),
+    });
+    return env;
+  });
+}
+
+/** Changes an environment; a new name reaches its branch configs, deployments and hooks (migration 0013). */
+export async function updateEnvironment(
+  ctx: AppContext,
+  actor: Actor,
+  user: User,
+  id: number,
+  changes: EnvironmentUpdateBody,
+): Promise<Environment> {
+  checkFields(changes);
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await loadEnvironment(trx, user, id, NEEDS.edit_environments, true);
+    if (changes.name !== undefined && (await taken(trx, before.project_id, changes.name, id)))
+      throw nameTaken(changes.name);
+    const { variables, targets, ...rest } = changes;
+    const after = await trx
+      .updateTable('environments')
+      .set({
+        ...rest,
+        ...(variables ? { variables: JSON.stringify(storeVariables(ctx, variables, before.variables)) } : {}),
+        ...(targets ? { targets: JSON.stringify(targets) } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actor,
+      action: 'update',
+      entityType: 'environment',
+      entityId: id,
+      projectId: before.project_id,
+      before: auditable(before),
+      after: auditable(after),
+    });
+    return after;
+  });
+}
+
+/**
+ * Deletes an environment with its deployment history (the audit log keeps what happened). Refused while
+ * a branch config deploys to it or one of its deployments waits or runs.
+ */
+export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await loadEnvironment(trx, user, id, NEEDS.edit_environments, true);
+    const branches = await trx
+      .selectFrom('branch_configs')
+      .select('branch_name')
+      .where('environment_id', '=', id)
+      .orderBy('branch_name')
+      .execute();
+    if (branches.length)
+      throw conflict(
+        'CONFLICT',
+        `branch ${branches.map((b) => b.branch_name).join(', ')} deploys to ${before.name}: point it elsewhere first`,
+        { branches: branches.map((b) => b.branch_name) },
+      );
+    const active = await trx
+      .selectFrom('deployments')
+      .select('id')
+      .where('environment_id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .limit(1)
+      .executeTakeFirst();
+    if (active)
+      throw conflict('CONFLICT', `deployment #${active.id} is still waiting or running in ${before.name}`, {
+        deployment_id: active.id,
+      });
+    await trx.deleteFrom('environments').where('id', '=', id).execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'delete',
+      entityType: 'environment',
+      entityId: id,
+      projectId: before.project_id,
+      before: auditable(before),
+    });
+  });
+}
