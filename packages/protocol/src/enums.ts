@@ -50,6 +50,18 @@ export const CI_STATUSES = [
 ] as const;
 export type CiStatus = (typeof CI_STATUSES)[number];
 
+/**
+ * Why a deployment that has not started waits, most pressing first: approvals missing, a freeze window,
+ * the environment held (automatic deployments only), another deployment ahead in the environment, no
+ * runner that may take it online.
+ */
+export const WAITING_REASONS = ['approval', 'freeze', 'hold', 'behind', 'no_runner'] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+
+/** How the runner a waiting deployment needs is not there: paused, offline, or none exists at all. */
+export const MISSING_RUNNER_STATES = ['paused', 'offline', 'none'] as const;
+export type MissingRunnerState = (typeof MISSING_RUNNER_STATES)[number];
+
 /** What a notification hook is: a generic signed JSON webhook, a Slack or a Teams incoming webhook. */
 export const NOTIFICATION_HOOK_KINDS = ['webhook', 'slack', 'teams'] as const;
 export type NotificationHookKind = (typeof NOTIFICATION_HOOK_KINDS)[number];

@@ -1,11 +1,36 @@
 /** Deployments, their log and their live events as the API shows them. */
 import { Type, type Static } from 'typebox';
-import { DEPLOYMENT_TRIGGERS } from '../enums.js';
+import { DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
 import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
 import { DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
 
 export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
+
+/**
+ * Why a deployment that has not started waits (`WAITING_REASONS`), with what the reason needs: the
+ * approvals given and required, the end of the freeze, who held the environment and why, the deployment
+ * ahead, the missing runner. `message` says it in English words for the API and CLI; the web translates
+ * from the other fields.
+ */
+export const WaitingFor = Type.Object({
+  reason: Type.Enum(WAITING_REASONS),
+  message: Type.String(),
+  approvals: Type.Optional(Type.Object({ given: Type.Integer(), required: Type.Integer() })),
+  until: Type.Optional(NullableDateTime),
+  held_by: Type.Optional(Nullable(UserRef)),
+  hold_reason: Type.Optional(Nullable(Type.String())),
+  deployment_id: Type.Optional(Type.Integer({ description: 'the deployment ahead in the environment' })),
+  runner: Type.Optional(
+    Type.Object({
+      id: Nullable(Type.Integer()),
+      name: Nullable(Type.String()),
+      state: Type.Enum(MISSING_RUNNER_STATES),
+      since: NullableDateTime,
+    }),
+  ),
+});
+export type WaitingFor = Static<typeof WaitingFor>;
 
 /** A deployment as the API shows it; a running one being aborted has `cancel_requested: true`. */
 export const DeploymentView = Type.Object({
@@ -18,7 +43,9 @@ export const DeploymentView = Type.Object({
   }),
   project: NamedRef,
   environment: Type.String(),
+  environment_id: Type.Integer(),
   status: DeploymentStatusSchema,
+  waiting_for: Nullable(WaitingFor, { description: 'why it has not started; null once it has' }),
   cancel_requested: Type.Boolean(),
   failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
   exit_code: Nullable(Type.Integer()),

@@ -4,9 +4,25 @@
  */
 import { Type, type Static } from 'typebox';
 import { BRANCH_LIMITS, ENVIRONMENT_LIMITS as L } from '../limits.js';
-import { DateTime, ListOf, Nullable } from './common.js';
+import { DEPLOYMENT_TRIGGERS } from '../enums.js';
+import { DEPLOYMENT_STATUSES } from '../states.js';
+import { DateTime, ListOf, Nullable, NullableDateTime, UserRef } from './common.js';
 import { VariableView } from './branches.js';
 import { EnvironmentTargets } from '../targets.js';
+
+/** A deployment as an environment shows it: what is live there, or its latest attempt. */
+export const EnvironmentDeployment = Type.Object({
+  deployment_id: Type.Integer(),
+  status: Type.Enum(DEPLOYMENT_STATUSES),
+  trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
+  build: Type.Object({ id: Type.Integer(), ref: Type.String(), sha: Type.String() }),
+  triggered_by: Nullable(UserRef),
+  queued_at: DateTime,
+  started_at: NullableDateTime,
+  finished_at: NullableDateTime,
+  duration_seconds: Nullable(Type.Integer()),
+});
+export type EnvironmentDeployment = Static<typeof EnvironmentDeployment>;
 
 export const EnvironmentView = Type.Object({
   id: Type.Integer(),
@@ -16,6 +32,13 @@ export const EnvironmentView = Type.Object({
   url: Nullable(Type.String(), { description: "the deployed app's address" }),
   variables: Type.Array(VariableView, { description: "override the branch's variables of the same key" }),
   targets: EnvironmentTargets,
+  live: Nullable(EnvironmentDeployment, {
+    description: 'the last succeeded deployment: what runs there now',
+  }),
+  last: Nullable(EnvironmentDeployment, {
+    description: 'the latest deployment that started, when it is not the live one (a failed redeploy)',
+  }),
+  waiting: Type.Integer({ description: 'deployments that have not started yet' }),
   created_at: DateTime,
   updated_at: DateTime,
 });

@@ -12,7 +12,7 @@ import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { notFound, validationFailed } from '../errors.js';
 import { NEEDS, loadProject } from '../projects/access.js';
 import { queueDeployment } from '../deployments/service.js';
-import { deploymentRows, loadDeploymentView, toDeploymentView } from '../deployments/view.js';
+import { deploymentRows, deploymentViews, loadDeploymentView } from '../deployments/view.js';
 import { loadBuild } from './access.js';
 import { buildRows, deploymentStatusOfBuild, toBuildView } from './view.js';
 import { paginate } from '../http/paginate.js';
@@ -80,7 +80,11 @@ export async function buildRoutes(app: App): Promise<void> {
           .orderBy('deployments.id', 'desc')
           .execute(),
       ]);
-      return { ...toBuildView(row), payload: row.payload, deployments: deployments.map(toDeploymentView) };
+      return {
+        ...toBuildView(row),
+        payload: row.payload,
+        deployments: await deploymentViews(app.ctx, deployments),
+      };
     },
   );
 
@@ -126,7 +130,7 @@ export async function buildRoutes(app: App): Promise<void> {
             request.body.environment ?? config.environment,
           ),
         );
-      const view = await loadDeploymentView(db, deployment.id);
+      const view = await loadDeploymentView(app.ctx, deployment.id);
       if (!view) throw notFound('deployment');
       return reply.status(201).send(view);
     },

@@ -10,7 +10,7 @@ import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
-import { deploymentRows, loadDeploymentView, toDeploymentView } from './view.js';
+import { deploymentRows, deploymentViews, loadDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
 /** The filters of the deployments list, also taken by its export (exports/routes.ts). */
@@ -43,7 +43,7 @@ export async function deploymentRoutes(app: App): Promise<void> {
       const { page = 1, per_page = 20 } = request.query;
       const query = filteredDeployments(db, user, request.query);
       const { rows, total } = await paginate(query.orderBy('deployments.id', 'desc'), page, per_page);
-      return { deployments: rows.map(toDeploymentView), total, page, per_page };
+      return { deployments: await deploymentViews(app.ctx, rows), total, page, per_page };
     },
   );
 
@@ -59,7 +59,7 @@ export async function deploymentRoutes(app: App): Promise<void> {
     async (request) => {
       const user = requireUser(request);
       await loadDeployment(db, user, request.params.id, 'view');
-      const view = await loadDeploymentView(db, request.params.id);
+      const view = await loadDeploymentView(app.ctx, request.params.id);
       if (!view) throw notFound('deployment');
       return view;
     },
@@ -80,7 +80,7 @@ export async function deploymentRoutes(app: App): Promise<void> {
       await db
         .transaction()
         .execute((trx) => cancelDeployment(app.ctx, trx, request.params.id, actorOf(request)));
-      const view = await loadDeploymentView(db, request.params.id);
+      const view = await loadDeploymentView(app.ctx, request.params.id);
       if (!view) throw notFound('deployment');
       return view;
     },

@@ -1,4 +1,6 @@
-import { DeploymentView, Nullable } from '@polytene/protocol';
+import { DeploymentView, Nullable, type WaitingFor } from '@polytene/protocol';
+import { waitingReasons } from './waiting.js';
+import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import { iso } from '../http/schemas.js';
 
@@ -16,6 +18,7 @@ export function deploymentRows(db: Db) {
     .select([
       'deployments.id',
       'deployments.environment',
+      'deployments.environment_id',
       'deployments.status',
       'deployments.cancel_requested_at',
       'deployments.failure_reason',
@@ -41,13 +44,16 @@ export function deploymentRows(db: Db) {
 
 export type DeploymentRow = Awaited<ReturnType<ReturnType<typeof deploymentRows>['executeTakeFirstOrThrow']>>;
 
-export function toDeploymentView(row: DeploymentRow): DeploymentView {
+/** The view of one row; `waiting` is its entry of `waitingReasons()` (none for one that has started). */
+export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null = null): DeploymentView {
   return {
     id: row.id,
     build: { id: row.build_id, ref: row.build_ref, sha: row.build_sha, external_id: row.build_external_id },
     project: { id: row.project_id, name: row.project_name },
     environment: row.environment,
+    environment_id: row.environment_id,
     status: row.status,
+    waiting_for: waiting,
     cancel_requested: row.status === 'running' && row.cancel_requested_at !== null,
     failure_reason: row.failure_reason,
     exit_code: row.exit_code,
@@ -66,7 +72,13 @@ export function toDeploymentView(row: DeploymentRow): DeploymentView {
   };
 }
 
-export async function loadDeploymentView(db: Db, id: number): Promise<DeploymentView | null> {
-  const row = await deploymentRows(db).where('deployments.id', '=', id).executeTakeFirst();
-  return row ? toDeploymentView(row) : null;
+/** The views of `rows`, each waiting one saying why (one batch of queries for all). */
+export async function deploymentViews(ctx: AppContext, rows: DeploymentRow[]): Promise<DeploymentView[]> {
+  const waiting = await waitingReasons(ctx, rows);
+  return rows.map((row) => toDeploymentView(row, waiting.get(row.id) ?? null));
+}
+
+export async function loadDeploymentView(ctx: AppContext, id: number): Promise<DeploymentView | null> {
+  const row = await deploymentRows(ctx.db).where('deployments.id', '=', id).executeTakeFirst();
+  return row ? ((await deploymentViews(ctx, [row]))[0] ?? null) : null;
 }

@@ -6,6 +6,7 @@ import {
   EnvironmentView,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
+import type { Environment } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { stringFields, variableKeysOf } from '../http/problems.js';
@@ -13,7 +14,7 @@ import { environmentFieldProblems } from './validation.js';
 import {
   createEnvironment,
   deleteEnvironment,
-  environmentView,
+  environmentViews,
   listEnvironments,
   loadEnvironment,
   updateEnvironment,
@@ -40,6 +41,7 @@ const config = {
 export async function environmentRoutes(app: App): Promise<void> {
   const { ctx } = app;
   const tags = ['environments'];
+  const viewOf = async (env: Environment) => (await environmentViews(ctx.db, [env]))[0]!;
 
   app.get(
     '/api/v1/projects/:id/environments',
@@ -47,7 +49,7 @@ export async function environmentRoutes(app: App): Promise<void> {
     async (request) => {
       const user = requireUser(request);
       const environments = await listEnvironments(ctx.db, user, request.params.id);
-      return { environments: environments.map(environmentView) };
+      return { environments: await environmentViews(ctx.db, environments) };
     },
   );
 
@@ -65,7 +67,7 @@ export async function environmentRoutes(app: App): Promise<void> {
     async (request, reply) => {
       const user = requireUser(request);
       const env = await createEnvironment(ctx, actorOf(request), user, request.params.id, request.body);
-      return reply.status(201).send(environmentView(env));
+      return reply.status(201).send(await viewOf(env));
     },
   );
 
@@ -74,7 +76,7 @@ export async function environmentRoutes(app: App): Promise<void> {
     { schema: { tags, params: IdParam, response: { 200: EnvironmentView, ...errors } } },
     async (request) => {
       const user = requireUser(request);
-      return environmentView(await loadEnvironment(ctx.db, user, request.params.id, 'view'));
+      return viewOf(await loadEnvironment(ctx.db, user, request.params.id, 'view'));
     },
   );
 
@@ -91,9 +93,7 @@ export async function environmentRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      return environmentView(
-        await updateEnvironment(ctx, actorOf(request), user, request.params.id, request.body),
-      );
+      return viewOf(await updateEnvironment(ctx, actorOf(request), user, request.params.id, request.body));
     },
   );
 

@@ -8,9 +8,20 @@ import { NEEDS, loadProject, type ProjectAccess } from '../projects/access.js';
 import { invalidFields } from '../projects/validation.js';
 import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
+import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 
-export function environmentView(env: Environment): EnvironmentView {
+/** The views of `environments` with what is live in each (one batch of queries for all). */
+export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
+  const states = await environmentStates(
+    db,
+    environments.map((env) => env.id),
+  );
+  return environments.map((env) => environmentView(env, stateOf(states, env.id)));
+}
+
+export function environmentView(env: Environment, state: EnvironmentState): EnvironmentView {
   return {
+    ...state,
     id: env.id,
     project_id: env.project_id,
     name: env.name,

@@ -214,13 +214,13 @@ export async function recordIntake<Payload>(
   // A CI payload is stored as it came, but for what PostgreSQL cannot hold (NUL, lone surrogates).
   const input = source.parse(storable(request.body), request);
   const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, input));
-  return { status: recorded.created ? 201 : 200, result: await intakeResult(ctx.db, recorded) };
+  return { status: recorded.created ? 201 : 200, result: await intakeResult(ctx, recorded) };
 }
 
 /** Reads the answer of an intake call after its transaction committed. */
-export async function intakeResult(db: Db, recorded: RecordedBuild): Promise<IntakeResult> {
-  const row = await buildRows(db).where('builds.id', '=', recorded.build.id).executeTakeFirstOrThrow();
-  const deployment = recorded.deployment ? await loadDeploymentView(db, recorded.deployment.id) : null;
+export async function intakeResult(ctx: AppContext, recorded: RecordedBuild): Promise<IntakeResult> {
+  const row = await buildRows(ctx.db).where('builds.id', '=', recorded.build.id).executeTakeFirstOrThrow();
+  const deployment = recorded.deployment ? await loadDeploymentView(ctx, recorded.deployment.id) : null;
   return { created: recorded.created, build: toBuildView(row), deployment };
 }
 

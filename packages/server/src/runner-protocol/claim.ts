@@ -6,6 +6,7 @@ import type { Actor } from '../audit/service.js';
 import { transitionDeployment } from '../deployments/transitions.js';
 import { hashToken, newToken } from '../secrets.js';
 import { jobFor } from './job.js';
+import { claimable } from './claim-blockers.js';
 
 const ONE_RUNNING_PER_ENV = 'deployments_one_running_per_env';
 const MAX_ATTEMPTS = 5;
@@ -23,8 +24,8 @@ function isOneRunningViolation(error: unknown): boolean {
  * Claims, in one transaction, the oldest queued deployment this runner may take: its project is linked
  * to this runner, or has no runner of its own and this runner is shared (a project linked to another
  * runner is never taken, not even while that runner is busy or offline: architecture.md §4), the runner
- * is active and its owner (if any) not disabled, and nothing runs in (project, environment) nor waits
- * there ahead of it. Rows other runners are claiming are skipped
+ * is active and its owner (if any) not disabled, and none of the CLAIM_BLOCKERS holds (nothing runs in
+ * its environment nor waits there ahead of it, ...). Rows other runners are claiming are skipped
  * (`FOR UPDATE SKIP LOCKED`); the partial unique index on running deployments is the last guard, and a
  * claim it stops is tried again. Null when there is nothing to take.
  */
@@ -39,11 +40,7 @@ export async function claimJob(ctx: AppContext, runner: Runner, ip: string | nul
           WHERE d.status = 'queued' AND r.active
             AND (p.runner_id = r.id OR (p.runner_id IS NULL AND r.shared))
             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.owner_id AND u.disabled)
-            AND NOT EXISTS (
-              SELECT 1 FROM deployments o
-              WHERE o.environment_id = d.environment_id AND o.id <> d.id
-                AND (o.status = 'running'
-                  OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))
+            AND ${claimable()}
           ORDER BY d.queued_at, d.id
           LIMIT 1
           FOR UPDATE OF d SKIP LOCKED`.execute(trx);

@@ -1,0 +1,47 @@
+import type { DeploymentStatus, DeploymentTrigger, WaitingFor } from '@polytene/protocol';
+import type { AppContext } from '../context.js';
+import { queueAheadCheck } from './waiting/queue-ahead.js';
+import { missingRunnerCheck } from './waiting/missing-runner.js';
+
+/** What a waiting check needs of a deployment that has not started. */
+export interface WaitingDeployment {
+  id: number;
+  project_id: number;
+  environment_id: number;
+  status: DeploymentStatus;
+  trigger: DeploymentTrigger;
+  queued_at: Date;
+}
+
+/**
+ * One reason a deployment may wait: given the waiting deployments (never empty), the reason of each one
+ * it holds back. Each check answers for all at once in a fixed number of queries.
+ */
+export type WaitingCheck = (
+  ctx: AppContext,
+  waiting: WaitingDeployment[],
+) => Promise<Map<number, WaitingFor>>;
+
+/**
+ * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
+ * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
+ */
+const CHECKS: readonly WaitingCheck[] = [queueAheadCheck, missingRunnerCheck];
+
+const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
+
+/** Why each of `deployments` that has not started waits; the others have no entry. */
+export async function waitingReasons(
+  ctx: AppContext,
+  deployments: readonly WaitingDeployment[],
+): Promise<Map<number, WaitingFor>> {
+  let open = deployments.filter((d) => NOT_STARTED.includes(d.status));
+  const reasons = new Map<number, WaitingFor>();
+  for (const check of CHECKS) {
+    if (!open.length) break;
+    const found = await check(ctx, open);
+    for (const [id, reason] of found) reasons.set(id, reason);
+    open = open.filter((d) => !found.has(d.id));
+  }
+  return reasons;
+}

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { EnvironmentDeployment } from '@polytene/protocol';
+import type { Db } from '../db/database.js';
+import { iso } from '../http/schemas.js';
+
+/** What each environment shows of its deployments: what is live, the latest attempt, how many wait. */
+export interface EnvironmentState {
+  live: EnvironmentDeployment | null;
+  last: EnvironmentDeployment | null;
+  waiting: number;
+}
+
+const EMPTY: EnvironmentState = { live: null, last: null, waiting: 0 };
+
+function summaryRows(db: Db) {
+  return db
+    .selectFrom('deployments')
+    .innerJoin('builds', 'builds.id', 'deployments.build_id')
+    .leftJoin('users', 'users.id', 'deployments.triggered_by')
+    .select([
+      'deployments.id',
+      'deployments.environment_id',
+      'deployments.status',
+      'deployments.trigger',
+      'deployments.queued_at',
+      'deployments.started_at',
+      'deployments.finished_at',
+      'builds.id as build_id',
+      'builds.ref',
+      'builds.sha',
+      'users.id as user_id',
+      'users.login as user_login',
+    ]);
+}
+
+type SummaryRow = Awaited<ReturnType<ReturnType<typeof summaryRows>['executeTakeFirstOrThrow']>>;
+
+function summary(row: SummaryRow): EnvironmentDeployment {
+  const duration =
+    row.started_at && row.finished_at
+      ? Math.round((row.finished_at.getTime() - row.started_at.getTime()) / 1000)
+      : null;
+  return {
+    deployment_id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    build: { id: row.build_id, ref: row.ref, sha: row.sha },
+    triggered_by:
+      row.user_id !== null && row.user_login !== null ? { id: row.user_id, login: row.user_login } : null,
+    queued_at: row.queued_at.toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    duration_seconds: duration,
+  };
+}
+
+/**
+ * For each of `environmentIds`: `live`, its last succeeded deployment; `last`, its latest deployment that
+ * has started when that is not the live one (a failed redeploy, one running now); `waiting`, how many have
+ * not started. Three queries whatever the number of environments (each uses deployments_environment_idx).
+ */
+export async function environmentStates(
+  db: Db,
+  environmentIds: readonly number[],
+): Promise<Map<number, EnvironmentState>> {
+  const states = new Map<number, EnvironmentState>();
+  if (!environmentIds.length) return states;
+  const ids = [...environmentIds];
+  const latestWhere = (status: 'succeeded' | 'started') =>
+    summaryRows(db)
+      .distinctOn('deployments.environment_id')
+      .where('deployments.environment_id', 'in', ids)
+      .$call((qb) =>
+        status === 'succeeded'
+          ? qb.where('deployments.status', '=', 'succeeded')
+          : qb.where('deployments.started_at', 'is not', null),
+      )
+      .orderBy('deployments.environment_id')
+      .orderBy('deployments.id', 'desc')
+      .execute();
+  const [live, started, waiting] = await Promise.all([
+    latestWhere('succeeded'),
+    latestWhere('started'),
+    db
+      .selectFrom('deployments')
+      .select(['environment_id', sql<number>`count(*)::int`.as('n')])
+      .where('environment_id', 'in', ids)
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .groupBy('environment_id')
+      .execute(),
+  ]);
+  for (const id of ids) states.set(id, { ...EMPTY });
+  for (const row of live) states.get(row.environment_id)!.live = summary(row);
+  for (const row of started) {
+    const state = states.get(row.environment_id)!;
+    if (state.live?.deployment_id !== row.id) state.last = summary(row);
+  }
+  for (const row of waiting) states.get(row.environment_id)!.waiting = row.n;
+  return states;
+}
+
+export function stateOf(states: Map<number, EnvironmentState>, id: number): EnvironmentState {
+  return states.get(id) ?? EMPTY;
+}
