@@ -1,5 +1,6 @@
 export * from './states.js';
 export * from './runner.js';
+export * from './targets.js';
 export * from './runner-routes.js';
 export * from './refs.js';
 export * from './enums.js';

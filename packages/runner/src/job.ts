@@ -17,6 +17,7 @@ import { ServerRefusedError, type RunnerClient, type RetryPolicy } from './clien
 import type { RunnerConfig } from './config.js';
 import { execute, type ExecutionResult } from './executor.js';
 import { GitError } from './git.js';
+import { INVENTORY_FILE } from './inventory.js';
 import { RUNNER_VERSION } from './identity.js';
 import { LogShipper, isTakenAway } from './log-shipper.js';
 import { Masker } from './masking.js';
@@ -172,6 +173,11 @@ export class JobRun {
       workTree = workspace.workTree;
       artifactsDir = await writeArtifacts(job, workspace, signal);
       shipper.system(`Artifacts written to ${artifactsDir}`);
+      const count = job.targets?.length ?? 0;
+      shipper.system(
+        `Ansible inventory of ${count} target${count === 1 ? '' : 's'} written to ` +
+          `${path.join(artifactsDir, INVENTORY_FILE)} (POLYTENE_INVENTORY)`,
+      );
     } catch (error) {
       if (signal.aborted) return this.stoppedUpdate(null);
       const known =
@@ -293,6 +299,7 @@ export class JobRun {
       POLYTENE_BRANCH: job.branch,
       POLYTENE_ENVIRONMENT: job.environment,
       POLYTENE_ARTIFACTS_DIR: artifactsDir,
+      POLYTENE_INVENTORY: path.join(artifactsDir, INVENTORY_FILE),
       POLYTENE_REPO_URL: displayUrl(job.project.clone_url),
     };
   }

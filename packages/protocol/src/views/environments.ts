@@ -8,22 +8,7 @@ import { DEPLOYMENT_TRIGGERS } from '../enums.js';
 import { DEPLOYMENT_STATUSES } from '../states.js';
 import { CommitView, DateTime, ListOf, Nullable, NullableDateTime, UserRef } from './common.js';
 import { VariableView } from './branches.js';
-
-/** One host of an environment, as written into the runner's Ansible inventory. */
-export const EnvironmentTarget = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: L.target_name.maxLength }),
-    address: Type.String({ minLength: 1, maxLength: L.target_address.maxLength }),
-    groups: Type.Array(Type.String({ minLength: 1, maxLength: L.target_name.maxLength }), {
-      maxItems: L.target_groups.maxItems,
-    }),
-    variables: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
-      maxProperties: L.target_variables.maxProperties,
-    }),
-  },
-  { additionalProperties: false },
-);
-export type EnvironmentTarget = Static<typeof EnvironmentTarget>;
+import { EnvironmentTargets } from '../targets.js';
 
 /** A deployment as an environment shows it: what is live there, or its latest attempt. */
 export const EnvironmentDeployment = Type.Object({
@@ -51,7 +36,7 @@ export const EnvironmentView = Type.Object({
   position: Type.Integer({ description: 'pipeline order: lower comes first (qa before production)' }),
   url: Nullable(Type.String(), { description: "the deployed app's address" }),
   variables: Type.Array(VariableView, { description: "override the branch's variables of the same key" }),
-  targets: Type.Array(EnvironmentTarget),
+  targets: EnvironmentTargets,
   live: Nullable(EnvironmentDeployment, {
     description: 'the last succeeded deployment: what runs there now',
   }),
@@ -91,7 +76,7 @@ const environmentFields = {
   position: Type.Integer(L.position),
   url: Nullable(Type.String({ maxLength: L.url.maxLength, description: 'http or https' })),
   variables: Type.Array(VariableInput, { maxItems: BRANCH_LIMITS.variables.maxItems }),
-  targets: Type.Array(EnvironmentTarget, { maxItems: L.targets.maxItems }),
+  targets: EnvironmentTargets,
 };
 
 export const EnvironmentCreateBody = Type.Object(
