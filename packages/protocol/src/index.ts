@@ -7,4 +7,5 @@ export * from './enums.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './views/index.js';
+export * from './requests/index.js';
 export * from './errors.js';

@@ -21,31 +21,6 @@ export type ProjectPermissions = Static<typeof ProjectPermissions>;
 /** `owner/name` of a GitHub repository, as in its URL. */
 export const GITHUB_REPOSITORY_PATTERN = '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$';
 
-/** What a maintainer sends to connect a project to a GitHub repository (GitHub Actions as its CI). */
-export const GithubConnectionInput = Type.Object(
-  {
-    repository: Type.String({
-      pattern: GITHUB_REPOSITORY_PATTERN,
-      maxLength: 200,
-      description: 'owner/name',
-    }),
-    api_url: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 500, description: 'default https://api.github.com' }),
-    ),
-    token: Type.Optional(
-      Nullable(
-        Type.String({
-          minLength: 1,
-          maxLength: 500,
-          description: 'for commit statuses (needs "Commit statuses: write"); stored encrypted, never shown',
-        }),
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
-export type GithubConnectionInput = Static<typeof GithubConnectionInput>;
-
 export const GithubConnectionView = Type.Object({
   repository: Type.String(),
   api_url: Type.String(),

@@ -1,4 +1,4 @@
-import type { Forge } from '../forges/forge.js';
+import type { Forge } from '../forges/seam.js';
 import { githubRoutes } from './routes.js';
 import { REPORT_STATUS_TASK, queueStatusReport, reportStatus } from './report.js';
 

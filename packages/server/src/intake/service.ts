@@ -4,39 +4,22 @@ import { isValidSha, refNameProblem, shortRef } from '@polytene/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { IntakeSource } from './source.js';
+import type { BuildInput } from './build-input.js';
 import { storable } from './storable.js';
 import type { Db } from '../db/database.js';
-import type { BuildSource, CiStatus } from '@polytene/protocol';
+import type { CiStatus } from '@polytene/protocol';
 import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { invalidValue } from '../errors.js';
 import { queueDeployment } from '../deployments/service.js';
 import { DeploymentView, Nullable, loadDeploymentView } from '../deployments/view.js';
 import { BuildView, buildRows, toBuildView } from '../builds/view.js';
-import { commitValues, keepKnown, type CommitInput } from '../builds/commit.js';
+import { commitValues, keepKnown } from '../builds/commit.js';
 
 /** GitLab's "no commit" (before_sha of a new branch): accepted as before_sha, never as the sha to deploy. */
 const ZERO_SHA = /^0+$/;
 
-export interface BuildInput {
-  source: BuildSource;
-  /** The CI's own id of the pipeline/job/build; null when the CI gives none (then every call is a new build). */
-  external_id: string | null;
-  status: CiStatus;
-  /** A branch or tag name; `refs/heads/` and `refs/tags/` are stripped (a `refs/tags/` ref is a tag). */
-  ref: string;
-  is_tag: boolean;
-  sha: string;
-  before_sha?: string | null;
-  started_at?: Date | null;
-  finished_at?: Date | null;
-  /** The raw event as received, kept for people to look at. */
-  payload?: unknown;
-  /** What CI says about the commit and its pipeline; a later event keeps what an earlier one gave. */
-  commit?: CommitInput;
-  /** Who delivered it, for the audit log; intake without a person is recorded as `ci`. */
-  actor?: Actor;
-}
+export type { BuildInput } from './build-input.js';
 
 export interface RecordedBuild {
   build: Build;

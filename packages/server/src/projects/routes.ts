@@ -1,13 +1,13 @@
-import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
 import {
-  GithubConnectionInput,
+  AddMemberBody,
+  CreateProjectBody,
   MemberList,
-  MemberRoleSchema,
+  MemberRoleBody,
   MemberView,
-  Nullable,
   ProjectList,
   ProjectView,
+  UpdateProjectBody,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
@@ -33,38 +33,6 @@ import {
   updateProject,
 } from './service.js';
 
-const ProjectName = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.name.maxLength, pattern: '\\S' });
-const CloneUrl = Type.String({
-  minLength: 1,
-  maxLength: PROJECT_LIMITS.clone_url.maxLength,
-  description: 'git@host:path, ssh://, https:// or file://',
-});
-const Branch = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.default_branch.maxLength });
-const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
-
-const CreateProjectBody = Type.Object(
-  {
-    name: ProjectName,
-    clone_url: CloneUrl,
-    default_branch: Type.Optional(Branch),
-    runner_id: Type.Optional(RunnerId),
-    public: Type.Optional(Type.Boolean()),
-    github: Type.Optional(GithubConnectionInput),
-  },
-  { additionalProperties: false },
-);
-const UpdateProjectBody = Type.Object(
-  {
-    name: Type.Optional(ProjectName),
-    clone_url: Type.Optional(CloneUrl),
-    default_branch: Type.Optional(Branch),
-    runner_id: Type.Optional(RunnerId),
-    public: Type.Optional(Type.Boolean()),
-    gitlab_report: Type.Optional(Type.Boolean()),
-    github: Type.Optional(Nullable(GithubConnectionInput)),
-  },
-  { additionalProperties: false },
-);
 const ListQuery = Type.Object(
   {
     ...Pagination.properties,
@@ -72,11 +40,6 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const AddMemberBody = Type.Object(
-  { login: Type.String({ minLength: 1, maxLength: 200 }), role: MemberRoleSchema },
-  { additionalProperties: false },
-);
-const RoleBody = Type.Object({ role: MemberRoleSchema }, { additionalProperties: false });
 const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
@@ -216,7 +179,7 @@ export async function projectRoutes(app: App): Promise<void> {
       schema: {
         tags: ['projects'],
         params: MemberParams,
-        body: RoleBody,
+        body: MemberRoleBody,
         response: { 200: MemberView, ...memberErrors },
       },
     },

@@ -1,6 +1,7 @@
 /** Project list with search; create by clone URL; import from GitLab. */
 import { useState, type FormEvent } from 'react';
 import { PROJECT_LIMITS } from '@polytene/protocol/limits';
+import type { CreateProjectBody } from '@polytene/protocol';
 import { ApiError } from '../api/client';
 import {
   createProject,
@@ -8,7 +9,6 @@ import {
   listGitlabProjects,
   listProjects,
   listRunners,
-  type ProjectInput,
 } from '../api/endpoints';
 import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
@@ -215,7 +215,7 @@ function CreateProject({ onDone }: { onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const body: ProjectInput & { name: string; clone_url: string } = {
+      const body: CreateProjectBody = {
         name: form.name,
         clone_url: form.clone_url,
         public: form.public,
