@@ -79,6 +79,8 @@ function describe(key: RunnerConfigKey): string {
     shutdownGraceSeconds: 'on stop, how long running deployments may finish (default 60)',
     killGraceSeconds: 'time between SIGTERM and SIGKILL of a stopped script (default 10)',
     logLimitBytes: 'largest log kept per deployment (default 104857600)',
+    logMemoryBytes:
+      'memory for log lines not sent yet per deployment; the rest waits in <work-dir>/spool (default 4194304)',
     pidFile: 'pid file (default <work-dir>/runner.pid)',
     logFile: 'log file of start --detach (default <work-dir>/runner.log)',
   };

@@ -62,6 +62,8 @@ export class JobRun {
       maxBatchBytes: settings.max_log_batch_bytes ?? MAX_LOG_BATCH_BYTES,
       maxLineChars: Math.max(1, settings.max_log_line_chars),
       limitBytes: config.logLimitBytes,
+      memoryLimitBytes: config.logMemoryBytes,
+      spoolFile: path.join(config.workDir, 'spool', `deployment-${job.id}.log`),
       secrets: this.secrets(),
       onStatus: (status) => this.onServerStatus(status),
       onRefused: () => this.stop('lost'),
