@@ -172,6 +172,7 @@ export class LogShipper {
   }
 
   private push(stream: LogStream, text: string): void {
+    if (this.stopSignal.signal.aborted) return; // abandoned: nothing more is sent (nor spooled)
     const line: LogLine = { n: this.nextN++, stream, t: this.timestamp(), text };
     const cost = lineCost(line);
     // Once a line went to the spool, the next ones follow it there until it is read back: order is kept.
