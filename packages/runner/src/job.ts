@@ -74,6 +74,12 @@ export class JobRun {
     return this.job.variables.filter((v) => v.secret).map((v) => v.value);
   }
 
+  /** Memory held for log lines not confirmed yet (a gauge, see LogShipper). */
+  get logBuffer(): { bufferedBytes: number; peakBufferedBytes: number; spooledLines: number } {
+    const { bufferedBytes, peakBufferedBytes, spooledLines } = this.shipper;
+    return { bufferedBytes, peakBufferedBytes, spooledLines };
+  }
+
   get stopReason(): StopReason | null {
     return this.stopper.signal.aborted ? (this.stopper.signal.reason as StopReason) : null;
   }
