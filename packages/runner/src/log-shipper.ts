@@ -250,6 +250,7 @@ export class LogShipper {
     let delay = this.options.retryInitialMs ?? RETRY_INITIAL_MS;
     while (this.hasUnsent() && !this.stopSignal.signal.aborted) {
       this.refill();
+      if (this.pending.length === 0) return;
       this.lastSendAt = Date.now();
       const batch = this.nextBatch();
       try {
