@@ -174,7 +174,8 @@ describe('log shipper', () => {
     });
     instance.onPressure = (high) => pressure.push(high);
     const total = 50_000;
-    for (let i = 1; i <= total; i++) instance.add(i % 2 ? 'stdout' : 'stderr', `line ${i} ${'x'.repeat(i % 40)}`);
+    for (let i = 1; i <= total; i++)
+      instance.add(i % 2 ? 'stdout' : 'stderr', `line ${i} ${'x'.repeat(i % 40)}`);
     expect(instance.bufferedBytes).toBeLessThanOrEqual(limit);
     expect(existsSync(spoolFile)).toBe(true);
     away = false;

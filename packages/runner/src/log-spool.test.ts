@@ -28,7 +28,8 @@ describe('log spool', () => {
     while (spool.hasUnread) reads.push(spool.read(10_000));
     expect(reads.flat()).toEqual(written);
     expect(reads.length).toBeGreaterThan(10);
-    for (const read of reads) expect(read.reduce((sum, l) => sum + lineCost(l), 0)).toBeLessThanOrEqual(10_000);
+    for (const read of reads)
+      expect(read.reduce((sum, l) => sum + lineCost(l), 0)).toBeLessThanOrEqual(10_000);
   });
 
   it('interleaves appends and reads without losing or repeating a line', () => {

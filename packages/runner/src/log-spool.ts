@@ -88,7 +88,7 @@ export class LogSpool {
         mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
         this.fd = openSync(this.file, 'w+', 0o600);
       }
-      for (let done = 0; done < data.length; ) done += writeSync(this.fd, data, done);
+      for (let done = 0; done < data.length;) done += writeSync(this.fd, data, done);
     } catch (error) {
       // Keep the lines (decoded again) in memory; the file still holds the ones written before.
       this.failure = error instanceof Error ? error : new Error(String(error));
