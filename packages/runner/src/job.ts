@@ -63,6 +63,8 @@ export class JobRun {
       maxBatchBytes: settings.max_log_batch_bytes ?? MAX_LOG_BATCH_BYTES,
       maxLineChars: Math.max(1, settings.max_log_line_chars),
       limitBytes: config.logLimitBytes,
+      memoryLimitBytes: config.logMemoryBytes,
+      spoolFile: path.join(config.workDir, 'spool', `deployment-${job.id}.log`),
       secrets: this.secrets(),
       onStatus: (status) => this.onServerStatus(status),
       onRefused: () => this.stop('lost'),
@@ -71,6 +73,12 @@ export class JobRun {
 
   private secrets(): string[] {
     return this.job.variables.filter((v) => v.secret).map((v) => v.value);
+  }
+
+  /** Memory held for log lines not confirmed yet (a gauge, see LogShipper). */
+  get logBuffer(): { bufferedBytes: number; peakBufferedBytes: number; spooledLines: number } {
+    const { bufferedBytes, peakBufferedBytes, spooledLines } = this.shipper;
+    return { bufferedBytes, peakBufferedBytes, spooledLines };
   }
 
   get stopReason(): StopReason | null {
