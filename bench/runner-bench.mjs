@@ -1,17 +1,24 @@
-// Runner figures (build first: npm run build). Usage: node bench/runner-bench.mjs [lines=1000000] [repoMB=50]
-// Starts the real server (embedded PostgreSQL in a temp dir) and the real runner CLI, then prints:
+// Runner figures (build first: npm run build).
+// Usage: node bench/runner-bench.mjs [lines=1000000] [repoMB=50] [stallSeconds=20]
+// Starts the real server (embedded PostgreSQL in a temp dir) and the real runner CLI (through a proxy that
+// can stall its log uploads), then prints:
 //  - a script printing N lines: bash alone into a file vs. the same script as a deployment
+//  - the same with the server refusing log uploads (503 after 1 s) for the first stallSeconds: the script's
+//    time, every line stored, and the runner's peak RSS (target: at most 100 MB, see RSS_TARGET_MB)
 //  - claim (deployment started_at) to the script's first line, with a warm cached clone of a big repository
 //  - the runner's RSS idle and while streaming
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const REPO_MB = Number(process.argv[3] ?? 50);
+const STALL_SECONDS = Number(process.argv[4] ?? 20);
+const RSS_TARGET_MB = 100;
 const root = mkdtempSync(path.join(os.tmpdir(), 'polytene-runner-bench-'));
 // Run as root, embedded PostgreSQL runs initdb as another user, which must be able to reach the data dir.
 chmodSync(root, 0o755);
@@ -44,6 +51,62 @@ function launch(command, args, env, readyText) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A reverse proxy in front of the server for the runner. While `stalled`, log uploads are answered 503
+ * after a second (a server slow and then away); everything else goes through.
+ */
+function startProxy(target) {
+  const state = { stalled: false, refused: 0 };
+  const agent = new http.Agent({ keepAlive: true });
+  const proxy = http.createServer((req, res) => {
+    if (state.stalled && req.method === 'POST' && req.url.endsWith('/log')) {
+      state.refused++;
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'stalled by the bench' } }));
+      }, 1_000);
+      return;
+    }
+    const upstream = http.request(
+      new URL(req.url, target),
+      { method: req.method, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) =>
+    proxy.listen(0, '127.0.0.1', () => {
+      proxy.unref();
+      resolve({ url: `http://127.0.0.1:${proxy.address().port}`, state });
+    }),
+  );
+}
+
+/** Samples the runner's RSS every 100 ms until stopped; answers the peak. */
+function rssSampler(pid) {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
+}
+
+async function scriptTime(api, id) {
+  const last = (await api('GET', `/api/v1/deployments/${id}`)).last_log_n;
+  const tail = await api('GET', `/api/v1/deployments/${id}/log?after=${last - 5}`);
+  return {
+    last,
+    scriptMs: Number(tail.lines.map((l) => /^script-ms (\d+)/.exec(l.text)?.[1]).find(Boolean)),
+    lastLine: tail.lines.some((l) => l.text === `line ${LINES} of the benchmark output`),
+  };
+}
+
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function main() {
@@ -62,6 +125,7 @@ async function main() {
     'Polytene is running',
   );
   const api = await adminApi(url);
+  const proxy = await startProxy(url);
   const runnerRow = await api('POST', '/api/v1/runners', { name: 'bench' });
   const runner = await launch(
     process.execPath,
@@ -69,7 +133,7 @@ async function main() {
       'packages/runner/dist/polytene-runner.mjs',
       'start',
       '--url',
-      url,
+      proxy.url,
       '--token',
       runnerRow.token,
       '--work-dir',
@@ -95,15 +159,24 @@ async function main() {
   const timed = `t0=$(date +%s%N)\n${body}\necho "script-ms $(( ($(date +%s%N) - t0) / 1000000 ))"`;
   const project = await createProject(api, repo.url, runnerRow.id, timed);
   await deploy(api, project.id, repo.sha); // warm the clone so the figure is about the output
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(runner.pid))), 100);
+  let stopSampler = rssSampler(runner.pid);
   const started = Date.now();
   const id = await deploy(api, project.id, repo.sha);
   const endToEndMs = Date.now() - started;
-  clearInterval(sampler);
-  const last = (await api('GET', `/api/v1/deployments/${id}`)).last_log_n;
-  const tail = await api('GET', `/api/v1/deployments/${id}/log?after=${last - 5}`);
-  const scriptMs = Number(tail.lines.map((l) => /^script-ms (\d+)/.exec(l.text)?.[1]).find(Boolean));
+  const peakRss = stopSampler();
+  const { last, scriptMs } = await scriptTime(api, id);
+
+  // 1b. The same with log uploads refused for the first STALL_SECONDS.
+  proxy.state.stalled = true;
+  const unstall = setTimeout(() => (proxy.state.stalled = false), STALL_SECONDS * 1000);
+  stopSampler = rssSampler(runner.pid);
+  const stalledStart = Date.now();
+  const stalledId = await deploy(api, project.id, repo.sha);
+  const stalledEndMs = Date.now() - stalledStart;
+  const stalledPeakRss = stopSampler();
+  clearTimeout(unstall);
+  proxy.state.stalled = false;
+  const stalled = await scriptTime(api, stalledId);
 
   // 2. claim to first line with a warm clone of a big repository.
   const big = makeRepo(path.join(root, 'big'), REPO_MB);
@@ -124,6 +197,18 @@ async function main() {
   );
   console.log(
     `  deploy request to succeeded, all lines stored: ${endToEndMs} ms  (${(endToEndMs / bashMs).toFixed(2)}x)`,
+  );
+  const verdict = (mb) => (mb <= RSS_TARGET_MB ? 'ok' : 'OVER');
+  console.log(
+    `  runner peak RSS, ${LINES} lines: ${peakRss.toFixed(1)} MB (target <= ${RSS_TARGET_MB} MB: ${verdict(peakRss)})`,
+  );
+  console.log(
+    `  log uploads refused for ${STALL_SECONDS} s (${proxy.state.refused} refused): script ${stalled.scriptMs} ms (${(stalled.scriptMs / bashMs).toFixed(2)}x), ` +
+      `deploy to succeeded ${stalledEndMs} ms, lines stored ${stalled.last} of ${last}` +
+      `${stalled.last === last && stalled.lastLine ? ' (all, last line present)' : ' (LINES MISSING)'}`,
+  );
+  console.log(
+    `  runner peak RSS, server stalled: ${stalledPeakRss.toFixed(1)} MB (target <= ${RSS_TARGET_MB} MB: ${verdict(stalledPeakRss)})`,
   );
   console.log(
     `  claim to first line, ${REPO_MB} MB repo: cold clone ${cold} ms, warm median ${median(warm)} ms (${warm.join(', ')}), warm + fetch ${warmFetch} ms`,

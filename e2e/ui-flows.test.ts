@@ -147,7 +147,16 @@ describe('the browser UI against a real server', () => {
     const res = await fetch(`${server.url}/api/v1/projects/${projectId}/builds`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ref: 'main', sha: SHA, status: 'success', external_id: 'pipeline-1' }),
+      body: JSON.stringify({
+        ref: 'main',
+        sha: SHA,
+        status: 'success',
+        external_id: 'pipeline-1',
+        commit_title: 'Add the checkout page',
+        commit_author_name: 'Anna Nowak',
+        commit_url: 'https://git.example.test/group/app/commit/1',
+        pipeline_url: 'https://ci.example.test/pipelines/1',
+      }),
     });
     expect(res.status).toBeLessThan(300);
     const created = (await res.json()) as { build: { id: number } };
@@ -155,6 +164,9 @@ describe('the browser UI against a real server', () => {
     await page.goto(`${server.url}/projects/${projectId}`);
     await page.getByRole('link', { name: `#${buildId}` }).click();
     await page.getByText('Raw CI payload').waitFor();
+    expect(await page.getByTestId('commit-title').textContent()).toBe('Add the checkout page');
+    const pipelineLink = page.getByRole('link', { name: 'CI pipeline' });
+    expect(await pipelineLink.getAttribute('href')).toBe('https://ci.example.test/pipelines/1');
     await page.getByTestId('deploy-button').click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Deploy to production?' }).waitFor();
@@ -163,6 +175,9 @@ describe('the browser UI against a real server', () => {
     await dialog.getByRole('button', { name: 'Deploy' }).click();
     await page.waitForURL(/\/deployments\/\d+$/);
     firstDeployment = Number(page.url().split('/').pop());
+    const commit = page.getByTestId('commit-summary');
+    await commit.waitFor();
+    expect(await commit.textContent()).toBe('Add the checkout page by Anna Nowak');
   });
 
   it('streams the log live: colours, stderr marked, then the final status', async () => {

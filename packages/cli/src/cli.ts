@@ -32,6 +32,12 @@ export function credentialsFor(options: GlobalOptions, env: NodeJS.ProcessEnv = 
 
 type Run = (client: ApiClient, out: Output, ...args: never[]) => Promise<number>;
 
+/** --wait and --follow, as deploy and rollback take them. */
+const waitOptions = (cmd: Command) =>
+  cmd
+    .option('-w, --wait', 'wait for the outcome: exit 0 when it succeeded, 1 when not')
+    .option('-f, --follow', 'print the log while waiting (implies --wait)');
+
 export function program(setExit: (code: number) => void): Command {
   const root = new Command('polytene')
     .description('The Polytene command line: projects, builds, deployments and their logs.')
@@ -80,11 +86,12 @@ export function program(setExit: (code: number) => void): Command {
     .option('-r, --ref <ref>', 'only builds of this branch or tag')
     .option('-n, --limit <n>', 'how many (1-100)', '20')
     .action(withClient(builds));
-  command('deploy <target>', 'deploy a build: <build-id>, or <project>:<ref> for its newest successful build')
-    .option('-e, --env <name>', "the environment (default: the branch config's)")
-    .option('-w, --wait', 'wait for the outcome: exit 0 when it succeeded, 1 when not')
-    .option('-f, --follow', 'print the log while waiting (implies --wait)')
-    .action(withClient(deploy));
+  waitOptions(
+    command(
+      'deploy <target>',
+      'deploy a build: <build-id>, or <project>:<ref> for its newest successful build',
+    ).option('-e, --env <name>', "the environment (default: the branch config's)"),
+  ).action(withClient(deploy));
   command('status <deployment>', 'show a deployment; exit 1 when it failed, was canceled or skipped').action(
     withClient(status),
   );
@@ -92,11 +99,12 @@ export function program(setExit: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new lines until it ends (exit 1 unless it succeeded)')
     .option('--after <n>', 'only the lines after this line number', '0')
     .action(withClient(logs));
-  command('rollback <project>', 'deploy again the build that was live before the current one')
-    .requiredOption('-e, --env <name>', 'the environment to roll back')
-    .option('-w, --wait', 'wait for the outcome: exit 0 when it succeeded, 1 when not')
-    .option('-f, --follow', 'print the log while waiting (implies --wait)')
-    .action(withClient(rollback));
+  waitOptions(
+    command(
+      'rollback <project>',
+      'deploy again the build that was live before the current one',
+    ).requiredOption('-e, --env <name>', 'the environment to roll back'),
+  ).action(withClient(rollback));
   command('envs <project>', "the environments the project's branch configs name, and what is there").action(
     withClient(envs),
   );

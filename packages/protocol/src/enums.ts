@@ -17,8 +17,8 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 export const LOCALES = ['en', 'pl'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-/** Where a project came from: created by hand or imported from a forge. */
-export const PROJECT_SOURCES = ['manual', 'gitlab'] as const;
+/** Where a project came from: created by hand, imported from GitLab, or connected to a GitHub repository. */
+export const PROJECT_SOURCES = ['manual', 'gitlab', 'github'] as const;
 export type ProjectSource = (typeof PROJECT_SOURCES)[number];
 
 /** The state of something Polytene keeps in step in a forge: a deploy key, a webhook. */
@@ -34,7 +34,14 @@ export const DEPLOYMENT_TRIGGERS = ['auto', 'user'] as const;
 export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
 
 /** Which intake recorded a build. */
-export const BUILD_SOURCES = ['gitlab_pipeline', 'gitlab_job', 'legacy', 'generic', 'api'] as const;
+export const BUILD_SOURCES = [
+  'gitlab_pipeline',
+  'gitlab_job',
+  'legacy',
+  'generic',
+  'api',
+  'github_workflow_run',
+] as const;
 export type BuildSource = (typeof BUILD_SOURCES)[number];
 
 /** A CI pipeline's status as Polytene records it (GitLab's names; other CIs are mapped onto them). */

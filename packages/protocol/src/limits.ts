@@ -31,6 +31,8 @@ export const ENVIRONMENT_LIMITS = {
   target_address: { maxLength: 255 },
   target_groups: { maxItems: 50 },
   target_variables: { maxProperties: 100 },
+  target_variable_key: { maxLength: 100 },
+  target_variable_value: { maxLength: 4096 },
 } as const;
 
 export const RUNNER_LIMITS = {

@@ -3,6 +3,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from './states.js';
+import { EnvironmentTargets } from './targets.js';
 
 export const RUNNER_API_PREFIX = '/api/v1/runner';
 
@@ -100,6 +101,8 @@ export const Job = Type.Object({
   script: Type.String(),
   timeout_seconds: Type.Integer(),
   variables: Type.Array(JobVariable),
+  /** Absent from servers older than environments (0013): no targets. */
+  targets: Type.Optional(EnvironmentTargets),
 });
 export type Job = Static<typeof Job>;
 

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Job } from '@polytene/protocol';
+import type { EnvironmentTarget, Job } from '@polytene/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { artifactsDirOf, METADATA_FILE, writeArtifacts } from './artifacts.js';
+import { INVENTORY_FILE } from './inventory.js';
 import { Workspaces } from './workspace.js';
 import { TestRepo, tempDir } from './test-support/repo.js';
 import { readZip } from './test-support/zip.js';
@@ -15,7 +16,7 @@ afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function jobFor(sha: string, artifactsDir = 'polytene'): Job {
+function jobFor(sha: string, artifactsDir = 'polytene', targets?: Job['targets']): Job {
   return {
     id: 31,
     token: 'pjt_x',
@@ -27,6 +28,7 @@ function jobFor(sha: string, artifactsDir = 'polytene'): Job {
     script: 'true',
     timeout_seconds: 60,
     variables: [],
+    ...(targets ? { targets } : {}),
   };
 }
 
@@ -51,7 +53,9 @@ describe('artifacts', () => {
       build_id: 12,
       build_external_id: '998',
       deployment_id: 31,
+      targets: [],
     });
+    expect(readFileSync(path.join(dir, INVENTORY_FILE), 'utf8')).toBe('all:\n  hosts: {}\n  children: {}\n');
     const zip = readZip(path.join(dir, `${sha}.zip`));
     expect([...zip.keys()].sort()).toEqual(['index.html', 'lib/', 'lib/app.js']);
     expect(zip.get('index.html')?.toString()).toBe('<h1>hi</h1>\n');
@@ -85,6 +89,43 @@ describe('artifacts', () => {
     }
     const kept = readdirSync(path.dirname(first.archive)).sort();
     expect(kept).toEqual(later.map((s) => `${s}.zip`).sort());
+  });
+
+  it("lists the environment's targets in polytene-runner.yml and writes them into inventory.yml", async () => {
+    const sha = repo.commit({ 'targets.txt': 'targets\n' });
+    const workspace = await new Workspaces(workDir, undefined).prepare(
+      { projectId: 5, cloneUrl: repo.url, sha, environment: 'production' },
+      () => undefined,
+    );
+    const targets: EnvironmentTarget[] = [
+      { name: 'web1', address: '10.0.0.1', groups: ['web'], variables: { http_port: 80 } },
+      { name: 'db1', address: 'db1.internal', groups: [], variables: {} },
+    ];
+    const dir = await writeArtifacts(jobFor(sha, 'polytene', targets), workspace);
+    const meta = YAML.parse(readFileSync(path.join(dir, METADATA_FILE), 'utf8')) as Record<string, unknown>;
+    expect(meta.targets).toEqual([
+      { name: 'web1', address: '10.0.0.1', groups: ['web'] },
+      { name: 'db1', address: 'db1.internal', groups: [] },
+    ]);
+    expect(YAML.parse(readFileSync(path.join(dir, INVENTORY_FILE), 'utf8'))).toEqual({
+      all: {
+        hosts: { web1: { ansible_host: '10.0.0.1', http_port: 80 }, db1: { ansible_host: 'db1.internal' } },
+        children: { web: { hosts: { web1: null } } },
+      },
+    });
+  });
+
+  it('refuses, in words, targets that Ansible would not take', async () => {
+    const sha = repo.commit({ 'bad-targets.txt': 'bad\n' });
+    const workspace = await new Workspaces(workDir, undefined).prepare(
+      { projectId: 6, cloneUrl: repo.url, sha, environment: 'production' },
+      () => undefined,
+    );
+    const targets = [{ name: 'web[1:3]', address: '10.0.0.1', groups: [], variables: {} }];
+    await expect(writeArtifacts(jobFor(sha, 'polytene', targets), workspace)).rejects.toThrow(
+      `the environment's targets cannot be an Ansible inventory: target 1 ("web[1:3]"): the name may hold ` +
+        'only letters, digits, "_", "-" and ".", starting with a letter, digit or "_"',
+    );
   });
 
   it('keeps the artifacts dir inside the work tree', () => {

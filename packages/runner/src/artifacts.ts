@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Job } from '@polytene/protocol';
+import { targetProblems, type Job } from '@polytene/protocol';
 import YAML from 'yaml';
+import { writeInventory } from './inventory.js';
 import type { PreparedWorkspace } from './workspace.js';
 import { displayUrl } from './workspace.js';
 
@@ -22,8 +23,10 @@ export function artifactsDirOf(workTree: string, artifactsDir: string): string {
   return resolved;
 }
 
-/** What `polytene-runner.yml` says about the deployment. */
-export function deploymentMetadata(job: Job): Record<string, string | number | null> {
+type TargetSummary = { name: string; address: string; groups: string[] };
+
+/** What `polytene-runner.yml` says about the deployment; the targets' variables are in inventory.yml. */
+export function deploymentMetadata(job: Job): Record<string, string | number | null | TargetSummary[]> {
   return {
     branch: job.branch,
     ref: job.build.ref,
@@ -35,11 +38,13 @@ export function deploymentMetadata(job: Job): Record<string, string | number | n
     build_id: job.build.id,
     build_external_id: job.build.external_id,
     deployment_id: job.id,
+    targets: (job.targets ?? []).map(({ name, address, groups }) => ({ name, address, groups })),
   };
 }
 
 /**
- * Creates `<artifacts dir>/`, writes `polytene-runner.yml` and `<sha>.zip` (the commit's tree, by
+ * Creates `<artifacts dir>/`, writes `polytene-runner.yml`, `inventory.yml` (the environment's targets,
+ * refused in words when Ansible would not take them) and `<sha>.zip` (the commit's tree, by
  * `git archive`, copied from the workspace's cache: a copy the script may change or move freely).
  * Returns the absolute artifacts dir.
  */
@@ -48,9 +53,17 @@ export async function writeArtifacts(
   workspace: PreparedWorkspace,
   signal?: AbortSignal,
 ): Promise<string> {
+  const targets = job.targets ?? [];
+  const problems = targetProblems(targets);
+  if (problems.length > 0) {
+    throw new ArtifactsError(
+      `the environment's targets cannot be an Ansible inventory: ${problems.map((p) => p.message).join('; ')}`,
+    );
+  }
   const dir = artifactsDirOf(workspace.workTree, job.artifacts_dir);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, METADATA_FILE), YAML.stringify(deploymentMetadata(job)));
+  await writeInventory(dir, targets);
   signal?.throwIfAborted();
   try {
     await copyFile(workspace.archive, path.join(dir, `${job.build.sha}.zip`), constants.COPYFILE_FICLONE);

@@ -24,7 +24,13 @@ function problemsOf(input: Record<string, unknown>): string[] {
 describe('runner configuration', () => {
   it('fills defaults and resolves paths', () => {
     const config = parseRunnerConfig({ ...valid, sshKey: key, concurrency: '3' });
-    expect(config).toMatchObject({ concurrency: 3, workDir, sshKey: key, logLimitBytes: 100 * 1024 * 1024 });
+    expect(config).toMatchObject({
+      concurrency: 3,
+      workDir,
+      sshKey: key,
+      logLimitBytes: 100 * 1024 * 1024,
+      logMemoryBytes: 4 * 1024 * 1024,
+    });
     expect(statSync(workDir).isDirectory()).toBe(true);
   });
 

@@ -19,6 +19,7 @@ export const RunnerConfig = Type.Object(
     shutdownGraceSeconds: Type.Number({ minimum: 0, default: 60 }),
     killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
     logLimitBytes: Type.Integer({ minimum: 1024, default: 100 * 1024 * 1024 }),
+    logMemoryBytes: Type.Integer({ minimum: 256 * 1024, default: 4 * 1024 * 1024 }),
     pidFile: Type.Optional(Type.String({ minLength: 1 })),
     logFile: Type.Optional(Type.String({ minLength: 1 })),
   },
@@ -38,6 +39,7 @@ export const CONFIG_KEYS: readonly { key: RunnerConfigKey; yaml: string; flag: s
     ['shutdownGraceSeconds', 'shutdown_grace_seconds'],
     ['killGraceSeconds', 'kill_grace_seconds'],
     ['logLimitBytes', 'log_limit_bytes'],
+    ['logMemoryBytes', 'log_memory_bytes'],
     ['pidFile', 'pid_file'],
     ['logFile', 'log_file'],
   ] as const

@@ -1,4 +1,4 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -34,7 +34,7 @@ const SETTINGS: HelloResponse = {
   max_log_line_chars: 10_000,
 };
 
-function jobFor(sha: string, script: string): Job {
+function jobFor(sha: string, script: string, targets?: Job['targets']): Job {
   return {
     id: 41,
     token: 'pjt_unit',
@@ -46,6 +46,7 @@ function jobFor(sha: string, script: string): Job {
     script,
     timeout_seconds: 60,
     variables: [],
+    ...(targets ? { targets } : {}),
   };
 }
 
@@ -117,7 +118,56 @@ function recordingLogger(): Logger & { lines: string[] } {
   };
 }
 
+function runJob(server: ServerStandIn, job: Job, logger = recordingLogger()): JobRun {
+  const config = parseRunnerConfig({ url: 'http://127.0.0.1:9', token: 'prt_unit', workDir });
+  return new JobRun(
+    {
+      client: server.client as unknown as RunnerClient,
+      config,
+      settings: SETTINGS,
+      workspaces: new Workspaces(workDir, undefined),
+      logger,
+    },
+    job,
+  );
+}
+
 describe('a job run', () => {
+  it("gives the script the absolute path of the environment's inventory in POLYTENE_INVENTORY", async () => {
+    const sha = repo.commit({ 'app.txt': 'inventory\n' });
+    const server = new ServerStandIn(() => undefined);
+    const targets = [{ name: 'web1', address: '10.0.0.1', groups: ['web'], variables: {} }];
+    const script = 'echo "inventory=$POLYTENE_INVENTORY"\ngrep -c ansible_host "$POLYTENE_INVENTORY"';
+    await runJob(server, jobFor(sha, script, targets)).run();
+
+    expect(server.finals).toEqual([{ status: 'succeeded', exit_code: 0 }]);
+    const output = server.lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+    const file = output.find((t) => t.startsWith('inventory='))?.slice('inventory='.length) ?? '';
+    expect(path.isAbsolute(file)).toBe(true);
+    expect(file).toMatch(/\/polytene\/inventory\.yml$/);
+    expect(readFileSync(file, 'utf8')).toContain('ansible_host: 10.0.0.1');
+    expect(output).toContain('1');
+  });
+
+  it('fails as a runner error, saying why, when the targets cannot be an inventory', async () => {
+    const sha = repo.commit({ 'app.txt': 'bad inventory\n' });
+    const server = new ServerStandIn(() => undefined);
+    const targets = [{ name: 'web1', address: '10.0.0.1', groups: ['all'], variables: {} }];
+    await runJob(server, jobFor(sha, 'echo never', targets)).run();
+
+    expect(server.finals).toEqual([
+      {
+        status: 'failed',
+        failure_reason: 'runner_error',
+        exit_code: null,
+        message:
+          'the environment\'s targets cannot be an Ansible inventory: target 1 ("web1"): group "all" must ' +
+          'not be "all", which every inventory has already',
+      },
+    ]);
+    expect(server.lines.map((l) => l.text)).not.toContain('never');
+  });
+
   it('a heartbeat in flight when the script ends is not taken for a lost job', async () => {
     const sha = repo.commit({ 'app.txt': 'heartbeat race\n' });
     // The script ends only once a heartbeat is on its way, so one is in flight when the job finishes.
@@ -126,16 +176,10 @@ describe('a job run', () => {
       if (!existsSync(go)) writeFileSync(go, '');
     });
     const logger = recordingLogger();
-    const config = parseRunnerConfig({ url: 'http://127.0.0.1:9', token: 'prt_unit', workDir });
-    const run = new JobRun(
-      {
-        client: server.client as unknown as RunnerClient,
-        config,
-        settings: SETTINGS,
-        workspaces: new Workspaces(workDir, undefined),
-        logger,
-      },
+    const run = runJob(
+      server,
       jobFor(sha, `while [ ! -e '${go}' ]; do sleep 0.05; done\necho deployed`),
+      logger,
     );
 
     await run.run();

@@ -17,6 +17,7 @@ import { ServerRefusedError, type RunnerClient, type RetryPolicy } from './clien
 import type { RunnerConfig } from './config.js';
 import { execute, type ExecutionResult } from './executor.js';
 import { GitError } from './git.js';
+import { INVENTORY_FILE } from './inventory.js';
 import { RUNNER_VERSION } from './identity.js';
 import { LogShipper, isTakenAway } from './log-shipper.js';
 import { Masker } from './masking.js';
@@ -62,6 +63,8 @@ export class JobRun {
       maxBatchBytes: settings.max_log_batch_bytes ?? MAX_LOG_BATCH_BYTES,
       maxLineChars: Math.max(1, settings.max_log_line_chars),
       limitBytes: config.logLimitBytes,
+      memoryLimitBytes: config.logMemoryBytes,
+      spoolFile: path.join(config.workDir, 'spool', `deployment-${job.id}.log`),
       secrets: this.secrets(),
       onStatus: (status) => this.onServerStatus(status),
       onRefused: () => this.stop('lost'),
@@ -70,6 +73,12 @@ export class JobRun {
 
   private secrets(): string[] {
     return this.job.variables.filter((v) => v.secret).map((v) => v.value);
+  }
+
+  /** Memory held for log lines not confirmed yet (a gauge, see LogShipper). */
+  get logBuffer(): { bufferedBytes: number; peakBufferedBytes: number; spooledLines: number } {
+    const { bufferedBytes, peakBufferedBytes, spooledLines } = this.shipper;
+    return { bufferedBytes, peakBufferedBytes, spooledLines };
   }
 
   get stopReason(): StopReason | null {
@@ -172,6 +181,11 @@ export class JobRun {
       workTree = workspace.workTree;
       artifactsDir = await writeArtifacts(job, workspace, signal);
       shipper.system(`Artifacts written to ${artifactsDir}`);
+      const count = job.targets?.length ?? 0;
+      shipper.system(
+        `Ansible inventory of ${count} target${count === 1 ? '' : 's'} written to ` +
+          `${path.join(artifactsDir, INVENTORY_FILE)} (POLYTENE_INVENTORY)`,
+      );
     } catch (error) {
       if (signal.aborted) return this.stoppedUpdate(null);
       const known =
@@ -293,6 +307,7 @@ export class JobRun {
       POLYTENE_BRANCH: job.branch,
       POLYTENE_ENVIRONMENT: job.environment,
       POLYTENE_ARTIFACTS_DIR: artifactsDir,
+      POLYTENE_INVENTORY: path.join(artifactsDir, INVENTORY_FILE),
       POLYTENE_REPO_URL: displayUrl(job.project.clone_url),
     };
   }

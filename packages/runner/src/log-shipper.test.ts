@@ -1,7 +1,13 @@
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { LogBatchResponse, LogLine } from '@polytene/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ServerRefusedError } from './client.js';
 import { LogShipper, type LogShipperOptions } from './log-shipper.js';
+import { tempDir } from './test-support/repo.js';
+
+const spoolDir = tempDir('polytene-shipper-spool-');
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
 
 /** A stand-in for the server's log endpoint: stores lines idempotently by n, like the real one. */
 class LogStore {
@@ -147,5 +153,83 @@ describe('log shipper', () => {
     expect(refused).toHaveLength(1);
     instance.add('stdout', 'after');
     expect(store.batches).toHaveLength(1);
+  });
+
+  it('holds at most its memory limit while the server is away, spools the rest, and loses nothing', async () => {
+    const store = new LogStore();
+    let away = true;
+    store.failBefore = () => {
+      if (away) throw new Error('connection refused');
+    };
+    const spoolFile = path.join(spoolDir, 'away.log');
+    const limit = 256 * 1024;
+    const pressure: boolean[] = [];
+    const { instance } = shipper(store, {
+      maxBatchLines: 1000,
+      maxLineChars: 1000,
+      limitBytes: 100 * 1024 * 1024,
+      retryInitialMs: 5,
+      memoryLimitBytes: limit,
+      spoolFile,
+    });
+    instance.onPressure = (high) => pressure.push(high);
+    const total = 50_000;
+    for (let i = 1; i <= total; i++)
+      instance.add(i % 2 ? 'stdout' : 'stderr', `line ${i} ${'x'.repeat(i % 40)}`);
+    expect(instance.bufferedBytes).toBeLessThanOrEqual(limit);
+    expect(existsSync(spoolFile)).toBe(true);
+    away = false;
+    await instance.close();
+
+    const stored = store.ordered();
+    expect(stored.map((l) => l.n)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(stored.map((l) => l.text)).toEqual(
+      Array.from({ length: total }, (_, i) => `line ${i + 1} ${'x'.repeat((i + 1) % 40)}`),
+    );
+    expect(stored.filter((l) => l.stream === 'stderr')).toHaveLength(total / 2);
+    expect(instance.spooledLines).toBeGreaterThan(total / 2);
+    expect(instance.peakBufferedBytes).toBeLessThanOrEqual(limit);
+    expect(pressure).toEqual([]); // the reader is never held while the spool works
+    expect(existsSync(spoolFile)).toBe(false);
+    expect(instance.bufferedBytes).toBe(0);
+  });
+
+  it('deletes the spool file once the server confirmed its lines, and spools again when behind again', async () => {
+    const store = new LogStore();
+    let away = true;
+    store.failBefore = () => {
+      if (away) throw new Error('connection refused');
+    };
+    const spoolFile = path.join(spoolDir, 'twice.log');
+    const { instance } = shipper(store, { retryInitialMs: 5, memoryLimitBytes: 64 * 1024, spoolFile });
+    const waitFor = async (done: () => boolean) => {
+      for (const start = Date.now(); !done(); await new Promise((r) => setTimeout(r, 10)))
+        if (Date.now() - start > 10_000) throw new Error('timed out');
+    };
+    for (let i = 1; i <= 5_000; i++) instance.add('stdout', `first ${i}`);
+    expect(existsSync(spoolFile)).toBe(true);
+    away = false;
+    await waitFor(() => store.lines.size === 5_000);
+    await waitFor(() => !existsSync(spoolFile));
+    away = true;
+    for (let i = 1; i <= 5_000; i++) instance.add('stdout', `second ${i}`);
+    expect(existsSync(spoolFile)).toBe(true);
+    away = false;
+    await instance.close();
+    expect(store.ordered().map((l) => l.n)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    expect(existsSync(spoolFile)).toBe(false);
+  });
+
+  it('abandoning deletes the spool file', () => {
+    const store = new LogStore();
+    store.failBefore = () => {
+      throw new Error('connection refused');
+    };
+    const spoolFile = path.join(spoolDir, 'abandon.log');
+    const { instance } = shipper(store, { memoryLimitBytes: 64 * 1024, spoolFile });
+    for (let i = 1; i <= 5_000; i++) instance.add('stdout', `line ${i}`);
+    expect(existsSync(spoolFile)).toBe(true);
+    instance.abandon();
+    expect(existsSync(spoolFile)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   type LogStream,
 } from '@polytene/protocol';
 import { ServerRefusedError, sleep } from './client.js';
+import { LogSpool, WRITE_CHUNK_BYTES, lineCost } from './log-spool.js';
 import { Masker } from './masking.js';
 
 export interface LogShipperOptions {
@@ -27,9 +28,16 @@ export interface LogShipperOptions {
   onRefused: (error: ServerRefusedError) => void;
   /** First delay before a failed batch is sent again (doubling up to 5 s). */
   retryInitialMs?: number;
-  /** Pending text (chars) above which onPressure(true) is called. */
-  highWaterChars?: number;
+  /**
+   * Memory for lines not confirmed yet (their lineCost), the batch in flight included. Lines beyond it go
+   * to the spool file; without one, or when it cannot be written, onPressure(true) is called above it.
+   */
+  memoryLimitBytes?: number;
+  /** The append-only file for lines beyond memoryLimitBytes (removed once all its lines are confirmed). */
+  spoolFile?: string;
 }
+
+export const DEFAULT_LOG_MEMORY_BYTES = 4 * 1024 * 1024;
 
 const MIN_SEND_INTERVAL_MS = 100;
 const RETRY_INITIAL_MS = 250;
@@ -44,7 +52,15 @@ const RETRY_MAX_MS = 5_000;
 export class LogShipper {
   private masker: Masker;
   private readonly pending: LogLine[] = [];
-  private pendingChars = 0;
+  private pendingCost = 0;
+  private readonly spool: LogSpool | null;
+  /** The number of the last line put in the spool; the file goes once the server confirmed it. */
+  private spoolLastN = 0;
+  private spooled = 0;
+  private peakBuffered = 0;
+  private readonly memoryLimit: number;
+  /** The part of memoryLimit for the queue in memory (the rest is the spool's write buffer). */
+  private readonly queueLimit: number;
   private nextN = 1;
   private bytesKept = 0;
   private truncated = false;
@@ -63,6 +79,25 @@ export class LogShipper {
 
   constructor(private readonly options: LogShipperOptions) {
     this.masker = new Masker(options.secrets);
+    this.memoryLimit = options.memoryLimitBytes ?? DEFAULT_LOG_MEMORY_BYTES;
+    const writeChunk = Math.min(WRITE_CHUNK_BYTES, Math.floor(this.memoryLimit / 8));
+    this.spool = options.spoolFile ? new LogSpool(options.spoolFile, writeChunk) : null;
+    this.queueLimit = this.spool ? this.memoryLimit - writeChunk : this.memoryLimit;
+  }
+
+  /** Memory held for lines not confirmed yet: the queue, the spool's write buffer (the gauge of the cap). */
+  get bufferedBytes(): number {
+    return this.pendingCost + (this.spool?.bufferedBytes ?? 0);
+  }
+
+  /** The highest bufferedBytes seen. */
+  get peakBufferedBytes(): number {
+    return this.peakBuffered;
+  }
+
+  /** Lines that went through the spool file so far. */
+  get spooledLines(): number {
+    return this.spooled;
   }
 
   /** The masker built from the job's secrets, for readers that mask before the shipper sees a line. */
@@ -117,16 +152,18 @@ export class LogShipper {
   async close(): Promise<void> {
     this.closed = true;
     this.kick();
-    while (this.pending.length > 0 && !this.refused && !this.stopSignal.signal.aborted) {
+    while (this.hasUnsent() && !this.refused && !this.stopSignal.signal.aborted) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
+    this.spool?.remove();
   }
 
   /** Gives up on the lines not sent yet (used when the job was taken away or the runner must stop now). */
   abandon(): void {
     this.stopSignal.abort(new Error('log shipping abandoned'));
     this.pending.length = 0;
-    this.pendingChars = 0;
+    this.pendingCost = 0;
+    this.spool?.remove();
     this.wakeIdle();
   }
 
@@ -135,10 +172,41 @@ export class LogShipper {
   }
 
   private push(stream: LogStream, text: string): void {
-    this.pending.push({ n: this.nextN++, stream, t: this.timestamp(), text });
-    this.pendingChars += text.length;
+    if (this.stopSignal.signal.aborted) return; // abandoned: nothing more is sent (nor spooled)
+    const line: LogLine = { n: this.nextN++, stream, t: this.timestamp(), text };
+    const cost = lineCost(line);
+    // Once a line went to the spool, the next ones follow it there until it is read back: order is kept.
+    const spill =
+      this.spool !== null &&
+      (this.spool.hasUnread || (this.pending.length > 0 && this.pendingCost + cost > this.queueLimit));
+    if (spill) {
+      this.spool?.append(line);
+      this.spoolLastN = line.n;
+      this.spooled++;
+    } else {
+      this.pending.push(line);
+      this.pendingCost += cost;
+    }
+    this.peakBuffered = Math.max(this.peakBuffered, this.bufferedBytes);
     this.updatePressure();
     this.kick();
+  }
+
+  private hasUnsent(): boolean {
+    return this.pending.length > 0 || (this.spool?.hasUnread ?? false);
+  }
+
+  /** Moves spooled lines back into memory while at least half the queue's room is free. */
+  private refill(): void {
+    const spool = this.spool;
+    if (!spool) return;
+    while (spool.hasUnread && this.pendingCost <= this.queueLimit / 2) {
+      for (const line of spool.read(this.queueLimit - this.pendingCost)) {
+        this.pending.push(line);
+        this.pendingCost += lineCost(line);
+      }
+    }
+    this.peakBuffered = Math.max(this.peakBuffered, this.bufferedBytes);
   }
 
   /** Now as ISO 8601; formatted once per millisecond (formatting for each of many lines cost the most). */
@@ -152,7 +220,9 @@ export class LogShipper {
   }
 
   private kick(): void {
-    if (this.sending || this.pending.length === 0 || this.refused) return;
+    if (this.sending || this.refused) return;
+    if (this.pending.length === 0) this.refill();
+    if (this.pending.length === 0) return;
     const full = this.pending.length >= this.options.maxBatchLines;
     const wait = full || this.closed ? 0 : this.lastSendAt + this.interval() - Date.now();
     if (wait <= 0) {
@@ -178,7 +248,9 @@ export class LogShipper {
   /** Sends one batch, retrying it until the server confirms it, refuses it, or shipping is abandoned. */
   private async sendLoop(): Promise<void> {
     let delay = this.options.retryInitialMs ?? RETRY_INITIAL_MS;
-    while (this.pending.length > 0 && !this.stopSignal.signal.aborted) {
+    while (this.hasUnsent() && !this.stopSignal.signal.aborted) {
+      this.refill();
+      if (this.pending.length === 0) return;
       this.lastSendAt = Date.now();
       const batch = this.nextBatch();
       try {
@@ -218,16 +290,24 @@ export class LogShipper {
     const through = Math.min(lastN, sentThrough);
     let count = 0;
     while (count < this.pending.length && (this.pending[count]?.n ?? Infinity) <= through) {
-      this.pendingChars -= this.pending[count]?.text.length ?? 0;
+      this.pendingCost -= lineCost(this.pending[count] as LogLine);
       count++;
     }
     this.pending.splice(0, count);
+    if (this.spool && this.spoolLastN > 0 && through >= this.spoolLastN && !this.spool.hasUnread) {
+      this.spool.remove();
+      this.spoolLastN = 0;
+    }
+    this.refill();
     this.updatePressure();
   }
 
   private updatePressure(): void {
-    const high = this.options.highWaterChars ?? 32 * 1024 * 1024;
-    const now = this.pressure ? this.pendingChars > high / 2 : this.pendingChars > high;
+    // With a working spool memory stays under its cap by itself; reading is held only without one.
+    const spoolWorks = this.spool !== null && this.spool.failure === null;
+    const level = spoolWorks ? 0 : this.bufferedBytes;
+    const high = this.memoryLimit;
+    const now = this.pressure ? level > high / 2 : level > high;
     if (now !== this.pressure) {
       this.pressure = now;
       this.onPressure?.(now);

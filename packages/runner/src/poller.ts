@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { JOB_REQUEST_MAX_WAIT_MS, type HelloResponse } from '@polytene/protocol';
 import { ServerRefusedError, sleep, type RunnerClient } from './client.js';
 import type { RunnerConfig } from './config.js';
@@ -37,6 +39,8 @@ export class Poller {
   }
 
   async start(): Promise<void> {
+    // Spool files left by a runner that died are of deployments it lost; nothing will read them.
+    await rm(path.join(this.config.workDir, 'spool'), { recursive: true, force: true });
     this.keyState = await keyFingerprintOfFiles(this.config.sshKey);
     this.loop = this.pollLoop();
   }

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { CI_STATUSES } from '../enums.js';
 import { BUILD_DEPLOYMENT_STATUSES } from '../states.js';
-import { DateTime, Nullable, NullableDateTime, PageOf } from './common.js';
+import { CommitView, DateTime, Nullable, NullableDateTime, PageOf } from './common.js';
 import { DeploymentView } from './deployments.js';
 
 export const CiStatusSchema = Type.Enum(CI_STATUSES);
@@ -24,6 +24,8 @@ export const BuildView = Type.Object({
   created_at: DateTime,
   updated_at: DateTime,
   deployment_status: BuildDeploymentStatusSchema,
+  commit: Nullable(CommitView),
+  pipeline_url: Nullable(Type.String({ description: "the CI pipeline's page, an http(s) URL" })),
 });
 export type BuildView = Static<typeof BuildView>;
 

@@ -25,6 +25,19 @@ export const NamedRef = Type.Object({ id: Type.Integer(), name: Type.String() })
 export type NamedRef = Static<typeof NamedRef>;
 /** A user shown by id and login: an owner, who triggered a deployment. */
 export const UserRef = Type.Object({ id: Type.Integer(), login: Type.String() });
+
+/**
+ * What CI told about a build's commit (builds.commit_*): its first line, its author, its page (an
+ * http(s) URL) and when it was made. Each part may be missing; a build with none of them has `null`.
+ */
+export const CommitView = Type.Object({
+  title: Nullable(Type.String()),
+  author_name: Nullable(Type.String()),
+  author_email: Nullable(Type.String()),
+  url: Nullable(Type.String({ description: 'an http(s) URL' })),
+  committed_at: NullableDateTime,
+});
+export type CommitView = Static<typeof CommitView>;
 export type UserRef = Static<typeof UserRef>;
 
 /**

@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
 import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
-import { DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
+import { CommitView, DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
 
 export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
 
@@ -40,6 +40,8 @@ export const DeploymentView = Type.Object({
     ref: Type.String(),
     sha: Type.String(),
     external_id: Nullable(Type.String()),
+    commit: Nullable(CommitView),
+    pipeline_url: Nullable(Type.String()),
   }),
   project: NamedRef,
   environment: Type.String(),
@@ -57,6 +59,12 @@ export const DeploymentView = Type.Object({
   started_at: NullableDateTime,
   finished_at: NullableDateTime,
   last_log_n: Type.Integer(),
+  compare_url: Nullable(
+    Type.String({
+      description:
+        "GitLab's comparison of the commit live in the environment before this deployment with the one it deploys",
+    }),
+  ),
 });
 export type DeploymentView = Static<typeof DeploymentView>;
 
@@ -73,6 +81,17 @@ export const LogView = Type.Object({
   cancel_requested: Type.Boolean(),
 });
 export type LogView = Static<typeof LogView>;
+
+/** One page of the lines matching a search (GET /deployments/:id/log/search), by line number. */
+export const LogSearchView = Type.Object({
+  matches: Type.Array(
+    Type.Object({ n: Type.Integer(), stream: Type.Enum(LOG_STREAMS), text: Type.String() }),
+  ),
+  next_after: Nullable(
+    Type.Integer({ description: 'pass as `after` for the next page; null when the log has no more matches' }),
+  ),
+});
+export type LogSearchView = Static<typeof LogSearchView>;
 
 /**
  * The Server-Sent Events of GET /deployments/:id/events: `log` (its SSE id is the last line number)

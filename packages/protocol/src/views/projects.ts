@@ -18,6 +18,29 @@ export const ProjectPermissions = Type.Object(
 );
 export type ProjectPermissions = Static<typeof ProjectPermissions>;
 
+/** `owner/name` of a GitHub repository, as in its URL. */
+export const GITHUB_REPOSITORY_PATTERN = '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$';
+
+export const GithubConnectionView = Type.Object({
+  repository: Type.String(),
+  api_url: Type.String(),
+  token_set: Type.Boolean({ description: 'whether deployments are reported as commit statuses' }),
+});
+export type GithubConnectionView = Static<typeof GithubConnectionView>;
+
+/** The last commit status report of a GitHub project's deployments. */
+export const GithubReportView = Type.Object({
+  last_report: Nullable(
+    Type.Object({
+      deployment_id: Type.Integer(),
+      state: Nullable(Type.String()),
+      error: Nullable(Type.String()),
+      updated_at: DateTime,
+    }),
+  ),
+});
+export type GithubReportView = Static<typeof GithubReportView>;
+
 export const ProjectView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -34,12 +57,15 @@ export const ProjectView = Type.Object({
   gitlab_url: Nullable(Type.String()),
   gitlab_project_id: Nullable(Type.Integer()),
   gitlab_report: Type.Boolean(),
+  github: Nullable(GithubConnectionView),
   access: Type.Union([Type.Literal('view'), Type.Literal('deploy'), Type.Literal('manage')], {
     description: "the caller's right on this project",
   }),
   permissions: ProjectPermissions,
   webhook_secret: Type.Optional(Type.String({ description: 'only for callers who may manage the project' })),
-  webhook_urls: Type.Optional(Type.Object({ gitlab: Type.String(), legacy: Type.String() })),
+  webhook_urls: Type.Optional(
+    Type.Object({ gitlab: Type.String(), legacy: Type.String(), github: Type.String() }),
+  ),
   created_at: DateTime,
   updated_at: DateTime,
 });

@@ -1,5 +1,12 @@
 import { Type } from 'typebox';
-import { CreatedToken, SessionView, TokenList } from '@polytene/protocol';
+import {
+  CreateTokenBody,
+  CreatedToken,
+  LoginBody,
+  PasswordChangeBody,
+  SessionView,
+  TokenList,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { recordAudit } from '../audit/service.js';
 import { actorOf, requireUser } from './guard.js';
@@ -11,18 +18,6 @@ import { startBrowserSession } from './browser-session.js';
 import { API_TOKEN_PREFIX, CSRF_COOKIE, SESSION_COOKIE, checkCredentials, deleteSession } from './service.js';
 import { toUserView } from '../users/view.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
-
-const LoginBody = Type.Object(
-  {
-    login: Type.String({ minLength: 1, maxLength: 200 }),
-    password: Type.String({ minLength: 1, maxLength: 1000 }),
-  },
-  { additionalProperties: false },
-);
-const PasswordBody = Type.Object(
-  { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }) },
-  { additionalProperties: false },
-);
 
 export async function authRoutes(app: App): Promise<void> {
   const { db, config } = app.ctx;
@@ -79,7 +74,7 @@ export async function authRoutes(app: App): Promise<void> {
 
   app.post(
     '/api/v1/user/password',
-    { schema: { tags: ['user'], body: PasswordBody, response: { 204: Type.Null() } } },
+    { schema: { tags: ['user'], body: PasswordChangeBody, response: { 204: Type.Null() } } },
     async (request, reply) => {
       const user = requireUser(request, { allowPending: true });
       const { current_password, new_password } = request.body;
@@ -151,10 +146,7 @@ export async function authRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['user'],
-        body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 100 }) },
-          { additionalProperties: false },
-        ),
+        body: CreateTokenBody,
         response: { 201: CreatedToken },
       },
     },

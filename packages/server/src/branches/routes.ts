@@ -1,6 +1,10 @@
-import { BRANCH_LIMITS as L } from '@polytene/protocol';
 import { Type } from 'typebox';
-import { BranchConfigList, BranchConfigView, DeploymentTypeSchema, VariableInput } from '@polytene/protocol';
+import {
+  BranchConfigList,
+  BranchConfigView,
+  CreateBranchConfigBody,
+  UpdateBranchConfigBody,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
@@ -15,64 +19,6 @@ import {
   updateBranchConfig,
 } from './service.js';
 import { variableViews } from './variables.js';
-
-const fields = {
-  branch_name: Type.String({ minLength: 1, maxLength: L.branch_name.maxLength }),
-  deployment_type: DeploymentTypeSchema,
-  deployment_script: Type.String({
-    maxLength: L.deployment_script.maxLength,
-    pattern: '^$|\\S',
-    description: 'empty, or not only spaces',
-  }),
-  environment: Type.String({
-    minLength: 1,
-    maxLength: L.environment.maxLength,
-    description: 'default production',
-  }),
-  artifacts_dir: Type.String({
-    minLength: 1,
-    maxLength: L.artifacts_dir.maxLength,
-    description: 'default polytene',
-  }),
-  notification_emails: Type.Array(
-    Type.String({ format: 'email', maxLength: L.notification_email.maxLength }),
-    {
-      maxItems: L.notification_emails.maxItems,
-    },
-  ),
-  failed_build_can_be_auto_deployed: Type.Boolean(),
-  timeout_seconds: Type.Integer({ ...L.timeout_seconds, description: 'default 7200' }),
-  variables: Type.Array(VariableInput, { maxItems: L.variables.maxItems }),
-};
-
-const CreateBody = Type.Object(
-  {
-    branch_name: fields.branch_name,
-    deployment_type: Type.Optional(fields.deployment_type),
-    deployment_script: Type.Optional(fields.deployment_script),
-    environment: Type.Optional(fields.environment),
-    artifacts_dir: Type.Optional(fields.artifacts_dir),
-    notification_emails: Type.Optional(fields.notification_emails),
-    failed_build_can_be_auto_deployed: Type.Optional(fields.failed_build_can_be_auto_deployed),
-    timeout_seconds: Type.Optional(fields.timeout_seconds),
-    variables: Type.Optional(fields.variables),
-  },
-  { additionalProperties: false },
-);
-const UpdateBody = Type.Object(
-  {
-    branch_name: Type.Optional(fields.branch_name),
-    deployment_type: Type.Optional(fields.deployment_type),
-    deployment_script: Type.Optional(fields.deployment_script),
-    environment: Type.Optional(fields.environment),
-    artifacts_dir: Type.Optional(fields.artifacts_dir),
-    notification_emails: Type.Optional(fields.notification_emails),
-    failed_build_can_be_auto_deployed: Type.Optional(fields.failed_build_can_be_auto_deployed),
-    timeout_seconds: Type.Optional(fields.timeout_seconds),
-    variables: Type.Optional(fields.variables),
-  },
-  { additionalProperties: false },
-);
 
 function toView(config: BranchConfig): BranchConfigView {
   return {
@@ -136,7 +82,7 @@ export async function branchRoutes(app: App): Promise<void> {
       schema: {
         tags: ['branches'],
         params: IdParam,
-        body: CreateBody,
+        body: CreateBranchConfigBody,
         response: { 201: BranchConfigView, ...errors },
       },
       config,
@@ -163,7 +109,7 @@ export async function branchRoutes(app: App): Promise<void> {
       schema: {
         tags: ['branches'],
         params: BranchParams,
-        body: UpdateBody,
+        body: UpdateBranchConfigBody,
         response: { 200: BranchConfigView, ...errors },
       },
       config,

@@ -4,6 +4,7 @@ import {
   BuildDetail,
   BuildList,
   CiStatusSchema,
+  DeployBody,
   DeploymentView,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
@@ -17,8 +18,6 @@ import { loadBuild } from './access.js';
 import { buildRows, deploymentStatusOfBuild, toBuildView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
-const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
-
 const ListQuery = Type.Intersect([
   Pagination,
   Type.Object({
@@ -27,18 +26,6 @@ const ListQuery = Type.Intersect([
     deployment_status: Type.Optional(BuildDeploymentStatusSchema),
   }),
 ]);
-
-const DeployBody = Type.Object(
-  {
-    environment: Type.Optional(
-      Type.String({
-        pattern: ENVIRONMENT_PATTERN,
-        description: "where to deploy; the branch config's environment when left out",
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 export async function buildRoutes(app: App): Promise<void> {
   const { db } = app.ctx;

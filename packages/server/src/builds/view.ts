@@ -3,6 +3,7 @@ import { BuildView, CiStatusSchema, type BuildDeploymentStatus } from '@polytene
 import type { Db } from '../db/database.js';
 import type { Build } from '../db/schema.js';
 import { iso } from '../http/schemas.js';
+import { toCommitView } from './commit.js';
 
 /** The schemas live in protocol (views/builds.ts); re-exported for the modules that import them here. */
 export { BuildView, CiStatusSchema };
@@ -34,5 +35,7 @@ export function toBuildView(row: Build & { deployment_status: BuildDeploymentSta
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     deployment_status: row.deployment_status,
+    commit: toCommitView(row),
+    pipeline_url: row.pipeline_url,
   };
 }

@@ -139,6 +139,12 @@ export interface ProjectsTable {
   gitlab_hook_state: ForgeSyncState | null;
   /** The GitLab instance the project lives in (0008); gitlab_url is a copy of its URL. */
   gitlab_instance_id: number | null;
+  /** The GitHub repository `owner/name` whose workflow runs are its builds (0015): set iff source github. */
+  github_repository: string | null;
+  /** The GitHub API it reports commit statuses to, e.g. https://api.github.com (0015). */
+  github_api_url: string | null;
+  /** The token for commit statuses, encrypted with ctx.secrets (0015); null: statuses are not reported. */
+  github_token_encrypted: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -213,6 +219,13 @@ export interface BuildsTable {
   finished_at: Timestamp | null;
   payload: Json | null;
   auto_deploy_handled: Generated<boolean>;
+  /** The commit's context (0014): its first line, author, link and time, and the CI pipeline's link. */
+  commit_title: string | null;
+  commit_author_name: string | null;
+  commit_author_email: string | null;
+  commit_url: string | null;
+  pipeline_url: string | null;
+  committed_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -302,6 +315,14 @@ export interface GitlabDeploymentReportsTable {
   updated_at: CreatedAt;
 }
 
+/** What the last report of a deployment told GitHub (0015): its commit state, or the error it met. */
+export interface GithubStatusReportsTable {
+  deployment_id: number;
+  state: string | null;
+  error: string | null;
+  updated_at: CreatedAt;
+}
+
 export interface GitlabJobEventsTable {
   project_id: number;
   job_id: number;
@@ -365,6 +386,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   gitlab_deploy_keys: GitlabDeployKeysTable;
   gitlab_deployment_reports: GitlabDeploymentReportsTable;
+  github_status_reports: GithubStatusReportsTable;
   gitlab_job_events: GitlabJobEventsTable;
   notification_deliveries: NotificationDeliveriesTable;
   notification_hooks: NotificationHooksTable;

@@ -1,11 +1,24 @@
+import { sql } from 'kysely';
 import { DeploymentView, Nullable, type WaitingFor } from '@polytene/protocol';
 import { waitingReasons } from './waiting.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import { iso } from '../http/schemas.js';
+import { toCommitView } from '../builds/commit.js';
 
 /** The schemas live in protocol (views/deployments.ts); re-exported for the modules that import them here. */
 export { DeploymentView, Nullable };
+
+/**
+ * The commit live in the deployment's environment before it: the build of the last deployment of the
+ * same project and environment that succeeded, among those queued before this one (by id).
+ */
+const liveShaBefore = sql<string | null>`(
+  SELECT b.sha FROM deployments d JOIN builds b ON b.id = d.build_id
+  WHERE d.environment_id = deployments.environment_id
+    AND d.status = 'succeeded' AND d.id < deployments.id
+  ORDER BY d.id DESC LIMIT 1
+)`;
 
 /** Deployments joined with what their view shows; add conditions, order and paging to it. */
 export function deploymentRows(db: Db) {
@@ -34,12 +47,21 @@ export function deploymentRows(db: Db) {
       'builds.ref as build_ref',
       'builds.sha as build_sha',
       'builds.external_id as build_external_id',
+      'builds.commit_title',
+      'builds.commit_author_name',
+      'builds.commit_author_email',
+      'builds.commit_url',
+      'builds.committed_at',
+      'builds.pipeline_url',
       'projects.name as project_name',
+      'projects.source as project_source',
+      'projects.web_url as project_web_url',
       'users.id as user_id',
       'users.login as user_login',
       'runners.id as runner_id',
       'runners.name as runner_name',
-    ]);
+    ])
+    .select(liveShaBefore.as('live_sha'));
 }
 
 export type DeploymentRow = Awaited<ReturnType<ReturnType<typeof deploymentRows>['executeTakeFirstOrThrow']>>;
@@ -48,7 +70,14 @@ export type DeploymentRow = Awaited<ReturnType<ReturnType<typeof deploymentRows>
 export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null = null): DeploymentView {
   return {
     id: row.id,
-    build: { id: row.build_id, ref: row.build_ref, sha: row.build_sha, external_id: row.build_external_id },
+    build: {
+      id: row.build_id,
+      ref: row.build_ref,
+      sha: row.build_sha,
+      external_id: row.build_external_id,
+      commit: toCommitView(row),
+      pipeline_url: row.pipeline_url,
+    },
     project: { id: row.project_id, name: row.project_name },
     environment: row.environment,
     environment_id: row.environment_id,
@@ -69,7 +98,19 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     last_log_n: row.last_log_n,
+    compare_url: compareUrl(row),
   };
+}
+
+/**
+ * GitLab's page comparing what was live with what this deployment deploys
+ * (`<web_url>/-/compare/<live>...<sha>`): null for a project not on GitLab, with nothing live before,
+ * or when the same commit was live.
+ */
+function compareUrl(row: DeploymentRow): string | null {
+  if (row.project_source !== 'gitlab' || !row.project_web_url || !row.live_sha) return null;
+  if (row.live_sha === row.build_sha) return null;
+  return `${row.project_web_url.replace(/\/+$/, '')}/-/compare/${row.live_sha}...${row.build_sha}`;
 }
 
 /** The views of `rows`, each waiting one saying why (one batch of queries for all). */

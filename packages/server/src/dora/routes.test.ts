@@ -170,6 +170,21 @@ describe('GET /api/v1/projects/:id/dora', () => {
     expect((await server.app.inject({ method: 'GET', url, headers: outsider })).statusCode).toBe(404);
     expect((await server.app.inject({ method: 'GET', url })).statusCode).toBe(401);
   });
+
+  it("starts the lead time at the commit's time when CI gave it", async () => {
+    const canary = await insertBranchConfig(server, {
+      project_id: project.id,
+      branch_name: 'canary',
+      environment: 'canary',
+    });
+    await deployment(canary, 'succeeded', at(1, 12), at(1, 11)); // build started 1 h before
+    await server.ctx.db
+      .updateTable('builds')
+      .set({ committed_at: at(1, 8) }) // committed 4 h before
+      .where('branch_config_id', '=', canary.id)
+      .execute();
+    expect(environment(await dora('?environment=canary'), 'canary').leadTime.median).toBe(4 * 3600);
+  });
 });
 
 describe('quantile', () => {

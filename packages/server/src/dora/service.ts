@@ -18,7 +18,8 @@ interface Finished {
   environment: string;
   status: 'succeeded' | 'failed';
   finishedAt: Date;
-  buildStartedAt: Date;
+  /** Where the change's lead time starts: the commit's time when CI gave it, else the build's start. */
+  changeAt: Date;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function doraMetrics(
         'deployments.environment',
         'deployments.status',
         'deployments.finished_at',
+        'builds.committed_at',
         'builds.started_at as build_started_at',
         'builds.created_at as build_created_at',
       ])
@@ -67,7 +69,7 @@ export async function doraMetrics(
             environment: row.environment,
             status: row.status,
             finishedAt: row.finished_at,
-            buildStartedAt: row.build_started_at ?? row.build_created_at,
+            changeAt: row.committed_at ?? row.build_started_at ?? row.build_created_at,
           },
         ]
       : [],
@@ -96,7 +98,7 @@ function environmentMetrics(
   const succeeded = rows.filter((row) => row.status === 'succeeded');
   const failed = rows.filter((row) => row.status === 'failed');
   const leadTimes = succeeded
-    .map((row) => Math.max(0, (row.finishedAt.getTime() - row.buildStartedAt.getTime()) / 1000))
+    .map((row) => Math.max(0, (row.finishedAt.getTime() - row.changeAt.getTime()) / 1000))
     .sort((a, b) => a - b);
   const restores: number[] = [];
   for (const failure of failed) {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { EnvironmentDeployment } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import { iso } from '../http/schemas.js';
+import { toCommitView } from '../builds/commit.js';
 
 /** What each environment shows of its deployments: what is live, the latest attempt, how many wait. */
 export interface EnvironmentState {
@@ -28,6 +29,11 @@ function summaryRows(db: Db) {
       'builds.id as build_id',
       'builds.ref',
       'builds.sha',
+      'builds.commit_title',
+      'builds.commit_author_name',
+      'builds.commit_author_email',
+      'builds.commit_url',
+      'builds.committed_at',
       'users.id as user_id',
       'users.login as user_login',
     ]);
@@ -44,7 +50,7 @@ function summary(row: SummaryRow): EnvironmentDeployment {
     deployment_id: row.id,
     status: row.status,
     trigger: row.trigger,
-    build: { id: row.build_id, ref: row.ref, sha: row.sha },
+    build: { id: row.build_id, ref: row.ref, sha: row.sha, commit: toCommitView(row) },
     triggered_by:
       row.user_id !== null && row.user_login !== null ? { id: row.user_id, login: row.user_login } : null,
     queued_at: row.queued_at.toISOString(),

@@ -1,4 +1,4 @@
-import type { EnvironmentUpdateBody, FieldProblem } from '@polytene/protocol';
+import { targetProblems, type EnvironmentUpdateBody, type FieldProblem } from '@polytene/protocol';
 import { problem } from '../http/problems.js';
 import { webUrlProblem } from '../http/web-url.js';
 import { environmentProblem } from '../branches/validation.js';
@@ -12,5 +12,6 @@ export function environmentFieldProblems(fields: EnvironmentUpdateBody): FieldPr
   const urlWords = fields.url ? webUrlProblem(fields.url) : null;
   if (urlWords) problems.push(problem('url', 'invalid_format', urlWords));
   problems.push(...variableProblems(fields.variables));
+  if (fields.targets) problems.push(...targetProblems(fields.targets));
   return problems;
 }

@@ -60,7 +60,8 @@ describe('the forge registry', () => {
     expect(forgeFor('manual')).toBeNull();
     expect(forgeFor('gitlab')?.name).toBe('GitLab');
     expect(forgeFor({ source: 'gitlab' })).toBe(forgeFor('gitlab'));
-    expect(allForges().map((f) => f.name)).toEqual(['GitLab']);
+    expect(forgeFor('github')?.name).toBe('GitHub');
+    expect(allForges().map((f) => f.name)).toEqual(['GitLab', 'GitHub']);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Forge } from '../forges/forge.js';
+import type { Forge } from '../forges/seam.js';
 import { queueDeployKeysForRunner } from './deploy-keys.js';
 import { queueDeploymentReport } from './report.js';
 import { gitlabRoutes } from './routes.js';

@@ -1,25 +1,15 @@
 import { Type } from 'typebox';
-import { GitlabInstanceList, GitlabInstanceView as Instance } from '@polytene/protocol';
+import {
+  CreateGitlabInstanceBody,
+  GitlabInstanceList,
+  GitlabInstanceView as Instance,
+  UpdateGitlabInstanceBody,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { createInstance, deleteInstance, listInstances, updateInstance } from './instances.js';
 
-const Name = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  description: 'shown to members, e.g. Company GitLab',
-});
-const Url = Type.String({
-  minLength: 1,
-  maxLength: 500,
-  description: 'http:// or https:// base URL, without a user name, password, query or fragment',
-});
-const CreateBody = Type.Object({ name: Name, url: Url }, { additionalProperties: false });
-const UpdateBody = Type.Object(
-  { name: Type.Optional(Name), url: Type.Optional(Url) },
-  { additionalProperties: false, minProperties: 1 },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 const tags = ['gitlab'];
 
@@ -44,7 +34,7 @@ export async function gitlabInstanceRoutes(app: App): Promise<void> {
     {
       schema: {
         tags,
-        body: CreateBody,
+        body: CreateGitlabInstanceBody,
         response: { 201: Instance, 409: ErrorResponse, ...errors },
       },
     },
@@ -60,7 +50,7 @@ export async function gitlabInstanceRoutes(app: App): Promise<void> {
       schema: {
         tags,
         params: IdParam,
-        body: UpdateBody,
+        body: UpdateGitlabInstanceBody,
         response: { 200: Instance, 404: ErrorResponse, 409: ErrorResponse, ...errors },
       },
     },

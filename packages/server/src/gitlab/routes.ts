@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
 import {
+  GitlabConnectionBody,
+  GitlabImportBody,
   GitlabConnectionView as ConnectionView,
   GitlabImportResult as ImportResult,
   GitlabProjectList,
@@ -15,29 +17,11 @@ import { importProjects, listGitlabProjects, resyncProject } from './import.js';
 import { gitlabInstanceRoutes } from './instance-routes.js';
 import { gitlabStatusOf } from './status.js';
 
-const ConnectionBody = Type.Object(
-  {
-    instance_id: Type.Integer({
-      minimum: 1,
-      description: 'one of GET /api/v1/gitlab/instances (configured by an administrator)',
-    }),
-    token: Type.String({
-      minLength: 1,
-      maxLength: 500,
-      description: 'a personal access token with the api scope',
-    }),
-  },
-  { additionalProperties: false },
-);
 const ListQuery = Type.Object({
   search: Type.Optional(Type.String({ maxLength: 200 })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 });
-const ImportBody = Type.Object(
-  { project_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 50 }) },
-  { additionalProperties: false },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const upstream = { 409: ErrorResponse, 502: ErrorResponse };
 const tags = ['gitlab'];
@@ -58,7 +42,7 @@ export async function gitlabRoutes(app: App): Promise<void> {
     {
       schema: {
         tags,
-        body: ConnectionBody,
+        body: GitlabConnectionBody,
         response: { 200: ConnectionView, ...errors },
         description:
           'Stores your token for one of the GitLab instances an administrator configured; the URL is the instance’s.',
@@ -105,7 +89,7 @@ export async function gitlabRoutes(app: App): Promise<void> {
 
   app.post(
     '/api/v1/gitlab/import',
-    { schema: { tags, body: ImportBody, response: { 201: ImportResult, ...upstream, ...errors } } },
+    { schema: { tags, body: GitlabImportBody, response: { 201: ImportResult, ...upstream, ...errors } } },
     async (request, reply) => {
       const projects = await importProjects(
         ctx,

@@ -53,6 +53,19 @@ function limitOf(item: AjvItem): number {
   return Number(item.params?.limit);
 }
 
+/** A lower bound of 1 reads as "must not be empty"; a larger one names the limit. */
+function atLeast(
+  field: string,
+  limit: number,
+  label: string,
+  code: 'too_short' | 'too_few',
+  words: string,
+): FieldProblem {
+  return limit <= 1
+    ? problem(field, 'required', 'must not be empty', undefined, label)
+    : problem(field, code, words, { limit }, label);
+}
+
 function describe(item: AjvItem, field: string, label: string): FieldProblem {
   const limit = limitOf(item);
   switch (item.keyword) {
@@ -61,9 +74,7 @@ function describe(item: AjvItem, field: string, label: string): FieldProblem {
     case 'additionalProperties':
       return problem(field, 'unknown_field', 'is not a known field', undefined, label);
     case 'minLength':
-      return limit <= 1
-        ? problem(field, 'required', 'must not be empty', undefined, label)
-        : problem(field, 'too_short', `must be at least ${limit} characters`, { limit }, label);
+      return atLeast(field, limit, label, 'too_short', `must be at least ${limit} characters`);
     case 'maxLength':
       return problem(field, 'too_long', `must be at most ${limit} characters`, { limit }, label);
     case 'pattern':
@@ -88,9 +99,7 @@ function describe(item: AjvItem, field: string, label: string): FieldProblem {
     case 'exclusiveMaximum':
       return problem(field, 'too_large', `must be at most ${limit}`, { limit }, label);
     case 'minItems':
-      return limit <= 1
-        ? problem(field, 'required', 'must not be empty', undefined, label)
-        : problem(field, 'too_few', `must have at least ${limit} entries`, { limit }, label);
+      return atLeast(field, limit, label, 'too_few', `must have at least ${limit} entries`);
     case 'maxItems':
       return problem(field, 'too_many', `must have at most ${limit} entries`, { limit }, label);
     case 'format': {

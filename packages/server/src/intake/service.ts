@@ -4,9 +4,10 @@ import { isValidSha, refNameProblem, shortRef } from '@polytene/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { IntakeSource } from './source.js';
+import type { BuildInput } from './build-input.js';
 import { storable } from './storable.js';
 import type { Db } from '../db/database.js';
-import type { BuildSource, CiStatus } from '@polytene/protocol';
+import type { CiStatus } from '@polytene/protocol';
 import type { BranchConfig, Build, Deployment, Project } from '../db/schema.js';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { invalidValue } from '../errors.js';
@@ -14,27 +15,12 @@ import { queueDeployment } from '../deployments/service.js';
 import { publishProjectEvent } from '../events/lists.js';
 import { DeploymentView, Nullable, loadDeploymentView } from '../deployments/view.js';
 import { BuildView, buildRows, toBuildView } from '../builds/view.js';
+import { commitValues, keepKnown } from '../builds/commit.js';
 
 /** GitLab's "no commit" (before_sha of a new branch): accepted as before_sha, never as the sha to deploy. */
 const ZERO_SHA = /^0+$/;
 
-export interface BuildInput {
-  source: BuildSource;
-  /** The CI's own id of the pipeline/job/build; null when the CI gives none (then every call is a new build). */
-  external_id: string | null;
-  status: CiStatus;
-  /** A branch or tag name; `refs/heads/` and `refs/tags/` are stripped (a `refs/tags/` ref is a tag). */
-  ref: string;
-  is_tag: boolean;
-  sha: string;
-  before_sha?: string | null;
-  started_at?: Date | null;
-  finished_at?: Date | null;
-  /** The raw event as received, kept for people to look at. */
-  payload?: unknown;
-  /** Who delivered it, for the audit log; intake without a person is recorded as `ci`. */
-  actor?: Actor;
-}
+export type { BuildInput } from './build-input.js';
 
 export interface RecordedBuild {
   build: Build;
@@ -55,7 +41,8 @@ const CI_ACTOR: Actor = { id: null, login: 'ci', ip: null };
  * - Validates `ref` (after `shortRef`) and `sha` / `before_sha` (hex; all-zero `before_sha` allowed) and
  *   throws a 400 naming the field before writing anything.
  * - With an `external_id` it upserts on (project, source, external_id): the first event creates the build,
- *   later ones update status, times and payload (ref and sha stay as first seen), so repeated or
+ *   later ones update status, times, payload and the commit context they carry (ref and sha stay as
+ *   first seen; a commit field a later event lacks keeps its earlier value), so repeated or
  *   concurrent deliveries of the same build never make a second one. Without one, it always inserts.
  * - Attaches the branch config whose `branch_name` is the short ref (tags match none).
  * - When the status is final for auto-deploy (`success`, or `failed` with
@@ -88,6 +75,7 @@ export async function recordBuild(
     started_at: input.started_at ?? null,
     finished_at: input.finished_at ?? null,
     payload: input.payload === undefined ? null : JSON.stringify(input.payload),
+    ...commitValues(input.commit),
   };
   const row = await trx
     .insertInto('builds')
@@ -103,6 +91,7 @@ export async function recordBuild(
           started_at: sql<Date | null>`coalesce(excluded.started_at, builds.started_at)`,
           finished_at: sql<Date | null>`coalesce(excluded.finished_at, builds.finished_at)`,
           payload: sql<string | null>`coalesce(excluded.payload, builds.payload)`,
+          ...keepKnown(),
           updated_at: sql<Date>`now()`,
         })),
     )

@@ -6,6 +6,20 @@ import { INTAKE_SOURCES } from './sources.js';
 import { GENERIC_STATUSES } from './generic/payload.js';
 import { GITLAB_PIPELINE_STATUSES } from './gitlab/payload.js';
 import { LEGACY_STATUSES, ciStatusOf } from './legacy/payload.js';
+import { GITHUB_CONCLUSIONS } from '../github/payload.js';
+
+/** GitHub's workflow run conclusions (webhook docs, `workflow_run.conclusion`) and what Polytene records. */
+const GITHUB_NAMES: [string, CiStatus][] = [
+  ['success', 'success'],
+  ['failure', 'failed'],
+  ['timed_out', 'failed'],
+  ['startup_failure', 'failed'],
+  ['cancelled', 'canceled'],
+  ['skipped', 'skipped'],
+  ['neutral', 'skipped'],
+  ['stale', 'skipped'],
+  ['action_required', 'manual'],
+];
 
 /** GitLab's pipeline and job statuses (API docs, `status` of pipelines and jobs) and what Polytene records. */
 const GITLAB_NAMES: [string, CiStatus][] = [
@@ -26,7 +40,7 @@ const GITLAB_NAMES: [string, CiStatus][] = [
 
 describe('the CI-status map of each intake source', () => {
   it('has one table per source, each naming only protocol CI statuses', () => {
-    expect(INTAKE_SOURCES.map((s) => s.name)).toEqual(['legacy', 'generic', 'gitlab']);
+    expect(INTAKE_SOURCES.map((s) => s.name)).toEqual(['legacy', 'generic', 'gitlab', 'github']);
     for (const source of INTAKE_SOURCES) {
       for (const status of Object.values(source.statuses)) expect(CI_STATUSES).toContain(status);
     }
@@ -49,6 +63,14 @@ describe('the CI-status map of each intake source', () => {
       ['success', 'success'],
       ['failed', 'failed'],
     ]);
+  });
+
+  it.each(GITHUB_NAMES)('github: conclusion %s is recorded as %s', (name, status) => {
+    expect(ciStatusIn(GITHUB_CONCLUSIONS, name)).toBe(status);
+  });
+
+  it('github: nothing but those names', () => {
+    expect(Object.keys(GITHUB_CONCLUSIONS).sort()).toEqual(GITHUB_NAMES.map(([n]) => n).sort());
   });
 
   it.each([...GITLAB_NAMES, ['cancelled', 'canceled'] as [string, CiStatus]])(

@@ -3,7 +3,7 @@ import type { CiStatus } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Project } from '../db/schema.js';
 import type { App } from '../http/types.js';
-import type { BuildInput } from './service.js';
+import type { BuildInput } from './build-input.js';
 
 /** A payload that is not about a build: answered with the reason, nothing recorded. */
 export interface Ignored {

@@ -4,13 +4,13 @@ import {
   InvitationLink,
   InvitationList,
   SessionView,
-  USER_LIMITS,
+  AcceptInvitationBody,
+  CreateInvitationBody,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin } from '../auth/guard.js';
 import { startBrowserSession } from '../auth/browser-session.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
-import { Email, Login, Name, Role } from '../users/routes.js';
 import {
   acceptInvitation,
   createInvitation,
@@ -20,16 +20,7 @@ import {
   revokeInvitation,
 } from './service.js';
 
-const CreateBody = Type.Object({ email: Email, role: Role }, { additionalProperties: false });
 const TokenParam = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
-const AcceptBody = Type.Object(
-  {
-    login: Login,
-    name: Type.Optional(Name),
-    password: Type.String({ maxLength: USER_LIMITS.password.maxLength }),
-  },
-  { additionalProperties: false },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const gone = { 404: ErrorResponse, 410: ErrorResponse };
 
@@ -45,7 +36,7 @@ export async function invitationRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['invitations'],
-        body: CreateBody,
+        body: CreateInvitationBody,
         response: { 201: CreatedInvitation, 409: ErrorResponse, 502: ErrorResponse, ...errors },
       },
     },
@@ -109,7 +100,7 @@ export async function invitationRoutes(app: App): Promise<void> {
       schema: {
         tags: ['invitations'],
         params: TokenParam,
-        body: AcceptBody,
+        body: AcceptInvitationBody,
         response: { 201: SessionView, 409: ErrorResponse, 422: ErrorResponse, ...gone },
       },
       config: { rateLimit: { max: app.ctx.config.loginRateLimitPerMinute, timeWindow: '1 minute' } },

@@ -84,3 +84,50 @@ describe('GET /api/v1/deployments/:id/log.txt', () => {
     expect(lines[LINES]).toBe('');
   });
 });
+
+describe('GET /api/v1/deployments/:id/log/search', () => {
+  const search = (query: string, headers?: SessionHeaders) =>
+    get(`/api/v1/deployments/${deployment.id}/log/search?${query}`, headers);
+
+  it('pages through every match across the stored chunks, in line order, ignoring case', async () => {
+    const expected = Array.from({ length: LINES }, (_, i) => i + 1).filter(
+      (n) => n > 1 && String(n).includes('99'),
+    );
+    const found: number[] = [];
+    let after = 0;
+    for (let page = 0; page < 20; page++) {
+      const res = await search(`q=99&after=${after}&limit=7`);
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body.matches.length).toBeLessThanOrEqual(7);
+      found.push(...body.matches.map((m: { n: number }) => m.n));
+      if (body.next_after === null) break;
+      after = body.next_after;
+    }
+    expect(found).toEqual(expected);
+    expect(expected.at(-1)).toBe(4499);
+    const first = (await search('q=NOT%20HTML')).json();
+    expect(first).toEqual({
+      matches: [{ n: 1, stream: 'stdout', text: '<b>not html</b> zażółć' }],
+      next_after: null,
+    });
+    const stderr = (await search('q=line%204500')).json();
+    expect(stderr.matches).toEqual([{ n: 4500, stream: 'stderr', text: 'line 4500' }]);
+  });
+
+  it('treats the query as plain text, not a pattern', async () => {
+    const res = await search(`q=${encodeURIComponent('(a+)+$')}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ matches: [], next_after: null });
+  });
+
+  it('refuses an empty, blank or too long query and a limit above 1000 with a 400', async () => {
+    for (const query of ['q=', 'q=%20%20', `q=${'x'.repeat(201)}`, 'q=line&limit=1001', ''])
+      expect((await search(query)).statusCode, query).toBe(400);
+  });
+
+  it('hides the log from someone who is not a member of the project with a 404', async () => {
+    const res = await search('q=line', outsider);
+    expect(res.statusCode).toBe(404);
+  });
+});

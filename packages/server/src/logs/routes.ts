@@ -1,17 +1,25 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { LogView } from '@polytene/protocol';
+import { LogSearchView, LogView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { loadDeployment } from '../deployments/access.js';
 import { lastStoredLine, logText, readLines } from './store.js';
+import { MAX_MATCHES, MAX_QUERY, searchLines } from './search.js';
+import { badRequest } from '../errors.js';
 
 const MAX_LINES = 10_000;
 
 const LogQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'line number already seen' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LINES, default: 1000 })),
+});
+
+const SearchQuery = Type.Object({
+  q: Type.String({ maxLength: MAX_QUERY, description: 'plain text, matched ignoring case' }),
+  after: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'search lines after this one' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MATCHES, default: 200 })),
 });
 
 export async function logRoutes(app: App): Promise<void> {
@@ -41,6 +49,25 @@ export async function logRoutes(app: App): Promise<void> {
         status: deployment.status,
         cancel_requested: deployment.status === 'running' && deployment.cancel_requested_at !== null,
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/deployments/:id/log/search',
+    {
+      schema: {
+        tags: ['deployments'],
+        params: IdParam,
+        querystring: SearchQuery,
+        response: { 200: LogSearchView, 400: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { deployment } = await loadDeployment(db, user, request.params.id, 'view');
+      const { q, after = 0, limit = 200 } = request.query;
+      if (q.trim() === '') throw badRequest('give the text to search for');
+      return searchLines(db, deployment.id, q, after, limit);
     },
   );
 

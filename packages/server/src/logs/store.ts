@@ -131,11 +131,13 @@ export async function appendLines(
       used += freshBytes[split++]!;
     const headBytes = used - log.log_bytes - result.bytes;
     const total = sum(freshBytes);
-    if (split === fresh.length) await appendChunk(db, log.id, PART_HEAD, fresh, total, whole);
-    else if (split === 0) await appendChunk(db, log.id, PART_TAIL, fresh, total, whole);
+    if (split === fresh.length)
+      await appendChunk(db, log.id, { part: PART_HEAD, lines: fresh, bytes: total, encoded: whole });
+    else if (split === 0)
+      await appendChunk(db, log.id, { part: PART_TAIL, lines: fresh, bytes: total, encoded: whole });
     else {
-      await appendChunk(db, log.id, PART_HEAD, fresh.slice(0, split), headBytes);
-      await appendChunk(db, log.id, PART_TAIL, fresh.slice(split), total - headBytes);
+      await appendChunk(db, log.id, { part: PART_HEAD, lines: fresh.slice(0, split), bytes: headBytes });
+      await appendChunk(db, log.id, { part: PART_TAIL, lines: fresh.slice(split), bytes: total - headBytes });
     }
     touchedTail ||= split < fresh.length;
     result.added += fresh.length;
@@ -152,14 +154,8 @@ const sum = (values: readonly number[]): number => values.reduce((total, value) 
  * small (a job printing a line now and then), into the last chunk, so slow output still ends up in
  * chunks large enough to compress well.
  */
-async function appendChunk(
-  db: Db,
-  deploymentId: number,
-  part: number,
-  lines: StoredLine[],
-  bytes: number,
-  encoded?: Buffer,
-): Promise<void> {
+async function appendChunk(db: Db, deploymentId: number, chunk: NewChunk): Promise<void> {
+  const { part, lines, bytes } = chunk;
   const first = lines[0]!.n;
   const last = lines[lines.length - 1]!.n;
   if (bytes < MERGE_BYTES) {
@@ -190,17 +186,22 @@ async function appendChunk(
       return;
     }
   }
-  await insertChunk(db, deploymentId, part, lines, bytes, encoded);
+  await insertChunk(db, deploymentId, chunk);
+}
+
+/** Lines to store as one chunk: their part, their size, and their encoding when already made. */
+interface NewChunk {
+  part: number;
+  lines: StoredLine[];
+  bytes: number;
+  encoded?: Buffer;
 }
 
 /** A new chunk of lines (strictly increasing numbers) that no stored chunk's range overlaps. */
 function insertChunk(
   db: Db,
   deploymentId: number,
-  part: number,
-  lines: StoredLine[],
-  bytes: number,
-  encoded?: Buffer,
+  { part, lines, bytes, encoded }: NewChunk,
 ): Promise<unknown> {
   return db
     .insertInto('log_chunks')
@@ -272,7 +273,7 @@ async function fillGaps(
     }
     const before = -key - 2;
     const part = await partAfter(db, deploymentId, before >= 0 ? chunks[before]!.part : null, low);
-    await insertChunk(db, deploymentId, part, group.lines, group.bytes);
+    await insertChunk(db, deploymentId, { part, lines: group.lines, bytes: group.bytes });
     result.touchedTail ||= part === PART_TAIL;
   }
   return result;
@@ -327,7 +328,11 @@ export async function* logText(db: Db, deploymentId: number): AsyncGenerator<str
 }
 
 /** The decoded chunks holding lines numbered above `after`, in order, fetched a few at a time. */
-async function* chunksAfter(db: Db, deploymentId: number, after: number): AsyncGenerator<StoredLine[]> {
+export async function* chunksAfter(
+  db: Db,
+  deploymentId: number,
+  after: number,
+): AsyncGenerator<StoredLine[]> {
   let cursor = after;
   for (;;) {
     const rows = await db

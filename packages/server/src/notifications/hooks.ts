@@ -1,13 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type {
-  NotificationDeliveryEvent,
   NotificationDeliveryView,
   NotificationEvent,
   NotificationHookKind,
   NotificationHookView,
-  NotificationWebhookBody,
 } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
@@ -15,6 +13,7 @@ import type { NotificationHook, NotificationHookDelivery } from '../db/schema.js
 import type { DeploymentChangeHandler } from '../deployments/changes.js';
 import { invalidValue, notFound } from '../errors.js';
 import { deploymentLink } from './message.js';
+import { signature, slackBody, teamsBody, webhookBody, type Facts } from './hook-payloads.js';
 
 /** The job that sends one delivery; graphile-worker retries it with exponential backoff. */
 export const HOOK_DELIVERY_TASK = 'notification_hook_delivery';
@@ -148,15 +147,7 @@ export async function hookById(db: Db, id: number): Promise<NotificationHook> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// What is sent.
-
-interface Facts {
-  event: NotificationDeliveryEvent;
-  deliveryId: number;
-  project: { id: number; name: string };
-  environment: string;
-  deployment: NotificationWebhookBody['deployment'];
-}
+// What is sent (the bodies themselves: hook-payloads.ts).
 
 async function factsOf(ctx: AppContext, delivery: NotificationHookDelivery, hook: NotificationHook) {
   const project = await ctx.db
@@ -193,90 +184,6 @@ async function factsOf(ctx: AppContext, delivery: NotificationHookDelivery, hook
       url: deploymentLink(ctx.publicUrl, deployment.id),
     },
   } satisfies Facts;
-}
-
-const HEADLINE: Record<NotificationDeliveryEvent, string> = {
-  queued: 'deployment queued',
-  started: 'deployment started',
-  succeeded: 'deployment succeeded',
-  failed: 'deployment failed',
-  canceled: 'deployment canceled',
-  recovered: 'deployment recovered',
-  test: 'test notification',
-};
-
-const headline = (f: Facts) => `${f.project.name} / ${f.environment}: ${HEADLINE[f.event]}`;
-const whatLine = (f: Facts) =>
-  f.deployment
-    ? `${f.deployment.ref} @ ${f.deployment.sha.slice(0, 12)} by ${f.deployment.triggered_by ?? 'Polytene'}`
-    : 'Polytene can reach this hook.';
-
-export function webhookBody(f: Facts): NotificationWebhookBody {
-  return {
-    event: f.event,
-    delivery_id: f.deliveryId,
-    project: f.project,
-    environment: f.environment,
-    deployment: f.deployment,
-    sent_at: new Date().toISOString(),
-  };
-}
-
-/** A Slack incoming-webhook message in Block Kit: a section with the news, a context with the details. */
-export function slackBody(f: Facts): Record<string, unknown> {
-  const text = headline(f);
-  const link = f.deployment ? ` <${f.deployment.url}|Deployment #${f.deployment.id}>` : '';
-  return {
-    text,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${text}*${link}` } },
-      {
-        type: 'context',
-        elements: [
-          { type: 'mrkdwn', text: `Project: ${f.project.name}` },
-          { type: 'mrkdwn', text: `Environment: ${f.environment}` },
-          { type: 'mrkdwn', text: whatLine(f) },
-        ],
-      },
-    ],
-  };
-}
-
-/** A Teams incoming-webhook message as a MessageCard. */
-export function teamsBody(f: Facts): Record<string, unknown> {
-  const facts = [
-    { name: 'Project', value: f.project.name },
-    { name: 'Environment', value: f.environment },
-  ];
-  if (f.deployment)
-    facts.push(
-      { name: 'Ref', value: f.deployment.ref },
-      { name: 'Commit', value: f.deployment.sha },
-      { name: 'Triggered by', value: f.deployment.triggered_by ?? 'Polytene' },
-    );
-  return {
-    '@type': 'MessageCard',
-    '@context': 'https://schema.org/extensions',
-    summary: headline(f),
-    themeColor: f.event === 'failed' ? 'D13438' : '2EB886',
-    sections: [{ activityTitle: headline(f), activitySubtitle: whatLine(f), facts }],
-    ...(f.deployment
-      ? {
-          potentialAction: [
-            {
-              '@type': 'OpenUri',
-              name: 'Open deployment',
-              targets: [{ os: 'default', uri: f.deployment.url }],
-            },
-          ],
-        }
-      : {}),
-  };
-}
-
-/** `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, the X-Polytene-Signature of a webhook. */
-export function signature(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 // ---------------------------------------------------------------------------------------------------

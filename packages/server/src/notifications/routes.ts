@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
 import {
   CreatedNotificationHook,
-  NOTIFICATION_EVENTS,
-  NOTIFICATION_HOOK_KINDS,
+  CreateNotificationHookBody,
   NotificationDeliveryList,
   NotificationDeliveryView,
   NotificationHookList,
@@ -15,19 +14,6 @@ import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { NEEDS, loadProject } from '../projects/access.js';
 import { createHook, deliveryView, hookById, hookView, sendTest } from './hooks.js';
 
-const CreateBody = Type.Object(
-  {
-    kind: Type.Enum(NOTIFICATION_HOOK_KINDS),
-    url: Type.String({ minLength: 1, maxLength: 2000 }),
-    environment: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
-        description: 'only deployments to this environment; null or absent: every environment',
-      }),
-    ),
-    events: Type.Array(Type.Enum(NOTIFICATION_EVENTS), { minItems: 1, maxItems: NOTIFICATION_EVENTS.length }),
-  },
-  { additionalProperties: false },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['notifications'];
 
@@ -69,7 +55,7 @@ export async function notificationHookRoutes(app: App): Promise<void> {
       schema: {
         tags,
         params: IdParam,
-        body: CreateBody,
+        body: CreateNotificationHookBody,
         response: { 201: CreatedNotificationHook, ...errors },
       },
     },

@@ -41,6 +41,21 @@ function checkTarget(project: Project, target: Target | undefined, field: string
   return target;
 }
 
+/** The user to make a member (by id or login) of a project whose members the caller manages. */
+async function loadTarget(
+  trx: Db,
+  user: User,
+  projectId: number,
+  by: { id: number } | { login: string },
+): Promise<Target> {
+  const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
+  const users = trx.selectFrom('users').select(['id', 'login', 'name', 'disabled']);
+  const found = await (
+    'id' in by ? users.where('id', '=', by.id) : users.where('login', '=', by.login.trim())
+  ).executeTakeFirst();
+  return checkTarget(project, found, 'id' in by ? 'user_id' : 'login');
+}
+
 /**
  * Adds a member by user id with `role` (a deployer when not given). Adding one who is already a
  * member changes nothing and records nothing, unless `role` is given and differs.
@@ -54,16 +69,7 @@ export async function addMember(
   role?: MemberRole,
 ): Promise<{ member: Member; added: boolean }> {
   return db.transaction().execute(async (trx) => {
-    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    const target = checkTarget(
-      project,
-      await trx
-        .selectFrom('users')
-        .select(['id', 'login', 'name', 'disabled'])
-        .where('id', '=', memberId)
-        .executeTakeFirst(),
-      'user_id',
-    );
+    const target = await loadTarget(trx, user, projectId, { id: memberId });
     return putMember(trx, actor, projectId, target, role, false);
   });
 }
@@ -78,16 +84,7 @@ export async function addMemberByLogin(
   role: MemberRole,
 ): Promise<Member> {
   return db.transaction().execute(async (trx) => {
-    const project = await loadProject(trx, user, projectId, NEEDS.manage_members);
-    const target = checkTarget(
-      project,
-      await trx
-        .selectFrom('users')
-        .select(['id', 'login', 'name', 'disabled'])
-        .where('login', '=', login.trim())
-        .executeTakeFirst(),
-      'login',
-    );
+    const target = await loadTarget(trx, user, projectId, { login });
     return (await putMember(trx, actor, projectId, target, role, true)).member;
   });
 }

@@ -54,6 +54,7 @@ describe('creating projects', () => {
     expect(project.webhook_urls).toEqual({
       gitlab: `https://deploy.example.test/api/v1/projects/${project.id}/hooks/gitlab`,
       legacy: `https://deploy.example.test/api/v1/builds/${secret}/create`,
+      github: `https://deploy.example.test/api/v1/projects/${project.id}/hooks/github`,
     });
     const row = await server.ctx.db
       .selectFrom('projects')

@@ -1,6 +1,14 @@
-import { PROJECT_LIMITS } from '@polytene/protocol';
 import { Type } from 'typebox';
-import { MemberList, MemberRoleSchema, MemberView, ProjectList, ProjectView } from '@polytene/protocol';
+import {
+  AddMemberBody,
+  CreateProjectBody,
+  MemberList,
+  MemberRoleBody,
+  MemberView,
+  ProjectList,
+  ProjectView,
+  UpdateProjectBody,
+} from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
@@ -25,36 +33,6 @@ import {
   updateProject,
 } from './service.js';
 
-const ProjectName = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.name.maxLength, pattern: '\\S' });
-const CloneUrl = Type.String({
-  minLength: 1,
-  maxLength: PROJECT_LIMITS.clone_url.maxLength,
-  description: 'git@host:path, ssh://, https:// or file://',
-});
-const Branch = Type.String({ minLength: 1, maxLength: PROJECT_LIMITS.default_branch.maxLength });
-const RunnerId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
-
-const CreateProjectBody = Type.Object(
-  {
-    name: ProjectName,
-    clone_url: CloneUrl,
-    default_branch: Type.Optional(Branch),
-    runner_id: Type.Optional(RunnerId),
-    public: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-const UpdateProjectBody = Type.Object(
-  {
-    name: Type.Optional(ProjectName),
-    clone_url: Type.Optional(CloneUrl),
-    default_branch: Type.Optional(Branch),
-    runner_id: Type.Optional(RunnerId),
-    public: Type.Optional(Type.Boolean()),
-    gitlab_report: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
 const ListQuery = Type.Object(
   {
     ...Pagination.properties,
@@ -62,11 +40,6 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const AddMemberBody = Type.Object(
-  { login: Type.String({ minLength: 1, maxLength: 200 }), role: MemberRoleSchema },
-  { additionalProperties: false },
-);
-const RoleBody = Type.Object({ role: MemberRoleSchema }, { additionalProperties: false });
 const MemberParams = Type.Object({
   id: IdParam.properties.id,
   user_id: IdParam.properties.id,
@@ -206,7 +179,7 @@ export async function projectRoutes(app: App): Promise<void> {
       schema: {
         tags: ['projects'],
         params: MemberParams,
-        body: RoleBody,
+        body: MemberRoleBody,
         response: { 200: MemberView, ...memberErrors },
       },
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { refNameProblem, type FieldProblem } from '@polytene/protocol';
+import { refNameProblem, type FieldProblem, type GithubConnectionInput } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Project, User } from '../db/schema.js';
@@ -12,6 +12,7 @@ import { NEEDS, accessTo, allows, loadProject, permissionsFor, visibleTo } from 
 import { problem } from '../http/problems.js';
 import { cloneUrlProblem, invalidField, invalidFields } from './validation.js';
 import { toProjectView, type ProjectView } from './view.js';
+import { githubColumns } from './github.js';
 
 export interface NewProjectInput {
   name: string;
@@ -19,6 +20,8 @@ export interface NewProjectInput {
   default_branch?: string;
   runner_id?: number | null;
   public?: boolean;
+  /** GitHub Actions as the CI, deployments reported as commit statuses (architecture.md §8). */
+  github?: GithubConnectionInput;
 }
 
 export interface ProjectChanges {
@@ -28,6 +31,8 @@ export interface ProjectChanges {
   runner_id?: number | null;
   public?: boolean;
   gitlab_report?: boolean;
+  /** Connects the project to a GitHub repository, or (null) disconnects it. */
+  github?: GithubConnectionInput | null;
 }
 
 /** A new random webhook secret: encrypted to show it again, hashed to find its project by it. */
@@ -46,6 +51,9 @@ function auditable(project: Project) {
     runner_id: project.runner_id,
     public: project.public,
     gitlab_report: project.gitlab_report,
+    github_repository: project.github_repository,
+    github_api_url: project.github_api_url,
+    github_token_set: project.github_token_encrypted !== null,
   };
 }
 
@@ -102,6 +110,7 @@ export async function createProject(
   input: NewProjectInput,
 ): Promise<Project> {
   checkFields(input);
+  const github = input.github ? await githubColumns(ctx, null, input.github) : {};
   return ctx.db.transaction().execute(async (trx) => {
     if (input.runner_id != null) await checkRunnerUsable(trx, user, input.runner_id);
     const project = await trx
@@ -113,6 +122,7 @@ export async function createProject(
         runner_id: input.runner_id ?? null,
         public: input.public ?? false,
         owner_id: user.id,
+        ...github,
         ...newWebhookSecret(ctx),
       })
       .returningAll()
@@ -142,9 +152,11 @@ export async function updateProject(
     if (changes.runner_id != null && changes.runner_id !== before.runner_id) {
       await checkRunnerUsable(trx, user, changes.runner_id);
     }
+    const { github: connection, ...columns } = changes;
+    const github = connection === undefined ? {} : await githubColumns(ctx, before, connection);
     const after = await trx
       .updateTable('projects')
-      .set({ ...changes, updated_at: new Date() })
+      .set({ ...columns, ...github, updated_at: new Date() })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();

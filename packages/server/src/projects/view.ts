@@ -18,6 +18,7 @@ export function webhookUrls(publicUrl: string, projectId: number, secret: string
   return {
     gitlab: `${publicUrl}/api/v1/projects/${projectId}/hooks/gitlab`,
     legacy: `${publicUrl}/api/v1/builds/${encodeURIComponent(secret)}/create`,
+    github: `${publicUrl}/api/v1/projects/${projectId}/hooks/github`,
   };
 }
 
@@ -44,6 +45,14 @@ export function toProjectView(project: Project, extras: ProjectViewExtras): Proj
     gitlab_url: project.gitlab_url,
     gitlab_project_id: project.gitlab_project_id,
     gitlab_report: project.gitlab_report,
+    github:
+      project.github_repository !== null && project.github_api_url !== null
+        ? {
+            repository: project.github_repository,
+            api_url: project.github_api_url,
+            token_set: project.github_token_encrypted !== null,
+          }
+        : null,
     access: extras.access,
     permissions: extras.permissions,
     created_at: project.created_at.toISOString(),

@@ -34,6 +34,7 @@ export async function jobFor(ctx: AppContext, db: Db, deployment: Deployment, to
       'builds.external_id',
       'branch_configs.variables',
       'environments.variables as environment_variables',
+      'environments.targets',
     ])
     .where('deployments.id', '=', deployment.id)
     .executeTakeFirstOrThrow();
@@ -48,5 +49,6 @@ export async function jobFor(ctx: AppContext, db: Db, deployment: Deployment, to
     script: deployment.script,
     timeout_seconds: deployment.timeout_seconds,
     variables: decryptVariables(ctx, withOverrides(row.variables ?? [], row.environment_variables)),
+    targets: row.targets,
   };
 }

@@ -1,4 +1,11 @@
-import { CreatedRunner, RUNNER_LIMITS, RunnerList, RunnerTokenView, RunnerView } from '@polytene/protocol';
+import {
+  CreateRunnerBody,
+  CreatedRunner,
+  RunnerList,
+  RunnerTokenView,
+  RunnerView,
+  UpdateRunnerBody,
+} from '@polytene/protocol';
 import { Type } from 'typebox';
 import type { App } from '../http/types.js';
 import type { AppContext } from '../context.js';
@@ -17,19 +24,6 @@ import {
   updateRunner,
 } from './service.js';
 
-const RunnerName = Type.String({ minLength: 1, maxLength: RUNNER_LIMITS.name.maxLength, pattern: '\\S' });
-const CreateRunnerBody = Type.Object(
-  { name: RunnerName, shared: Type.Optional(Type.Boolean()) },
-  { additionalProperties: false },
-);
-const UpdateRunnerBody = Type.Object(
-  {
-    name: Type.Optional(RunnerName),
-    active: Type.Optional(Type.Boolean({ description: 'false pauses the runner' })),
-    shared: Type.Optional(Type.Boolean({ description: 'administrators only' })),
-  },
-  { additionalProperties: false },
-);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
 async function viewsOf(ctx: AppContext, user: User, runners: Runner[]): Promise<RunnerView[]> {

@@ -1,46 +1,11 @@
 import { Type } from 'typebox';
-import { LOCALES, USER_LIMITS, USER_ROLES, UserList, UserView } from '@polytene/protocol';
+import { CreateUserBody, UpdateProfileBody, UpdateUserBody, UserList, UserView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireAdmin, requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam, Pagination } from '../http/schemas.js';
 import { toUserView } from './view.js';
 import { createUser, getUser, listUsers, updateUser } from './service.js';
 
-export const Login = Type.String({
-  minLength: 1,
-  maxLength: USER_LIMITS.login.maxLength,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-  description: 'letters, digits, ".", "_" and "-"',
-});
-export const Email = Type.String({ format: 'email', maxLength: USER_LIMITS.email.maxLength });
-export const Name = Type.String({ maxLength: USER_LIMITS.name.maxLength });
-export const Role = Type.Enum(USER_ROLES);
-const Locale = Type.Enum(LOCALES);
-
-const CreateUserBody = Type.Object(
-  {
-    login: Login,
-    email: Email,
-    name: Type.Optional(Name),
-    password: Type.String({ maxLength: USER_LIMITS.password.maxLength }),
-    role: Type.Optional(Role),
-  },
-  { additionalProperties: false },
-);
-const UpdateUserBody = Type.Object(
-  {
-    role: Type.Optional(Role),
-    disabled: Type.Optional(Type.Boolean()),
-    email: Type.Optional(Email),
-    name: Type.Optional(Name),
-    locale: Type.Optional(Locale),
-  },
-  { additionalProperties: false },
-);
-const UpdateProfileBody = Type.Object(
-  { email: Type.Optional(Email), name: Type.Optional(Name), locale: Type.Optional(Locale) },
-  { additionalProperties: false },
-);
 const ListQuery = Type.Object(
   {
     ...Pagination.properties,

@@ -4,11 +4,31 @@
  * reaches the bundle); pages and the log controller call these and never write a URL themselves.
  */
 import type {
+  AcceptInvitationBody,
+  AddMemberBody,
   AuditPage,
+  CreateBranchConfigBody,
+  CreateGitlabInstanceBody,
+  CreateInvitationBody,
+  CreateNotificationHookBody,
+  CreateProjectBody,
+  CreateRunnerBody,
+  CreateTokenBody,
+  CreateUserBody,
+  DeployBody,
+  GitlabConnectionBody,
+  GitlabImportBody,
+  LoginBody,
+  MemberRoleBody,
+  PasswordChangeBody,
+  UpdateBranchConfigBody,
+  UpdateGitlabInstanceBody,
+  UpdateProfileBody,
+  UpdateProjectBody,
+  UpdateRunnerBody,
+  UpdateUserBody,
   CreatedNotificationHook,
   NotificationDeliveryView,
-  NotificationEvent,
-  NotificationHookKind,
   NotificationHookList,
   BranchConfigList,
   BranchConfigView,
@@ -23,7 +43,6 @@ import type {
   DeploymentList,
   DeploymentStats,
   DeploymentStatus,
-  DeploymentType,
   DeploymentView,
   DoraView,
   EnvironmentList,
@@ -34,7 +53,7 @@ import type {
   GitlabInstanceView,
   GitlabProjectList,
   GitlabVerifyResult,
-  Locale,
+  LogSearchView,
   LogView,
   MemberList,
   MemberRole,
@@ -50,7 +69,6 @@ import type {
   InvitationList,
   TokenList,
   UserList,
-  UserRole,
   UserView,
 } from '@polytene/protocol';
 import { api, query, type RequestOptions } from './client';
@@ -67,59 +85,45 @@ interface Paging {
 
 export const getSession = (options?: RequestOptions) => api.get<SessionView>(`${V1}/user`, options);
 export const logIn = (login: string, password: string) =>
-  api.post<SessionView>(`${V1}/session`, { login, password }, { quiet401: true });
+  api.post<SessionView>(`${V1}/session`, { login, password } satisfies LoginBody, { quiet401: true });
 export const logOut = () => api.del(`${V1}/session`);
-export const updateProfile = (change: { name?: string; email?: string; locale?: Locale }) =>
-  api.patch<UserView>(`${V1}/user`, change);
+export const updateProfile = (change: UpdateProfileBody) => api.patch<UserView>(`${V1}/user`, change);
 export const changePassword = (current_password: string, new_password: string) =>
-  api.post<void>(`${V1}/user/password`, { current_password, new_password });
+  api.post<void>(`${V1}/user/password`, { current_password, new_password } satisfies PasswordChangeBody);
 export const listTokens = (signal?: Signal) => api.get<TokenList>(`${V1}/user/tokens`, { signal });
-export const createToken = (name: string) => api.post<CreatedToken>(`${V1}/user/tokens`, { name });
+export const createToken = (name: string) =>
+  api.post<CreatedToken>(`${V1}/user/tokens`, { name } satisfies CreateTokenBody);
 export const revokeToken = (id: number) => api.del(`${V1}/user/tokens/${id}`);
 
 // Users (administrators)
 
-export interface UserInput {
-  login: string;
-  email: string;
-  name?: string;
-  password: string;
-  role?: UserRole;
-}
+export type UserInput = CreateUserBody;
 export const listUsers = (filters: Paging & { q?: string }, signal?: Signal) =>
   api.get<UserList>(`${V1}/users${query({ ...filters })}`, { signal });
 export const createUser = (input: UserInput) => api.post<UserView>(`${V1}/users`, input);
-export const updateUser = (id: number, change: { role?: UserRole; disabled?: boolean }) =>
+export const updateUser = (id: number, change: UpdateUserBody) =>
   api.patch<UserView>(`${V1}/users/${id}`, change);
 
 // Invitations: an admin invites by email; the link lets the person set their login and password
 
 export const listInvitations = (signal?: Signal) => api.get<InvitationList>(`${V1}/invitations`, { signal });
-export const createInvitation = (input: { email: string; role: UserRole }) =>
+export const createInvitation = (input: CreateInvitationBody) =>
   api.post<CreatedInvitation>(`${V1}/invitations`, input);
 export const revokeInvitation = (id: number) => api.del(`${V1}/invitations/${id}`);
 const invitationPath = (token: string) => `${V1}/invitations/by-token/${encodeURIComponent(token)}`;
 export const getInvitationLink = (token: string, signal?: Signal) =>
   api.get<InvitationLink>(invitationPath(token), { signal, quiet401: true });
-export const acceptInvitation = (token: string, input: { login: string; name: string; password: string }) =>
+export const acceptInvitation = (token: string, input: AcceptInvitationBody) =>
   api.post<SessionView>(`${invitationPath(token)}/accept`, input, { quiet401: true });
 
 // Projects and their members
 
-export interface ProjectInput {
-  name?: string;
-  clone_url?: string;
-  default_branch?: string;
-  runner_id?: number | null;
-  public?: boolean;
-  gitlab_report?: boolean;
-}
+export type ProjectInput = UpdateProjectBody;
 export const listProjects = (filters: Paging & { q?: string }, signal?: Signal) =>
   api.get<ProjectList>(`${V1}/projects${query({ ...filters })}`, { signal });
 export const getProject = (id: number, signal?: Signal) =>
   api.get<ProjectView>(`${V1}/projects/${id}`, { signal });
-export const createProject = (input: ProjectInput & { name: string; clone_url: string }) =>
-  api.post<ProjectView>(`${V1}/projects`, input);
+export const createProject = (input: CreateProjectBody) => api.post<ProjectView>(`${V1}/projects`, input);
 export const updateProject = (id: number, change: ProjectInput) =>
   api.patch<ProjectView>(`${V1}/projects/${id}`, change);
 export const deleteProject = (id: number) => api.del(`${V1}/projects/${id}`);
@@ -128,19 +132,14 @@ const members = (projectId: number) => `${V1}/projects/${projectId}/members`;
 export const listMembers = (projectId: number, signal?: Signal) =>
   api.get<MemberList>(members(projectId), { signal });
 export const addMember = (projectId: number, login: string, role: MemberRole) =>
-  api.post<MemberView>(members(projectId), { login, role });
+  api.post<MemberView>(members(projectId), { login, role } satisfies AddMemberBody);
 export const setMemberRole = (projectId: number, userId: number, role: MemberRole) =>
-  api.patch<MemberView>(`${members(projectId)}/${userId}`, { role });
+  api.patch<MemberView>(`${members(projectId)}/${userId}`, { role } satisfies MemberRoleBody);
 export const removeMember = (projectId: number, userId: number) => api.del(`${members(projectId)}/${userId}`);
 
 // Notification hooks (architecture.md §9)
 
-export interface HookInput {
-  kind: NotificationHookKind;
-  url: string;
-  environment: string | null;
-  events: NotificationEvent[];
-}
+export type HookInput = CreateNotificationHookBody;
 const hooks = (projectId: number) => `${V1}/projects/${projectId}/notification-hooks`;
 export const listHooks = (projectId: number, signal?: Signal) =>
   api.get<NotificationHookList>(hooks(projectId), { signal });
@@ -152,18 +151,8 @@ export const testHook = (hookId: number) =>
 
 // Branch configs
 
-export interface BranchInput {
-  branch_name: string;
-  deployment_type: DeploymentType;
-  deployment_script: string;
-  environment: string;
-  artifacts_dir: string;
-  notification_emails: string[];
-  failed_build_can_be_auto_deployed: boolean;
-  timeout_seconds: number;
-  /** A secret sent without a value keeps the stored one. */
-  variables: { key: string; value?: string; secret: boolean }[];
-}
+/** A secret variable sent without a value keeps the stored one. */
+export type BranchInput = CreateBranchConfigBody;
 const branches = (projectId: number) => `${V1}/projects/${projectId}/branches`;
 export const listBranches = (projectId: number, signal?: Signal) =>
   api.get<BranchConfigList>(branches(projectId), { signal });
@@ -171,7 +160,7 @@ export const getBranch = (projectId: number, branchId: number, signal?: Signal) 
   api.get<BranchConfigView>(`${branches(projectId)}/${branchId}`, { signal });
 export const createBranch = (projectId: number, input: BranchInput) =>
   api.post<BranchConfigView>(branches(projectId), input);
-export const updateBranch = (projectId: number, branchId: number, input: BranchInput) =>
+export const updateBranch = (projectId: number, branchId: number, input: UpdateBranchConfigBody) =>
   api.patch<BranchConfigView>(`${branches(projectId)}/${branchId}`, input);
 export const deleteBranch = (projectId: number, branchId: number) =>
   api.del(`${branches(projectId)}/${branchId}`);
@@ -189,7 +178,7 @@ export const getBuild = (id: number, signal?: Signal) =>
   api.get<BuildDetail>(`${V1}/builds/${id}`, { signal });
 /** Queues a deployment of the build; without an environment, its branch config's. */
 export const deploy = (buildId: number, environment?: string) =>
-  api.post<DeploymentView>(`${V1}/builds/${buildId}/deployments`, { environment });
+  api.post<DeploymentView>(`${V1}/builds/${buildId}/deployments`, { environment } satisfies DeployBody);
 
 export interface DeploymentFilters extends Paging {
   project_id?: number;
@@ -211,6 +200,9 @@ export const cancelDeployment = (id: number) => api.post<DeploymentView>(`${V1}/
 /** Up to `limit` log lines after line `after`. */
 export const getLogPage = (id: number, after: number, limit: number, signal?: Signal) =>
   api.get<LogView>(`${V1}/deployments/${id}/log${query({ after, limit })}`, { signal });
+/** Up to `limit` lines after line `after` whose text contains `q` (plain text, any case), found by the server. */
+export const searchLog = (id: number, q: string, after: number, limit: number, signal?: Signal) =>
+  api.get<LogSearchView>(`${V1}/deployments/${id}/log/search${query({ q, after, limit })}`, { signal });
 /** The whole log as a text file, for a download link. */
 export const logTextUrl = (id: number) => `${V1}/deployments/${id}/log.txt`;
 
@@ -239,9 +231,8 @@ export const getEnvironment = (id: number, signal?: Signal) =>
 // Runners
 
 export const listRunners = (signal?: Signal) => api.get<RunnerList>(`${V1}/runners`, { signal });
-export const createRunner = (input: { name: string; shared?: boolean }) =>
-  api.post<CreatedRunner>(`${V1}/runners`, input);
-export const updateRunner = (id: number, change: { name?: string; active?: boolean; shared?: boolean }) =>
+export const createRunner = (input: CreateRunnerBody) => api.post<CreatedRunner>(`${V1}/runners`, input);
+export const updateRunner = (id: number, change: UpdateRunnerBody) =>
   api.patch<RunnerView>(`${V1}/runners/${id}`, change);
 export const deleteRunner = (id: number) => api.del(`${V1}/runners/${id}`);
 export const regenerateRunnerToken = (id: number) => api.post<RunnerTokenView>(`${V1}/runners/${id}/token`);
@@ -276,17 +267,20 @@ export const getPublicDeploymentStats = (days: number, signal?: Signal) =>
 
 export const listGitlabInstances = (signal?: Signal) =>
   api.get<GitlabInstanceList>(`${V1}/gitlab/instances`, { signal });
-export const createGitlabInstance = (input: { name: string; url: string }) =>
+export const createGitlabInstance = (input: CreateGitlabInstanceBody) =>
   api.post<GitlabInstanceView>(`${V1}/gitlab/instances`, input);
-export const updateGitlabInstance = (id: number, change: { name?: string; url?: string }) =>
+export const updateGitlabInstance = (id: number, change: UpdateGitlabInstanceBody) =>
   api.patch<GitlabInstanceView>(`${V1}/gitlab/instances/${id}`, change);
 export const deleteGitlabInstance = (id: number) => api.del(`${V1}/gitlab/instances/${id}`);
 export const getGitlabConnection = (signal?: Signal) =>
   api.get<GitlabConnectionView>(`${V1}/user/gitlab`, { signal });
 export const saveGitlabConnection = (instanceId: number, token: string) =>
-  api.put<GitlabConnectionView>(`${V1}/user/gitlab`, { instance_id: instanceId, token });
+  api.put<GitlabConnectionView>(`${V1}/user/gitlab`, {
+    instance_id: instanceId,
+    token,
+  } satisfies GitlabConnectionBody);
 export const verifyGitlabConnection = () => api.post<GitlabVerifyResult>(`${V1}/user/gitlab/verify`);
 export const listGitlabProjects = (search: string, signal?: Signal) =>
   api.get<GitlabProjectList>(`${V1}/gitlab/projects${query({ search })}`, { signal });
 export const importGitlabProjects = (projectIds: number[]) =>
-  api.post<GitlabImportResult>(`${V1}/gitlab/import`, { project_ids: projectIds });
+  api.post<GitlabImportResult>(`${V1}/gitlab/import`, { project_ids: projectIds } satisfies GitlabImportBody);

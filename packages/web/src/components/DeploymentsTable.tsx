@@ -1,5 +1,6 @@
 /** A table of deployments: status (with the live one and rollbacks marked), build, who, when, how long. */
 import type { DeploymentView } from '@polytene/protocol';
+import { CommitSummary } from './Commit';
 import { StatusBadge, TimeAgo } from './ui';
 import { useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
@@ -69,6 +70,9 @@ export function DeploymentsTable({ deployments, currentId, showProject, showEnvi
                   <Link to={`/builds/${d.build.id}`} className="mono">
                     {d.build.ref} @ {shortSha(d.build.sha)}
                   </Link>
+                  <span className="small">
+                    <CommitSummary commit={d.build.commit} />
+                  </span>
                 </td>
                 <td>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</td>
                 <td>

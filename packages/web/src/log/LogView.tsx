@@ -10,7 +10,7 @@ import {
   type ReactNode,
 } from 'react';
 import { parseAnsi, xterm256, type AnsiSegment, type AnsiStyle } from './ansi';
-import { rowOfLine, type LogBuffer, type StreamFilter } from './buffer';
+import { rowOfLine, shownIn, type LogBuffer, type StreamFilter } from './buffer';
 import { DEFAULT_MAX_SCROLL_HEIGHT, isAtBottom, scrollTopToReveal, visibleWindow } from './viewport';
 import { formatClock } from '../lib/format';
 import { useT } from '../i18n';
@@ -74,24 +74,38 @@ const Row = memo(function Row({
   t,
   text,
   current,
+  dim,
   needle,
   top,
+  onNumber,
 }: {
   n: number;
   stream: string | null;
   t: string;
   text: string | null;
   current: boolean;
+  /** Of a stream the filter hides, in a log too long to filter exactly. */
+  dim: boolean;
   needle: string;
   top: number;
+  onNumber: (n: number) => void;
 }) {
   return (
     <div
-      className={`log-row${stream === 'stderr' ? ' log-stderr' : ''}${stream === 'system' ? ' log-system' : ''}${current ? ' log-current' : ''}`}
+      className={`log-row${stream === 'stderr' ? ' log-stderr' : ''}${stream === 'system' ? ' log-system' : ''}${current ? ' log-current' : ''}${dim ? ' log-dim' : ''}`}
       style={{ top }}
       data-n={n}
     >
-      <span className="log-n">{n}</span>
+      <a
+        className="log-n"
+        href={`#L${n}`}
+        onClick={(event) => {
+          event.preventDefault();
+          onNumber(n);
+        }}
+      >
+        {n}
+      </a>
       <span className="log-t">{t ? formatClock(t) : ''}</span>
       <span className="log-mark" aria-hidden="true">
         {stream === 'stderr' ? '!' : ''}
@@ -114,8 +128,12 @@ interface LogViewProps {
   follow: boolean;
   onFollowChange: (follow: boolean) => void;
   needle: string;
-  /** Line number to bring into view (a search hit). */
+  /** Line number to bring into view and mark (a search hit, a linked line). */
   focusLine: number | null;
+  /** The reader clicked this line's number (to link to it). */
+  onLineClick: (n: number) => void;
+  /** Lines `first`..`last` are on screen (with the overscan): the controller loads and keeps them. */
+  onRange: (first: number, last: number) => void;
 }
 
 export function LogView({
@@ -126,6 +144,8 @@ export function LogView({
   onFollowChange,
   needle,
   focusLine,
+  onLineClick,
+  onRange,
 }: LogViewProps) {
   const t = useT();
   const scroller = useRef<HTMLDivElement>(null);
@@ -172,14 +192,33 @@ export function LogView({
     scrollTo(Number.MAX_SAFE_INTEGER);
   }, [follow, version, rowCount, height, scrollTo]);
 
+  /** The line clicked last: marking it must not move the view. */
+  const clicked = useRef<number | null>(null);
+  const onNumber = useCallback(
+    (n: number) => {
+      clicked.current = n;
+      onLineClick(n);
+    },
+    [onLineClick],
+  );
+  /** The jump done last (line and filter), so new lines do not jump again. */
+  const jumped = useRef('');
   useEffect(() => {
     if (focusLine === null) return;
+    const key = `${focusLine}/${filter}`;
+    if (jumped.current === key) return;
+    if (clicked.current === focusLine) {
+      jumped.current = key;
+      return;
+    }
     const row = rowOfLine(rows, focusLine);
-    if (row < 0) return;
+    // A linked line past the lines known yet: jump once the log is known to be that long.
+    if (row < 0 || row >= rowCount) return;
+    jumped.current = key;
     onFollowChange(false);
     scrollTo(scrollTopToReveal(row, geometry));
-    // Jump only when the wanted line or the filter changes, not on every new line.
-  }, [focusLine, filter]);
+    // Jump when the wanted line or the filter changes (or the line first exists), not on every new line.
+  }, [focusLine, filter, rowCount]);
 
   const onScroll = () => {
     const element = scroller.current;
@@ -197,9 +236,16 @@ export function LogView({
   };
 
   const view = visibleWindow({ ...geometry, scrollTop, overscan: OVERSCAN });
+  const lineAt = (r: number) => (rows ? (rows[r] ?? 0) : r + 1);
+  const firstShown = view.end > view.first ? lineAt(view.first) : 1;
+  const lastShown = view.end > view.first ? lineAt(view.end - 1) : 1;
+  useEffect(() => {
+    onRange(firstShown, lastShown);
+  }, [firstShown, lastShown, onRange]);
+  const dimOthers = filter !== 'all' && rows === null;
   const rendered: ReactNode[] = [];
   for (let r = view.first; r < view.end; r++) {
-    const n = rows ? (rows[r] ?? 0) : r + 1;
+    const n = lineAt(r);
     const line = buffer.line(n);
     rendered.push(
       <Row
@@ -209,8 +255,10 @@ export function LogView({
         t={line?.t ?? ''}
         text={line?.text ?? null}
         current={n === focusLine}
+        dim={dimOthers && line !== null && !shownIn(line.stream, filter)}
         needle={needle}
         top={view.offset + (r - view.first) * ROW_HEIGHT}
+        onNumber={onNumber}
       />,
     );
   }

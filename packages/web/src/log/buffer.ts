@@ -1,7 +1,8 @@
 /**
- * The lines of one deployment log, stored by line number in columns (no object per line), so a
- * 1,000,000-line log stays small and lines arriving out of order (live tail first, history later) simply
- * fill their slots. Line numbers start at 1; a slot not loaded yet is a hole.
+ * The lines of one deployment log that the browser holds: windows of WINDOW consecutive line numbers,
+ * at most `maxWindows` of them (least recently shown evicted first), so a 1,000,000-line log costs what a
+ * few screens of it cost. Each window stores its lines in columns (no object per line). Line numbers start
+ * at 1; a line not held is a hole, shown as a placeholder until its window arrives.
  */
 import type { LogStream } from '@polytene/protocol';
 
@@ -15,34 +16,59 @@ export interface LogLineData {
   text: string;
 }
 
+/** Line numbers per window (the page size asked of the API). */
+export const WINDOW = 1000;
+/** Windows held at most: about 40,000 lines, a few MB. */
+export const MAX_WINDOWS = 40;
+
 const STREAM_CODE: Record<Stream, number> = { stdout: 1, stderr: 2, system: 3 };
 const STREAM_NAME: readonly (Stream | null)[] = [null, 'stdout', 'stderr', 'system'];
 
-export class LogBuffer {
-  private texts: (string | undefined)[] = [];
+interface Window {
+  texts: (string | undefined)[];
   /** Milliseconds since the epoch: 8 bytes a line instead of an ISO string. */
-  private times = new Float64Array(1024);
-  private streams = new Uint8Array(1024);
-  /** Highest line number known (loaded or announced). */
+  times: Float64Array;
+  streams: Uint8Array;
+  /** Read from the API (every stored line of it is here), not only filled by the live stream. */
+  fetched: boolean;
+  /** When it was last shown or filled, for eviction. */
+  used: number;
+  count: number;
+}
+
+/** The window holding line `n`. */
+export const windowOf = (n: number): number => Math.floor((n - 1) / WINDOW);
+
+export class LogBuffer {
+  private windows = new Map<number, Window>();
+  /** Highest line number known (held or announced). */
   private highest = 0;
-  private loadedCount = 0;
+  private clock = 0;
   /** Bumped on every change, so views know to re-render. */
   version = 0;
   private filterCache: { filter: StreamFilter; version: number; rows: Int32Array } | null = null;
+
+  constructor(readonly maxWindows = MAX_WINDOWS) {}
 
   get size(): number {
     return this.highest;
   }
 
+  /** Lines held now. */
   get loaded(): number {
-    return this.loadedCount;
+    let count = 0;
+    for (const window of this.windows.values()) count += window.count;
+    return count;
   }
 
-  /** Makes room for lines up to `n` (e.g. the deployment says its log has n lines) without loading them. */
+  get windowCount(): number {
+    return this.windows.size;
+  }
+
+  /** Makes line numbers up to `n` known (the deployment says its log has n lines) without holding them. */
   announce(n: number): void {
     if (n > this.highest) {
       this.highest = n;
-      this.grow(n);
       this.version++;
     }
   }
@@ -50,90 +76,130 @@ export class LogBuffer {
   /** Adds lines; a line number seen before is replaced (re-delivery is harmless). Returns how many were new. */
   add(lines: readonly LogLineData[]): number {
     let added = 0;
+    let window: Window | undefined;
+    let at = -1;
     for (const line of lines) {
-      const i = line.n - 1;
-      if (i < 0) continue;
-      if (line.n > this.highest) {
-        this.highest = line.n;
-        this.grow(line.n);
+      if (line.n < 1) continue;
+      const w = windowOf(line.n);
+      if (w !== at) {
+        at = w;
+        window = this.windowAt(w);
+        window.used = ++this.clock;
       }
-      if (this.texts[i] === undefined) added++;
-      this.texts[i] = line.text;
-      this.times[i] = Date.parse(line.t);
-      this.streams[i] = STREAM_CODE[line.stream] ?? 1;
+      const i = (line.n - 1) % WINDOW;
+      if (window!.texts[i] === undefined) {
+        added++;
+        window!.count++;
+      }
+      window!.texts[i] = line.text;
+      window!.times[i] = Date.parse(line.t);
+      window!.streams[i] = STREAM_CODE[line.stream] ?? 1;
+      if (line.n > this.highest) this.highest = line.n;
     }
-    this.loadedCount += added;
     if (lines.length) this.version++;
     return added;
   }
 
+  /** Adds a window's page from the API: from now on the window counts as complete. */
+  addWindow(w: number, lines: readonly LogLineData[]): void {
+    const window = this.windowAt(w);
+    window.fetched = true;
+    window.used = ++this.clock;
+    this.add(lines.filter((line) => windowOf(line.n) === w));
+    this.version++;
+  }
+
+  /** Forgets that windows from `w` on were read whole (lines streamed live may have been missed there). */
+  unfetchFrom(w: number): void {
+    for (const [at, window] of this.windows) if (at >= w) window.fetched = false;
+  }
+
   has(n: number): boolean {
-    return this.texts[n - 1] !== undefined;
+    return this.windows.get(windowOf(n))?.texts[(n - 1) % WINDOW] !== undefined;
   }
 
   line(n: number): LogLineData | null {
-    const i = n - 1;
-    const text = this.texts[i];
-    if (text === undefined) return null;
-    const ms = this.times[i] ?? Number.NaN;
+    if (n < 1) return null;
+    const window = this.windows.get(windowOf(n));
+    const i = (n - 1) % WINDOW;
+    const text = window?.texts[i];
+    if (!window || text === undefined) return null;
+    const ms = window.times[i] ?? Number.NaN;
     const t = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
-    return { n, text, t, stream: STREAM_NAME[this.streams[i] ?? 1] ?? 'stdout' };
+    return { n, text, t, stream: STREAM_NAME[window.streams[i] ?? 1] ?? 'stdout' };
   }
 
-  /** The first hole at or after line `from`, or null when every line up to size is loaded. */
-  firstHole(from = 1): number | null {
-    for (let n = Math.max(1, from); n <= this.highest; n++) if (this.texts[n - 1] === undefined) return n;
-    return null;
+  /** The windows covering lines `first`..`last` that have not been read whole, nearest to `first` first. */
+  missing(first: number, last: number): number[] {
+    const out: number[] = [];
+    const top = Math.min(last, this.highest);
+    for (let w = windowOf(Math.max(1, first)); top >= 1 && w <= windowOf(top); w++)
+      if (!this.windows.get(w)?.fetched) out.push(w);
+    return out;
   }
 
   /**
-   * Line numbers shown for a stream filter, in order. `all` shows every slot (holes as placeholders); a
-   * stream filter shows loaded lines of that stream (system lines stay visible in both).
+   * Marks lines `first`..`last` as shown now, then evicts the least recently shown windows beyond
+   * `maxWindows`, never those of that range.
+   */
+  show(first: number, last: number): void {
+    const low = windowOf(Math.max(1, first));
+    const high = windowOf(Math.max(1, last));
+    const now = ++this.clock;
+    for (let w = low; w <= high; w++) {
+      const window = this.windows.get(w);
+      if (window) window.used = now;
+    }
+    if (this.windows.size <= this.maxWindows) return;
+    const old = [...this.windows].filter(([w]) => w < low || w > high).sort((a, b) => a[1].used - b[1].used);
+    for (const [w] of old.slice(0, this.windows.size - this.maxWindows)) this.windows.delete(w);
+    this.version++;
+  }
+
+  /** Every line number up to size sits in a window read whole: the log is held entirely. */
+  get complete(): boolean {
+    return this.highest === 0 || this.missing(1, this.highest).length === 0;
+  }
+
+  /**
+   * Line numbers shown for a stream filter, in order, or null for every line number. Only a log held
+   * entirely can be filtered exactly (a long one is not; the view dims the other streams instead).
    */
   rows(filter: StreamFilter): Int32Array | null {
-    if (filter === 'all') return null;
+    if (filter === 'all' || !this.complete) return null;
     if (this.filterCache && this.filterCache.filter === filter && this.filterCache.version === this.version)
       return this.filterCache.rows;
-    const want = STREAM_CODE[filter];
     const out = new Int32Array(this.highest);
     let count = 0;
-    for (let i = 0; i < this.highest; i++) {
-      const code = this.streams[i];
-      if (this.texts[i] !== undefined && (code === want || code === STREAM_CODE.system)) out[count++] = i + 1;
+    for (let n = 1; n <= this.highest; n++) {
+      const line = this.line(n);
+      if (line && shownIn(line.stream, filter)) out[count++] = n;
     }
     const rows = out.subarray(0, count);
     this.filterCache = { filter, version: this.version, rows };
     return rows;
   }
 
-  /** Line numbers whose text contains `query` (case-insensitive), within the filter's rows. */
-  search(query: string, filter: StreamFilter, strip: (text: string) => string): number[] {
-    const needle = query.toLowerCase();
-    if (!needle) return [];
-    const found: number[] = [];
-    const rows = this.rows(filter);
-    const count = rows ? rows.length : this.highest;
-    for (let r = 0; r < count; r++) {
-      const n = rows ? (rows[r] ?? 0) : r + 1;
-      const text = this.texts[n - 1];
-      if (text === undefined) continue;
-      const plain = text.includes('\x1b') || text.includes('\r') ? strip(text) : text;
-      if (plain.toLowerCase().includes(needle)) found.push(n);
+  private windowAt(w: number): Window {
+    let window = this.windows.get(w);
+    if (!window) {
+      window = {
+        texts: new Array<string | undefined>(WINDOW),
+        times: new Float64Array(WINDOW),
+        streams: new Uint8Array(WINDOW),
+        fetched: false,
+        used: 0,
+        count: 0,
+      };
+      this.windows.set(w, window);
     }
-    return found;
+    return window;
   }
+}
 
-  private grow(n: number): void {
-    if (n <= this.streams.length) return;
-    let size = this.streams.length;
-    while (size < n) size *= 2;
-    const streams = new Uint8Array(size);
-    streams.set(this.streams);
-    this.streams = streams;
-    const times = new Float64Array(size);
-    times.set(this.times);
-    this.times = times;
-  }
+/** Whether a line of `stream` shows under `filter` (system lines show under every filter). */
+export function shownIn(stream: Stream, filter: StreamFilter): boolean {
+  return filter === 'all' || stream === filter || stream === 'system';
 }
 
 /** Where line `n` sits among the shown rows (binary search over the filter's rows), or -1. */

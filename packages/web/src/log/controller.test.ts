@@ -57,4 +57,48 @@ describe('LogController', () => {
     expect(errors).toEqual([]);
     controller.stop();
   });
+
+  it('reads only the windows shown (and a little around), and lets far ones go', async () => {
+    vi.stubGlobal('requestAnimationFrame', (callback: () => void) => setTimeout(callback, 0));
+    vi.stubGlobal('cancelAnimationFrame', (id: number) => clearTimeout(id));
+    const LAST = 100_000;
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', (url: string) => {
+      const params = new URL(url, 'http://x').searchParams;
+      const after = Number(params.get('after'));
+      const limit = Number(params.get('limit'));
+      asked.push(`${after}+${limit}`);
+      const lines = [];
+      for (let n = after + 1; n <= Math.min(LAST, after + limit); n++) lines.push(line(n));
+      return Promise.resolve(new Response(JSON.stringify({ lines, last_n: LAST })));
+    });
+    const controller = new LogController({
+      deploymentId: 7,
+      lastN: LAST,
+      live: false,
+      onChange: () => undefined,
+      onStatus: () => undefined,
+      onError: (error) => {
+        throw error;
+      },
+      maxWindows: 4,
+    });
+    controller.start();
+    await controller.idle();
+    expect(asked).toEqual(['99000+1000']);
+    expect(controller.buffer.has(LAST)).toBe(true);
+    expect(controller.buffer.has(98_000)).toBe(false);
+    controller.show(50_001, 50_060);
+    await controller.idle();
+    expect(asked.slice(1).sort()).toEqual(['49000+1000', '50000+1000']);
+    expect(controller.buffer.line(50_030)?.text).toBe('line 50030');
+    for (const first of [10_001, 20_001, 30_001]) {
+      controller.show(first, first + 60);
+      await controller.idle();
+    }
+    expect(controller.buffer.windowCount).toBeLessThanOrEqual(4);
+    expect(controller.buffer.has(30_030)).toBe(true);
+    expect(controller.buffer.has(LAST)).toBe(false);
+    controller.stop();
+  });
 });

@@ -1,17 +1,20 @@
 /**
- * Feeds one deployment's log into a LogBuffer: the live stream over Server-Sent Events, the newest page of
- * history first (so the tail is on screen at once), then the older pages in the background. Incoming lines
- * are applied once per animation frame, so a flood of lines costs one render per frame.
+ * Feeds one deployment's log into a LogBuffer: the live stream over Server-Sent Events while the
+ * deployment runs, and, on demand, the windows of lines the view shows (scrolling, a jump to a line, a
+ * search hit), read from the paging API a few at a time. Lines streamed live are applied once per
+ * animation frame, so a flood of lines costs one render per frame.
  */
 import type { StatusEvent } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { getLogPage, openDeploymentEvents } from '../api/endpoints';
-import { LogBuffer, type LogLineData } from './buffer';
+import { LogBuffer, WINDOW, windowOf, type LogLineData } from './buffer';
 
-export const HISTORY_PAGE = 10_000;
-/** The first request asks only for a screenful and a bit, so the tail shows at once. */
-export const TAIL_PAGE = 500;
-const PARALLEL_PAGES = 3;
+/** The first screenful shown: the tail. */
+export const TAIL_LINES = 200;
+/** Windows read at the same time. */
+const PARALLEL = 3;
+/** Lines beyond the visible ones read ahead, so scrolling a little finds them loaded. */
+const AHEAD = WINDOW / 2;
 
 export interface LogControllerOptions {
   deploymentId: number;
@@ -22,40 +25,42 @@ export interface LogControllerOptions {
   onChange: () => void;
   onStatus: (data: StatusEvent) => void;
   onError: (error: unknown) => void;
-}
-
-async function fetchPage(
-  deploymentId: number,
-  after: number,
-  signal: AbortSignal,
-  limit = HISTORY_PAGE,
-): Promise<LogLineData[]> {
-  return (await getLogPage(deploymentId, after, limit, signal)).lines;
+  /** Windows held at most (tests). */
+  maxWindows?: number;
 }
 
 export class LogController {
-  readonly buffer = new LogBuffer();
+  readonly buffer: LogBuffer;
   private abort = new AbortController();
   private source: EventSource | null = null;
   private pending: LogLineData[] = [];
   private frame = 0;
   private stopped = false;
-  /** True once every line up to the last known one has been loaded. */
-  historyComplete = false;
+  private inFlight = new Set<number>();
+  private wanted: number[] = [];
+  private visible = { first: 1, last: 1 };
 
-  constructor(private readonly options: LogControllerOptions) {}
+  constructor(private readonly options: LogControllerOptions) {
+    this.buffer = new LogBuffer(options.maxWindows);
+    this.buffer.announce(options.lastN);
+    const last = Math.max(1, options.lastN);
+    this.visible = { first: Math.max(1, last - TAIL_LINES), last };
+  }
+
+  /** True while windows are being read. */
+  get loading(): boolean {
+    return this.inFlight.size > 0 || this.wanted.length > 0;
+  }
 
   /** Starts (or, after stop(), restarts: React's StrictMode stops and starts effects once) the feed. */
   start(): void {
     if (this.stopped || this.abort.signal.aborted) {
       this.abort = new AbortController();
       this.stopped = false;
+      this.inFlight.clear();
     }
-    this.buffer.announce(this.options.lastN);
     if (this.options.live) this.connect();
-    void this.loadHistory().catch((error: unknown) => {
-      if (!this.abort.signal.aborted) this.options.onError(error);
-    });
+    this.show(this.visible.first, this.visible.last);
   }
 
   stop(): void {
@@ -66,16 +71,64 @@ export class LogController {
     if (this.frame) cancelAnimationFrame(this.frame);
   }
 
-  /** The deployment ended: read whatever the stream may not have delivered, then stop listening. */
+  /**
+   * The view shows lines `first`..`last`: keep their windows, read the missing ones (and a little around),
+   * and let the far ones go.
+   */
+  show(first: number, last: number): void {
+    this.visible = { first, last };
+    this.buffer.show(first, last);
+    const around = this.buffer.missing(Math.max(1, first - AHEAD), last + AHEAD);
+    const inView = new Set(this.buffer.missing(first, last));
+    // The visible windows first, then those around them.
+    this.wanted = [...around.filter((w) => inView.has(w)), ...around.filter((w) => !inView.has(w))];
+    this.pump();
+  }
+
+  /** The deployment ended: read again the windows the stream filled, then stop listening. */
   async finish(lastN: number): Promise<void> {
     this.source?.close();
     this.source = null;
     this.buffer.announce(lastN);
     this.flush();
-    let top = this.buffer.size;
-    while (top > 0 && !this.buffer.has(top)) top--;
-    await this.readForward(top);
-    if (this.historyComplete) await this.fillHoles();
+    this.buffer.unfetchFrom(windowOf(Math.max(1, this.options.lastN)));
+    const { last } = this.visible;
+    this.show(this.visible.first, last >= this.options.lastN ? Math.max(last, lastN) : last);
+    await this.idle();
+  }
+
+  /** Resolves once no window is being read (tests, finish). */
+  async idle(): Promise<void> {
+    while (this.loading && !this.stopped) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.inFlight.size < PARALLEL && this.wanted.length) {
+      const w = this.wanted.shift()!;
+      if (this.inFlight.has(w)) continue;
+      this.inFlight.add(w);
+      void this.read(w);
+    }
+  }
+
+  private async read(w: number): Promise<void> {
+    const signal = this.abort.signal;
+    try {
+      const page = await getLogPage(this.options.deploymentId, w * WINDOW, WINDOW, signal);
+      if (signal.aborted) return;
+      this.flush();
+      this.buffer.announce(page.last_n);
+      this.buffer.addWindow(w, page.lines);
+      this.buffer.show(this.visible.first, this.visible.last);
+      this.options.onChange();
+    } catch (error) {
+      if (!signal.aborted) this.options.onError(error);
+    } finally {
+      if (!signal.aborted) {
+        this.inFlight.delete(w);
+        this.pump();
+      }
+    }
   }
 
   private connect(): void {
@@ -102,52 +155,7 @@ export class LogController {
     const lines = this.pending;
     this.pending = [];
     this.buffer.add(lines);
+    this.buffer.show(this.visible.first, this.visible.last);
     this.options.onChange();
-  }
-
-  /** Newest page first, then everything older, several pages at a time. */
-  private async loadHistory(): Promise<void> {
-    const signal = this.abort.signal;
-    const last = this.options.lastN;
-    const tailStart = Math.max(0, last - TAIL_PAGE);
-    await this.readForward(tailStart, TAIL_PAGE);
-    const starts: number[] = [];
-    for (let after = 0; after < tailStart; after += HISTORY_PAGE) starts.push(after);
-    // Older pages, nearest to the tail first, so scrolling up finds lines soonest.
-    starts.reverse();
-    const worker = async () => {
-      for (let next = starts.shift(); next !== undefined && !signal.aborted; next = starts.shift()) {
-        const lines = await fetchPage(this.options.deploymentId, next, signal);
-        this.enqueue(lines.filter((l) => l.n <= Math.min(next + HISTORY_PAGE, tailStart)));
-      }
-    };
-    await Promise.all(Array.from({ length: PARALLEL_PAGES }, worker));
-    this.historyComplete = true;
-    this.options.onChange();
-  }
-
-  /** Reads pages after `after` until a short page says there is no more. */
-  private async readForward(after: number, firstLimit = HISTORY_PAGE): Promise<void> {
-    let cursor = after;
-    let limit = firstLimit;
-    for (;;) {
-      const lines = await fetchPage(this.options.deploymentId, cursor, this.abort.signal, limit);
-      this.enqueue(lines);
-      const lastLine = lines[lines.length - 1];
-      if (!lastLine || lines.length < limit) return;
-      cursor = lastLine.n;
-      limit = HISTORY_PAGE;
-    }
-  }
-
-  private async fillHoles(): Promise<void> {
-    this.flush();
-    for (let hole = this.buffer.firstHole(); hole !== null;) {
-      const before = this.buffer.loaded;
-      await this.readForward(hole - 1);
-      this.flush();
-      if (this.buffer.loaded === before) return;
-      hole = this.buffer.firstHole(hole);
-    }
   }
 }

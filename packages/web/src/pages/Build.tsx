@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { DeploymentView } from '@polytene/protocol';
 import { deploy as deployBuild, getBranch, getBuild, getProject, listDeployments } from '../api/endpoints';
+import { CommitLinks, CommitSummary } from '../components/Commit';
 import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -118,6 +119,35 @@ export function BuildPage({ id }: { id: number }) {
             </dd>
             <dt>{t('build.sha')}</dt>
             <dd className="mono">{b.sha}</dd>
+            {b.commit?.title && (
+              <>
+                <dt>{t('commit.title')}</dt>
+                <dd data-testid="commit-title">{b.commit.title}</dd>
+              </>
+            )}
+            {b.commit?.author_name && (
+              <>
+                <dt>{t('commit.author')}</dt>
+                <dd>
+                  {b.commit.author_name}
+                  {b.commit.author_email && <span className="muted"> &lt;{b.commit.author_email}&gt;</span>}
+                </dd>
+              </>
+            )}
+            {b.commit?.committed_at && (
+              <>
+                <dt>{t('commit.committedAt')}</dt>
+                <dd>{formatDateTime(b.commit.committed_at, locale)}</dd>
+              </>
+            )}
+            {(b.commit?.url || b.pipeline_url) && (
+              <>
+                <dt>{t('commit.links')}</dt>
+                <dd>
+                  <CommitLinks commitUrl={b.commit?.url} pipelineUrl={b.pipeline_url} />
+                </dd>
+              </>
+            )}
             {b.before_sha && (
               <>
                 <dt>{t('build.beforeSha')}</dt>
@@ -145,6 +175,7 @@ export function BuildPage({ id }: { id: number }) {
                 {current.build.ref} @ {shortSha(current.build.sha)}
               </span>{' '}
               <TimeAgo at={current.finished_at ?? current.queued_at} />
+              <CommitSummary commit={current.build.commit} />
             </p>
           ) : (
             <p className="muted">{t('build.nothingDeployed')}</p>

@@ -4,6 +4,7 @@ import { BUILD_DEPLOYMENT_STATUSES } from '@polytene/protocol/states';
 import { CI_STATUSES } from '@polytene/protocol/enums';
 import { getProject, listBuilds } from '../api/endpoints';
 import { both, inProject, ofKind, useLiveList } from '../api/events';
+import { CommitLinks, CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
@@ -22,6 +23,7 @@ export function BuildsTable({ builds }: { builds: BuildView[] }) {
           <tr>
             <th>{t('common.build')}</th>
             <th>{t('builds.ref')}</th>
+            <th>{t('build.commit')}</th>
             <th>{t('builds.ciStatus')}</th>
             <th>{t('builds.deploymentStatus')}</th>
             <th>{t('common.when')}</th>
@@ -36,6 +38,10 @@ export function BuildsTable({ builds }: { builds: BuildView[] }) {
               </td>
               <td className="mono">
                 {b.ref} <span className="muted">@ {shortSha(b.sha)}</span>
+              </td>
+              <td className="small">
+                <CommitSummary commit={b.commit} />
+                <CommitLinks commitUrl={null} pipelineUrl={b.pipeline_url} />
               </td>
               <td>
                 <StatusBadge status={b.status} />

@@ -4,6 +4,7 @@ import { getDashboard, getDeploymentStats } from '../api/endpoints';
 import { ofKind, useLiveList } from '../api/events';
 import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
+import { CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
@@ -44,6 +45,9 @@ function Cell({ cell }: { cell: DashboardCell }) {
           <Version deployment={live} />{' '}
           <span className="muted small">
             <TimeAgo at={live.finished_at ?? live.queued_at} />
+          </span>
+          <span className="small">
+            <CommitSummary commit={live.build.commit} />
           </span>
         </div>
       ) : (

@@ -3,12 +3,13 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
+import { CommitLinks, CommitSummary } from '../components/Commit';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
-import { stripAnsi } from '../log/ansi';
 import type { StreamFilter } from '../log/buffer';
 import { LogController } from '../log/controller';
 import { LogView } from '../log/LogView';
+import { lineOfHash, useLogSearch } from '../log/search';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
@@ -116,16 +117,33 @@ function DeploymentView({ initial }: { initial: Deployment }) {
   }, [live, initial, controller, deployment.last_log_n]);
 
   const needle = search.trim().toLowerCase();
-  const matches = useMemo(
-    () => (needle ? controller.buffer.search(needle, filter, stripAnsi) : []),
-    // re-run when lines arrive (version) as well
-    [needle, filter, controller, version],
-  );
-  const focusLine = matches.length ? (matches[Math.min(matchIndex, matches.length - 1)] ?? null) : null;
+  const { matches, more, searching, loadMore } = useLogSearch(initial.id, needle, filter, setLogError);
+  const hit = matches.length ? (matches[Math.min(matchIndex, matches.length - 1)] ?? null) : null;
   const step = (delta: number) => {
     if (!matches.length) return;
-    setMatchIndex((i) => (i + delta + matches.length) % matches.length);
+    // Past the last hit found so far, the next page of hits holds the next one.
+    if (delta > 0 && matchIndex >= matches.length - 1 && more) {
+      setMatchIndex(matches.length);
+      void loadMore();
+      return;
+    }
+    setMatchIndex((i) => (Math.min(i, matches.length - 1) + delta + matches.length) % matches.length);
   };
+
+  // A linked line: #L161 in the address marks line 161 and brings it into view.
+  const [anchor, setAnchor] = useState(() => lineOfHash(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setAnchor(lineOfHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const linkLine = useCallback((n: number | null) => {
+    const { pathname, search: params } = window.location;
+    window.history.replaceState(window.history.state, '', n === null ? pathname + params : `#L${n}`);
+    setAnchor(n);
+  }, []);
+  const focusLine = needle ? hit : anchor;
+  const showLines = useCallback((first: number, last: number) => controller.show(first, last), [controller]);
 
   const now = useNow(live);
   const startedAt = deployment.started_at ? new Date(deployment.started_at).getTime() : null;
@@ -215,6 +233,14 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           <span className="mono">
             {d.build.ref} @ {shortSha(d.build.sha)}
           </span>
+          <CommitSummary commit={d.build.commit} />
+          <span className="small">
+            <CommitLinks
+              commitUrl={d.build.commit?.url}
+              pipelineUrl={d.build.pipeline_url}
+              compareUrl={d.compare_url}
+            />
+          </span>
         </div>
         <div className="summary-item">
           <span className="summary-label">{t('common.who')}</span>
@@ -288,9 +314,9 @@ function DeploymentView({ initial }: { initial: Deployment }) {
               {matches.length
                 ? t('deployment.matchOf', {
                     index: Math.min(matchIndex, matches.length - 1) + 1,
-                    count: matches.length,
+                    count: more ? `${matches.length}+` : matches.length,
                   })
-                : t('deployment.noMatch')}
+                : t(searching ? 'deployment.searching' : 'deployment.noMatch')}
             </span>
           )}
           <button
@@ -334,15 +360,16 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         onFollowChange={(f) => {
           setFollow(f);
           if (f && needle) setSearch('');
+          if (f && anchor !== null) linkLine(null);
         }}
         needle={needle}
         focusLine={focusLine}
+        onLineClick={linkLine}
+        onRange={showLines}
       />
       <p className="muted small log-foot">
         {t('deployment.lines', { count: controller.buffer.size })}
-        {!controller.historyComplete && controller.buffer.loaded < controller.buffer.size
-          ? ` · ${t('deployment.loadingHistory')}`
-          : ''}
+        {controller.loading ? ` · ${t('deployment.loadingHistory')}` : ''}
       </p>
       <ConfirmDialog
         open={dialog === 'abort'}

@@ -1,6 +1,7 @@
 /** One environment: its address, what is live, what waits and its whole deployment history (paged). */
 import { getEnvironment, getProject, listDeployments } from '../api/endpoints';
 import { useLiveList, type LiveFilter } from '../api/events';
+import { CommitSummary } from '../components/Commit';
 import { DeploymentsTable } from '../components/DeploymentsTable';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
@@ -72,6 +73,7 @@ export function EnvironmentPage({ id }: { id: number }) {
             · {current.triggered_by?.login ?? t('deployment.triggerAuto')} ·{' '}
             <TimeAgo at={current.finished_at} />
             {current.duration_seconds !== null && ` · ${formatDuration(current.duration_seconds * 1000)}`}
+            <CommitSummary commit={current.build.commit} />
           </p>
         )}
       </section>

@@ -16,6 +16,7 @@ import { ProjectNotifications } from './ProjectNotifications';
 import { ProjectFields, type ProjectForm } from './Projects';
 import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
 import { useT } from '../i18n';
+import { projectSourceLabel } from '../lib/projectSource';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
@@ -98,7 +99,7 @@ export function ProjectPage({ id }: { id: number }) {
             <dt>{t('projects.defaultBranch')}</dt>
             <dd className="mono">{p.default_branch}</dd>
             <dt>{t('project.source')}</dt>
-            <dd>{p.source === 'gitlab' ? 'GitLab' : t('projects.manual')}</dd>
+            <dd>{projectSourceLabel(p.source, t('projects.manual'))}</dd>
             <dt>{t('projects.publicLabel')}</dt>
             <dd>{p.public ? t('common.yes') : t('common.no')}</dd>
             {p.web_url && (
@@ -144,6 +145,13 @@ export function ProjectPage({ id }: { id: number }) {
           <CopyField label={t('project.webhookUrl')} value={p.webhook_urls.gitlab} />
           <CopyField label={t('project.webhookSecret')} value={p.webhook_secret} />
           <CopyField label={t('project.legacyUrl')} value={p.webhook_urls.legacy} />
+          {p.github && (
+            <p>
+              {t('project.githubRepository')}: <code>{p.github.repository}</code>
+            </p>
+          )}
+          <p className="hint">{t('project.githubWebhookHint')}</p>
+          <CopyField label={t('project.githubWebhookUrl')} value={p.webhook_urls.github} />
         </section>
       )}
       <section className="card" aria-labelledby="branches">

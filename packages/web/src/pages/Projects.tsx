@@ -1,6 +1,7 @@
 /** Project list with search; create by clone URL; import from GitLab. */
 import { useState, type FormEvent } from 'react';
 import { PROJECT_LIMITS } from '@polytene/protocol/limits';
+import type { CreateProjectBody } from '@polytene/protocol';
 import { ApiError } from '../api/client';
 import {
   createProject,
@@ -8,10 +9,10 @@ import {
   listGitlabProjects,
   listProjects,
   listRunners,
-  type ProjectInput,
 } from '../api/endpoints';
 import { Empty, ErrorBox, Field, FormError, Loading, Pagination, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
+import { projectSourceLabel } from '../lib/projectSource';
 import { useAsync } from '../lib/useAsync';
 import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
@@ -79,7 +80,7 @@ export function ProjectsPage() {
               </Link>
               <p className="mono muted small">{p.clone_url}</p>
               <p className="small">
-                <span className="tag">{p.source === 'gitlab' ? 'GitLab' : t('projects.manual')}</span>{' '}
+                <span className="tag">{projectSourceLabel(p.source, t('projects.manual'))}</span>{' '}
                 {p.public && <span className="tag">{t('projects.public')}</span>}{' '}
                 {p.runner ? (
                   <span className="tag">
@@ -214,7 +215,7 @@ function CreateProject({ onDone }: { onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const body: ProjectInput & { name: string; clone_url: string } = {
+      const body: CreateProjectBody = {
         name: form.name,
         clone_url: form.clone_url,
         public: form.public,

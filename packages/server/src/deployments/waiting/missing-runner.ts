@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { WaitingFor } from '@polytene/protocol';
-import type { WaitingCheck } from '../waiting.js';
+import type { WaitingCheck } from './check.js';
 
 /**
  * No runner that may take it is online: the project's own runner is paused or offline (not seen within

@@ -1,5 +1,5 @@
 import type { WaitingFor } from '@polytene/protocol';
-import type { WaitingCheck } from '../waiting.js';
+import type { WaitingCheck } from './check.js';
 
 /**
  * Behind another deployment of the same environment: the one running there, else the oldest queued one

@@ -4,6 +4,11 @@ import { DateTime } from '../../http/schemas.js';
 import { CiStatusSchema } from '../../builds/view.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 import { ciStatusIn, type CiStatusMap } from '../source.js';
+import { COMMIT_LIMITS, httpUrl, type CommitInput } from '../../builds/commit.js';
+import { invalidValue } from '../../errors.js';
+
+const Url = (what: string) =>
+  Type.Optional(Type.String({ maxLength: COMMIT_LIMITS.url, description: `${what}, an http(s) URL` }));
 
 export const GenericBuildBody = Type.Object(
   {
@@ -22,6 +27,14 @@ export const GenericBuildBody = Type.Object(
     started_at: Type.Optional(DateTime),
     finished_at: Type.Optional(DateTime),
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    commit_title: Type.Optional(
+      Type.String({ maxLength: COMMIT_LIMITS.title, description: "the commit message's first line" }),
+    ),
+    commit_author_name: Type.Optional(Type.String({ maxLength: COMMIT_LIMITS.author })),
+    commit_author_email: Type.Optional(Type.String({ maxLength: COMMIT_LIMITS.author })),
+    commit_url: Url("the commit's page"),
+    pipeline_url: Url("the CI pipeline's page"),
+    committed_at: Type.Optional(DateTime),
   },
   // A CI script may send more than these; what Polytene does not read is ignored (architecture.md §7).
   { additionalProperties: true },
@@ -47,5 +60,26 @@ export function genericBuildInput(body: GenericBuildBody): BuildInput {
     started_at: parseCiTime('started_at', body.started_at),
     finished_at: parseCiTime('finished_at', body.finished_at),
     payload: body.payload,
+    commit: genericCommit(body),
+  };
+}
+
+function checkedUrl(field: 'commit_url' | 'pipeline_url', value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  const url = httpUrl(value);
+  if (url === null) throw invalidValue(field, 'must be an http or https URL');
+  return url;
+}
+
+/** The optional commit context of a generic build; a link that is not http(s) is a 400 naming it. */
+function genericCommit(body: GenericBuildBody): CommitInput {
+  const text = (value: string | undefined) => value?.trim() || null;
+  return {
+    commit_title: text(body.commit_title?.split('\n', 1)[0]),
+    commit_author_name: text(body.commit_author_name),
+    commit_author_email: text(body.commit_author_email),
+    commit_url: checkedUrl('commit_url', body.commit_url),
+    pipeline_url: checkedUrl('pipeline_url', body.pipeline_url),
+    committed_at: parseCiTime('committed_at', body.committed_at),
   };
 }

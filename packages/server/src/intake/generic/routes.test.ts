@@ -181,3 +181,66 @@ describe('generic intake: bad input', () => {
     expect((await withToken(JSON.parse(body), memberToken, 999_999)).statusCode).toBe(404);
   });
 });
+
+describe('generic intake: commit context', () => {
+  const commit = {
+    commit_title: 'Fix the invoice total\n\nRounding was off by one cent.',
+    commit_author_name: 'Anna Nowak',
+    commit_author_email: 'anna@example.test',
+    commit_url: 'https://git.example.test/group/app/commit/abc',
+    pipeline_url: 'http://ci.example.test/pipelines/7',
+    committed_at: '2026-05-01T10:00:00+02:00',
+  };
+
+  it('stores the optional commit fields and shows them in the build it answers', async () => {
+    const res = await signed(JSON.stringify({ ref: 'main', sha: randomSha(), status: 'running', ...commit }));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().build).toMatchObject({
+      commit: {
+        title: 'Fix the invoice total',
+        author_name: 'Anna Nowak',
+        author_email: 'anna@example.test',
+        url: 'https://git.example.test/group/app/commit/abc',
+        committed_at: '2026-05-01T08:00:00.000Z',
+      },
+      pipeline_url: 'http://ci.example.test/pipelines/7',
+    });
+  });
+
+  it('answers commit null and pipeline_url null without them, and keeps them when a later call omits them', async () => {
+    const bare = await withToken({ ref: 'main', sha: randomSha(), status: 'success' }, memberToken);
+    expect(bare.statusCode, bare.body).toBe(201);
+    expect(bare.json().build).toMatchObject({ commit: null, pipeline_url: null });
+    const sha = randomSha();
+    const first = { ref: 'main', sha, status: 'running', external_id: 'commit-kept', ...commit };
+    await withToken(first, memberToken);
+    const later = await withToken(
+      { ref: 'main', sha, status: 'success', external_id: 'commit-kept' },
+      memberToken,
+    );
+    expect(later.statusCode, later.body).toBe(200);
+    expect(later.json().build.commit).toMatchObject({
+      title: 'Fix the invoice total',
+      author_name: 'Anna Nowak',
+    });
+  });
+
+  it('refuses bad commit fields with a 400 in plain words naming the field, and writes nothing', async () => {
+    const before = await buildCount();
+    const good = { ref: 'main', sha: randomSha(), status: 'success' };
+    const cases: [object, string, string][] = [
+      [{ commit_url: 'javascript:alert(1)' }, 'commit_url', 'commit_url must be an http or https URL'],
+      [{ pipeline_url: 'not a url' }, 'pipeline_url', 'pipeline_url must be an http or https URL'],
+      [{ commit_title: 42 }, 'commit_title', ''],
+      [{ commit_author_name: { name: 'x' } }, 'commit_author_name', ''],
+      [{ committed_at: 'last tuesday' }, 'committed_at', ''],
+    ];
+    for (const [bad, field, message] of cases) {
+      const res = await signed(JSON.stringify({ ...good, ...bad }));
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.json().error.details[0].field).toBe(field);
+      if (message) expect(res.json().error.message).toBe(message);
+    }
+    expect(await buildCount()).toBe(before);
+  });
+});

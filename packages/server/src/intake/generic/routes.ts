@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.js';
 import type { Project } from '../../db/schema.js';
 import { actorOf, requireUser } from '../../auth/guard.js';
-import { invalidJson, notFound, unauthorized } from '../../errors.js';
+import { notFound, unauthorized } from '../../errors.js';
+import { keepRawJsonBody } from '../raw-body.js';
 import { ErrorResponse, IdParam } from '../../http/schemas.js';
 import { loadProject } from '../../projects/access.js';
 import { IntakeResult, recordIntake, type BuildInput } from '../service.js';
@@ -20,16 +21,7 @@ async function genericIntakeRoutes(app: App): Promise<void> {
   const projects = new WeakMap<FastifyRequest, Project>();
 
   // Only in this plugin's scope: keep the raw bytes, which the signature covers.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const raw = body as Buffer;
-    request.rawBody = raw;
-    try {
-      done(null, JSON.parse(raw.toString('utf8')) as unknown);
-    } catch {
-      done(invalidJson(), undefined);
-    }
-  });
+  keepRawJsonBody(app);
 
   app.post(
     '/api/v1/projects/:id/builds',

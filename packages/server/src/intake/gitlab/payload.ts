@@ -3,6 +3,7 @@ import { Value } from 'typebox/value';
 import { validationFailed } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 import { ciStatusIn, type CiStatusMap } from '../source.js';
+import { COMMIT_LIMITS, clipped, httpUrl, titleOf, type CommitInput } from '../../builds/commit.js';
 
 /**
  * The parts of GitLab's webhook payloads Polytene reads (doc/user/project/integrations/webhook_events.md);
@@ -89,6 +90,63 @@ export function pipelineBuildInput(payload: unknown): BuildInput {
     started_at: parseCiTime('object_attributes.created_at', attrs.created_at),
     finished_at: parseCiTime('object_attributes.finished_at', attrs.finished_at),
     payload,
+    commit: pipelineCommit(payload),
+  };
+}
+
+type Fields = Record<string, unknown>;
+
+function fields(value: unknown): Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : {};
+}
+
+/** A commit time GitLab gives, or null when there is none or it cannot be read (never a refusal). */
+function commitTime(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  try {
+    return parseCiTime('commit.timestamp', value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A Pipeline Hook's commit context: `commit.title` (newer GitLab; else the message's first line),
+ * `commit.author.name/email`, `commit.url`, `commit.timestamp` and the pipeline's `object_attributes.url`.
+ * Read leniently: a missing or odd part is left empty, the build is still recorded.
+ */
+export function pipelineCommit(payload: unknown): CommitInput {
+  const body = fields(payload);
+  const commit = fields(body.commit);
+  const author = fields(commit.author);
+  return {
+    commit_title: clipped(commit.title, COMMIT_LIMITS.title) ?? titleOf(commit.message),
+    commit_author_name: clipped(author.name, COMMIT_LIMITS.author),
+    commit_author_email: clipped(author.email, COMMIT_LIMITS.author),
+    commit_url: httpUrl(commit.url),
+    pipeline_url: httpUrl(fields(body.object_attributes).url),
+    committed_at: commitTime(commit.timestamp),
+  };
+}
+
+/**
+ * A Job Hook's commit context, for the build of its pipeline: `commit.message`, `commit.author_name`
+ * and `author_email` (its `author_url` is the author's profile, not the commit), and the commit and
+ * pipeline pages made from the project's `web_url` (older payloads: `repository.homepage`).
+ */
+export function jobCommit(payload: unknown): CommitInput {
+  const body = fields(payload);
+  const commit = fields(body.commit);
+  const web = httpUrl(fields(body.project).web_url) ?? httpUrl(fields(body.repository).homepage);
+  const base = web?.replace(/\/+$/, '');
+  const sha = typeof body.sha === 'string' && /^[0-9a-f]{40}$/.test(body.sha) ? body.sha : null;
+  const pipeline = Number.isSafeInteger(body.pipeline_id) ? Number(body.pipeline_id) : null;
+  return {
+    commit_title: titleOf(commit.message),
+    commit_author_name: clipped(commit.author_name, COMMIT_LIMITS.author),
+    commit_author_email: clipped(commit.author_email, COMMIT_LIMITS.author),
+    commit_url: base && sha ? httpUrl(`${base}/-/commit/${sha}`) : null,
+    pipeline_url: base && pipeline !== null ? httpUrl(`${base}/-/pipelines/${pipeline}`) : null,
   };
 }
 

@@ -10,7 +10,8 @@ import { hashToken, safeEqual } from '../../secrets.js';
 import { recordBuild, type BuildInput } from '../service.js';
 import { isIgnored, type Ignored, type IntakeSource } from '../source.js';
 import { storable } from '../storable.js';
-import { GITLAB_PIPELINE_STATUSES, jobInfo, pipelineBuildInput, type JobInfo } from './payload.js';
+import { fillMissing } from '../../builds/commit.js';
+import { GITLAB_PIPELINE_STATUSES, jobCommit, jobInfo, pipelineBuildInput, type JobInfo } from './payload.js';
 
 /**
  * GitLab sends many more fields than Polytene reads, and adds new ones between versions: the body is
@@ -70,6 +71,16 @@ async function handleEvent(
       .values({ project_id: project.id, job_id: job.build_id, ...values })
       .onConflict((oc) => oc.columns(['project_id', 'job_id']).doUpdateSet(values))
       .execute();
+    if (job.pipeline_id != null) {
+      // The pipeline's build, when GitLab reported it, learns what its Pipeline Hooks left out.
+      await trx
+        .updateTable('builds')
+        .set(fillMissing(jobCommit(event.payload)))
+        .where('project_id', '=', project.id)
+        .where('source', '=', 'gitlab_pipeline')
+        .where('external_id', '=', String(job.pipeline_id))
+        .execute();
+    }
     return { kind: 'job', job_id: job.build_id, status: job.build_status };
   }
   const recorded = await recordBuild(ctx, trx, project, event);

@@ -1,0 +1,29 @@
+/** Bodies that create and change an environment. */
+import { Type, type Static } from 'typebox';
+import { BRANCH_LIMITS, ENVIRONMENT_LIMITS as L } from '../limits.js';
+import { Nullable } from '../views/common.js';
+import { EnvironmentTargets } from '../targets.js';
+import { VariableInput } from './branches.js';
+
+const environmentFields = {
+  name: Type.String({ minLength: 1, maxLength: L.name.maxLength }),
+  position: Type.Integer(L.position),
+  url: Nullable(Type.String({ maxLength: L.url.maxLength, description: 'http or https' })),
+  variables: Type.Array(VariableInput, { maxItems: BRANCH_LIMITS.variables.maxItems }),
+  targets: EnvironmentTargets,
+};
+
+export const EnvironmentCreateBody = Type.Object(
+  {
+    name: environmentFields.name,
+    position: Type.Optional(environmentFields.position),
+    url: Type.Optional(environmentFields.url),
+    variables: Type.Optional(environmentFields.variables),
+    targets: Type.Optional(environmentFields.targets),
+  },
+  { additionalProperties: false },
+);
+export type EnvironmentCreateBody = Static<typeof EnvironmentCreateBody>;
+
+export const EnvironmentUpdateBody = Type.Partial(EnvironmentCreateBody, { additionalProperties: false });
+export type EnvironmentUpdateBody = Static<typeof EnvironmentUpdateBody>;
