@@ -138,6 +138,27 @@ describe('live pages', () => {
     await screenshot(page, 'live-03-environment');
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('lists deployments filtered by status, and the environment page fits a phone', async () => {
+    await page.goto(`${base}/deployments?status=failed`);
+    await page.getByRole('heading', { name: 'Deployments' }).waitFor();
+    const rows = page.locator('.table-wrap tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    await rows.first().getByText('failed').waitFor();
+    await page.getByLabel('Status').selectOption('succeeded');
+    await expect.poll(() => rows.count()).toBe(2);
+    await screenshot(page, 'live-04-deployments-filtered');
+
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${base}/environments/${environmentId}`);
+    await page.getByRole('heading', { name: 'Environment production' }).waitFor();
+    await page.locator('.row-current').waitFor();
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(375);
+    await screenshot(page, 'live-05-environment-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
 });
 
 /** The short form (8 hex digits) of the `n`th sha this file makes. */
