@@ -3,14 +3,9 @@ import type { FieldProblem } from '../api/client';
 import type { BranchInput } from '../api/endpoints';
 import type { BranchConfigView, DeploymentType } from '@polytene/protocol';
 import { localProblem } from '../lib/problems';
+import type { VariableRow } from '../components/VariablesEditor';
 
-export interface VariableRow {
-  key: string;
-  value: string;
-  secret: boolean;
-  /** A stored secret whose value the server does not show; empty value keeps it. */
-  stored: boolean;
-}
+export type { VariableRow };
 
 export interface BranchForm {
   branch_name: string;
