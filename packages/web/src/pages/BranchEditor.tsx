@@ -9,14 +9,7 @@ import { createBranch, deleteBranch, getBranch, getProject, updateBranch } from 
 import { EMPTY, FIELDS, formProblems, toBody, toForm, type BranchForm } from './branch-form';
 import { VariablesEditor } from '../components/VariablesEditor';
 import { BranchView } from './BranchView';
-import {
-  ConfirmDialog,
-  ErrorBox,
-  Field,
-  FormError,
-  Loading,
-  fieldErrors,
-} from '../components/ui';
+import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
