@@ -1,4 +1,5 @@
 /** The rows of a variables list (a branch's, an environment's); stored secret values are write-only. */
+import type { VariableInput, VariableView } from '@polytene/protocol';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
 import { FieldErrors, type fieldErrors } from './ui';
 import { useT } from '../i18n';
@@ -9,6 +10,27 @@ export interface VariableRow {
   secret: boolean;
   /** A stored secret whose value the server does not show; empty value keeps it. */
   stored: boolean;
+}
+
+/** The rows of stored variables: a secret shows empty, and stays as stored unless a new value is typed. */
+export function variableRows(views: readonly VariableView[]): VariableRow[] {
+  return views.map((v) => ({
+    key: v.key,
+    value: v.secret ? '' : (v.value ?? ''),
+    secret: v.secret,
+    stored: v.secret,
+  }));
+}
+
+/** What is sent: a stored secret left empty goes without a value, so the server keeps it; empty rows are left out. */
+export function variablesBody(rows: readonly VariableRow[]): VariableInput[] {
+  return rows
+    .filter((v) => v.key.trim() !== '')
+    .map((v) =>
+      v.secret && v.stored && v.value === ''
+        ? { key: v.key.trim(), secret: true }
+        : { key: v.key.trim(), value: v.value, secret: v.secret },
+    );
 }
 
 interface Props {

@@ -1,6 +1,6 @@
 /** The environment settings form's state and its mapping to and from the API (EnvironmentSettings.tsx). */
 import type { EnvironmentTarget, EnvironmentUpdateBody, EnvironmentView } from '@polytene/protocol';
-import type { VariableRow } from './VariablesEditor';
+import { variableRows, variablesBody, type VariableRow } from './VariablesEditor';
 
 export interface TargetRow {
   name: string;
@@ -28,12 +28,7 @@ export function toEnvironmentForm(env: EnvironmentView): EnvironmentForm {
     name: env.name,
     position: String(env.position),
     url: env.url ?? '',
-    variables: env.variables.map((v) => ({
-      key: v.key,
-      value: v.secret ? '' : (v.value ?? ''),
-      secret: v.secret,
-      stored: v.secret,
-    })),
+    variables: variableRows(env.variables),
     targets: env.targets.map((target) => ({
       name: target.name,
       address: target.address,
@@ -63,13 +58,7 @@ export function toEnvironmentBody(form: EnvironmentForm): EnvironmentUpdateBody 
     name: form.name.trim(),
     position: Number(form.position),
     url: form.url.trim() === '' ? null : form.url.trim(),
-    variables: form.variables
-      .filter((v) => v.key.trim() !== '')
-      .map((v) =>
-        v.secret && v.stored && v.value === ''
-          ? { key: v.key.trim(), secret: true }
-          : { key: v.key.trim(), value: v.value, secret: v.secret },
-      ),
+    variables: variablesBody(form.variables),
     targets: form.targets
       .filter((t) => t.name.trim() !== '' || t.address.trim() !== '')
       .map((t) => ({
