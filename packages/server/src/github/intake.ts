@@ -2,10 +2,11 @@ import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/types.js';
 import type { Project } from '../db/schema.js';
-import { notFound, unauthorized, unsupportedMediaType } from '../errors.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { notFound, unauthorized } from '../errors.js';
+import { IdParam } from '../http/schemas.js';
 import { hasValidSignature } from '../intake/generic/signature.js';
 import { keepRawJsonBody } from '../intake/raw-body.js';
+import { WEBHOOK_ERRORS, requireJsonBody } from '../intake/webhook-http.js';
 import { recordBuild, type BuildInput } from '../intake/service.js';
 import { isIgnored, type Ignored, type IntakeSource } from '../intake/source.js';
 import { storable } from '../intake/storable.js';
@@ -53,10 +54,7 @@ async function githubIntakeRoutes(app: App): Promise<void> {
       bodyLimit: ctx.config.webhookMaxBodyBytes,
       config: { nulCharacters: 'replace' },
       onRequest: async (request) => {
-        const type = request.headers['content-type'] ?? '';
-        if (!/^application\/json\s*(;|$)/i.test(type)) {
-          throw unsupportedMediaType('set the GitHub webhook content type to application/json');
-        }
+        requireJsonBody(request, 'set the GitHub webhook content type to application/json');
       },
       preValidation: async (request) => {
         projects.set(request, await githubSource.authenticate(ctx, request));
@@ -65,14 +63,7 @@ async function githubIntakeRoutes(app: App): Promise<void> {
         tags: ['intake'],
         params: IdParam,
         body: WebhookBody,
-        response: {
-          200: WebhookResult,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          404: ErrorResponse,
-          413: ErrorResponse,
-          415: ErrorResponse,
-        },
+        response: { 200: WebhookResult, ...WEBHOOK_ERRORS },
       },
     },
     async (request): Promise<WebhookResult> => {

@@ -5,6 +5,10 @@
  */
 import type {
   AcceptInvitationBody,
+  EnvironmentCreateBody,
+  EnvironmentList,
+  EnvironmentUpdateBody,
+  EnvironmentView,
   AddMemberBody,
   AuditPage,
   CreateBranchConfigBody,
@@ -148,6 +152,18 @@ export const addHook = (projectId: number, input: HookInput) =>
 export const removeHook = (hookId: number) => api.del(`${V1}/notification-hooks/${hookId}`);
 export const testHook = (hookId: number) =>
   api.post<NotificationDeliveryView>(`${V1}/notification-hooks/${hookId}/test`, {});
+
+// Environments
+
+export const listEnvironments = (projectId: number, signal?: Signal) =>
+  api.get<EnvironmentList>(`${V1}/projects/${projectId}/environments`, { signal });
+export const getEnvironment = (id: number, signal?: Signal) =>
+  api.get<EnvironmentView>(`${V1}/environments/${id}`, { signal });
+export const createEnvironment = (projectId: number, input: EnvironmentCreateBody) =>
+  api.post<EnvironmentView>(`${V1}/projects/${projectId}/environments`, input);
+export const updateEnvironment = (id: number, input: EnvironmentUpdateBody) =>
+  api.patch<EnvironmentView>(`${V1}/environments/${id}`, input);
+export const deleteEnvironment = (id: number) => api.del(`${V1}/environments/${id}`);
 
 // Branch configs
 

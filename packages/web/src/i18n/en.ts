@@ -569,6 +569,22 @@ export const en = {
   'hooks.event.failed': 'failed',
   'hooks.event.canceled': 'canceled',
   'hooks.event.recovered': 'recovered',
+  'environment.settings': 'Settings',
+  'environment.name': 'Name',
+  'environment.position': 'Position in the pipeline',
+  'environment.positionHint': 'Lower comes first: qa before staging before production.',
+  'environment.url': 'Address of the deployed app',
+  'environment.urlHint': 'Shown as a link on the dashboard and this page.',
+  'environment.variablesHint':
+    "Passed to the script of every deployment here; they override the branch's variables of the same name. Secret values are never shown again and are masked in logs.",
+  'environment.targets': 'Targets (Ansible inventory)',
+  'environment.targetsHint':
+    'The hosts this environment deploys to. The runner writes them to inventory.yml and sets POLYTENE_INVENTORY; groups become Ansible groups, one key=value per line becomes host variables.',
+  'environment.targetName': 'host name',
+  'environment.targetAddress': 'address',
+  'environment.targetGroups': 'groups (web, db)',
+  'environment.targetVariables': 'key=value per line',
+  'environment.addTarget': 'Add target',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -574,4 +574,20 @@ export const pl: Record<MessageKey, string> = {
   'hooks.event.failed': 'nieudane',
   'hooks.event.canceled': 'anulowane',
   'hooks.event.recovered': 'naprawione',
+  'environment.settings': 'Ustawienia',
+  'environment.name': 'Nazwa',
+  'environment.position': 'Miejsce w potoku',
+  'environment.positionHint': 'Niższe jest pierwsze: qa przed staging przed production.',
+  'environment.url': 'Adres wdrożonej aplikacji',
+  'environment.urlHint': 'Pokazywany jako link na pulpicie i na tej stronie.',
+  'environment.variablesHint':
+    'Przekazywane do skryptu każdego wdrożenia tutaj; zastępują zmienne gałęzi o tej samej nazwie. Wartości tajne nie są już nigdy pokazywane i są maskowane w logach.',
+  'environment.targets': 'Cele (inwentarz Ansible)',
+  'environment.targetsHint':
+    'Hosty, na które wdraża to środowisko. Runner zapisuje je w inventory.yml i ustawia POLYTENE_INVENTORY; grupy stają się grupami Ansible, a każda linia klucz=wartość zmienną hosta.',
+  'environment.targetName': 'nazwa hosta',
+  'environment.targetAddress': 'adres',
+  'environment.targetGroups': 'grupy (web, db)',
+  'environment.targetVariables': 'klucz=wartość w linii',
+  'environment.addTarget': 'Dodaj cel',
 };

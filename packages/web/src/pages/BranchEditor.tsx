@@ -6,25 +6,10 @@ import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
 import { ApiError } from '../api/client';
 import { createBranch, deleteBranch, getBranch, getProject, updateBranch } from '../api/endpoints';
-import {
-  EMPTY,
-  FIELDS,
-  formProblems,
-  toBody,
-  toForm,
-  type BranchForm,
-  type VariableRow,
-} from './branch-form';
+import { EMPTY, FIELDS, formProblems, toBody, toForm, type BranchForm } from './branch-form';
+import { VariablesEditor } from '../components/VariablesEditor';
 import { BranchView } from './BranchView';
-import {
-  ConfirmDialog,
-  ErrorBox,
-  Field,
-  FieldErrors,
-  FormError,
-  Loading,
-  fieldErrors,
-} from '../components/ui';
+import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
@@ -78,11 +63,6 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     setSaved(false);
     setForm((f) => ({ ...f, [key]: value }));
   };
-  const setVariable = (index: number, change: Partial<VariableRow>) =>
-    set(
-      'variables',
-      form.variables.map((v, i) => (i === index ? { ...v, ...change } : v)),
-    );
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -250,74 +230,12 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
             />
           )}
         </Field>
-        <fieldset className="variables">
-          <legend>{t('branch.variables')}</legend>
-          <p className="hint">{t('branch.variablesHint')}</p>
-          {form.variables.map((v, i) => (
-            <div className="variable-row" key={i}>
-              <label>
-                <span className="sr-only">{t('branch.varKey')}</span>
-                <input
-                  className="mono"
-                  placeholder={t('branch.varKey')}
-                  value={v.key}
-                  maxLength={L.variable_key.maxLength}
-                  aria-invalid={Boolean(errors.of(`variables.${i}.key`))}
-                  aria-describedby={errors.of(`variables.${i}`) ? `variable-${i}-error` : undefined}
-                  onChange={(e) => setVariable(i, { key: e.target.value })}
-                />
-              </label>
-              <label>
-                <span className="sr-only">{t('branch.varValue')}</span>
-                <input
-                  className="mono"
-                  type={v.secret ? 'password' : 'text'}
-                  autoComplete="off"
-                  placeholder={v.stored ? t('branch.secretKept') : t('branch.varValue')}
-                  aria-invalid={Boolean(errors.of(`variables.${i}.value`))}
-                  aria-describedby={errors.of(`variables.${i}`) ? `variable-${i}-error` : undefined}
-                  maxLength={L.variable_value.maxLength}
-                  value={v.value}
-                  onChange={(e) => setVariable(i, { value: e.target.value })}
-                />
-              </label>
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={v.secret}
-                  disabled={v.stored}
-                  onChange={(e) => setVariable(i, { secret: e.target.checked })}
-                />
-                {t('branch.secret')}
-              </label>
-              <button
-                type="button"
-                className="btn btn-small"
-                onClick={() =>
-                  set(
-                    'variables',
-                    form.variables.filter((_, j) => j !== i),
-                  )
-                }
-              >
-                {t('common.remove')}
-              </button>
-              <FieldErrors id={`variable-${i}-error`} error={errors.of(`variables.${i}`)} />
-            </div>
-          ))}
-          <button
-            type="button"
-            className="btn btn-small"
-            onClick={() =>
-              set('variables', [...form.variables, { key: '', value: '', secret: false, stored: false }])
-            }
-          >
-            {t('branch.addVariable')}
-          </button>
-          <FieldErrors
-            error={errors.of('variables')?.filter((p) => !/^variables\.\d/.test(p.field)) ?? null}
-          />
-        </fieldset>
+        <VariablesEditor
+          rows={form.variables}
+          errors={errors}
+          onChange={(rows) => set('variables', rows)}
+          hint={t('branch.variablesHint')}
+        />
         <FormError error={error} fields={FIELDS} />
         {saved && (
           <p className="notice notice-ok" role="status">

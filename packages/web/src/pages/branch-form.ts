@@ -3,14 +3,9 @@ import type { FieldProblem } from '../api/client';
 import type { BranchInput } from '../api/endpoints';
 import type { BranchConfigView, DeploymentType } from '@polytene/protocol';
 import { localProblem } from '../lib/problems';
+import { variableRows, variablesBody, type VariableRow } from '../components/VariablesEditor';
 
-export interface VariableRow {
-  key: string;
-  value: string;
-  secret: boolean;
-  /** A stored secret whose value the server does not show; empty value keeps it. */
-  stored: boolean;
-}
+export type { VariableRow };
 
 export interface BranchForm {
   branch_name: string;
@@ -48,12 +43,7 @@ export function toForm(config: BranchConfigView): BranchForm {
     notification_emails: config.notification_emails.join(', '),
     failed_build_can_be_auto_deployed: config.failed_build_can_be_auto_deployed,
     timeout_seconds: String(config.timeout_seconds),
-    variables: config.variables.map((v) => ({
-      key: v.key,
-      value: v.secret ? '' : (v.value ?? ''),
-      secret: v.secret,
-      stored: v.secret,
-    })),
+    variables: variableRows(config.variables),
   };
 }
 
@@ -71,13 +61,7 @@ export function toBody(form: BranchForm): BranchInput {
       .filter(Boolean),
     failed_build_can_be_auto_deployed: form.failed_build_can_be_auto_deployed,
     timeout_seconds: Number(form.timeout_seconds),
-    variables: form.variables
-      .filter((v) => v.key.trim() !== '')
-      .map((v) =>
-        v.secret && v.stored && v.value === ''
-          ? { key: v.key.trim(), secret: true }
-          : { key: v.key.trim(), value: v.value, secret: v.secret },
-      ),
+    variables: variablesBody(form.variables),
   };
 }
 

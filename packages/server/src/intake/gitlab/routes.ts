@@ -1,11 +1,12 @@
+import { WEBHOOK_ERRORS, requireJsonBody } from '../webhook-http.js';
 import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.js';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import type { Project } from '../../db/schema.js';
-import { notFound, unauthorized, unsupportedMediaType } from '../../errors.js';
-import { ErrorResponse, IdParam } from '../../http/schemas.js';
+import { notFound, unauthorized } from '../../errors.js';
+import { IdParam } from '../../http/schemas.js';
 import { hashToken, safeEqual } from '../../secrets.js';
 import { recordBuild, type BuildInput } from '../service.js';
 import { isIgnored, type Ignored, type IntakeSource } from '../source.js';
@@ -108,23 +109,13 @@ async function gitlabIntakeRoutes(app: App): Promise<void> {
       config: { nulCharacters: 'replace' },
       onRequest: async (request) => {
         await gitlabSource.authenticate(ctx, request);
-        const type = request.headers['content-type'] ?? '';
-        if (!/^application\/json\s*(;|$)/i.test(type)) {
-          throw unsupportedMediaType('GitLab webhooks are sent as application/json');
-        }
+        requireJsonBody(request, 'GitLab webhooks are sent as application/json');
       },
       schema: {
         tags: ['intake'],
         params: IdParam,
         body: WebhookBody,
-        response: {
-          200: WebhookResult,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          404: ErrorResponse,
-          413: ErrorResponse,
-          415: ErrorResponse,
-        },
+        response: { 200: WebhookResult, ...WEBHOOK_ERRORS },
       },
     },
     async (request) => {
