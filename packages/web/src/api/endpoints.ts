@@ -49,8 +49,6 @@ import type {
   DeploymentStatus,
   DeploymentView,
   DoraView,
-  EnvironmentList,
-  EnvironmentView,
   GitlabConnectionView,
   GitlabImportResult,
   GitlabInstanceList,
@@ -236,13 +234,6 @@ export function openDeploymentEvents(id: number, after: number, on: DeploymentEv
 
 /** The one stream of list events (builds, deployments, environments, runners the caller may see). */
 export const openListEvents = () => new EventSource(`${V1}/events`);
-
-// Environments
-
-export const listEnvironments = (projectId: number, signal?: Signal) =>
-  api.get<EnvironmentList>(`${V1}/projects/${projectId}/environments`, { signal });
-export const getEnvironment = (id: number, signal?: Signal) =>
-  api.get<EnvironmentView>(`${V1}/environments/${id}`, { signal });
 
 // Runners
 

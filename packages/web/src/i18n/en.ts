@@ -136,7 +136,6 @@ export const en = {
   'environment.historyEmpty': 'No deployments yet.',
   'environment.current': 'current',
   'environment.rollback': 'rollback',
-  'environment.url': 'App address',
 
   'deployments.title': 'Deployments',
   'deployments.all': 'All deployments',

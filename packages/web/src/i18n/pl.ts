@@ -138,7 +138,6 @@ export const pl: Record<MessageKey, string> = {
   'environment.historyEmpty': 'Jeszcze nie było wdrożeń.',
   'environment.current': 'bieżące',
   'environment.rollback': 'wycofanie',
-  'environment.url': 'Adres aplikacji',
 
   'deployments.title': 'Wdrożenia',
   'deployments.all': 'Wszystkie wdrożenia',

@@ -1,11 +1,13 @@
-/** One environment: its address, what is live, what waits and its whole deployment history (paged). */
+/** One environment: its address, what is live, what waits, its deployment history (paged), its settings. */
 import { getEnvironment, getProject, listDeployments } from '../api/endpoints';
 import { useLiveList, type LiveFilter } from '../api/events';
 import { CommitSummary } from '../components/Commit';
 import { DeploymentsTable } from '../components/DeploymentsTable';
+import { EnvironmentSettings } from '../components/EnvironmentSettings';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
+import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { waitingReason } from '../lib/waiting';
 import { Link, setSearch, useLocation } from '../router';
@@ -122,6 +124,9 @@ export function EnvironmentPage({ id }: { id: number }) {
           />
         )}
       </section>
+      {permissionsOf(project.data).edit_environments && (
+        <EnvironmentSettings key={environment.updated_at} environment={environment} onSaved={env.setData} />
+      )}
     </div>
   );
 }
