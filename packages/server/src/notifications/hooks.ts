@@ -13,6 +13,7 @@ import type { NotificationHook, NotificationHookDelivery } from '../db/schema.js
 import type { DeploymentChangeHandler } from '../deployments/changes.js';
 import { invalidValue, notFound } from '../errors.js';
 import { deploymentLink } from './message.js';
+import { pinnedPost, RefusedAddress, type Lookup } from './pinned-request.js';
 import { signature, slackBody, teamsBody, webhookBody, type Facts } from './hook-payloads.js';
 
 /** The job that sends one delivery; graphile-worker retries it with exponential backoff. */
@@ -194,7 +195,8 @@ async function send(
   hook: NotificationHook,
   facts: Facts,
 ): Promise<{ status: number; body: string }> {
-  const problem = await hookUrlProblem(hook.url, ctx.config.notifyAllowPrivate);
+  // Syntax only here: the address check happens in the socket's own lookup (pinned-request.ts).
+  const problem = await hookUrlProblem(hook.url, true);
   if (problem) throw new Error(`the hook's URL ${problem}`);
   const payload =
     hook.kind === 'slack' ? slackBody(facts) : hook.kind === 'teams' ? teamsBody(facts) : webhookBody(facts);
@@ -208,21 +210,25 @@ async function send(
     headers['x-polytene-timestamp'] = timestamp;
     headers['x-polytene-signature'] = signature(ctx.secrets.decrypt(hook.secret_encrypted), timestamp, body);
   }
-  // No redirects: a receiver must not steer the request to an address the check above refused.
-  const response = await fetch(hook.url, {
-    method: 'POST',
+  // No redirects: a receiver must not steer the request to an address the check refused.
+  return pinnedPost({
+    url: hook.url,
     headers,
     body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+    timeoutMs: TIMEOUT_MS,
+    bodyLimit: BODY_LIMIT,
+    isPrivate: ctx.config.notifyAllowPrivate ? null : isPrivateAddress,
+    ...(hookLookup.current ? { lookup: hookLookup.current } : {}),
   });
-  const text = (await response.text()).slice(0, BODY_LIMIT);
-  return { status: response.status, body: text };
 }
+
+/** Tests may swap the resolver deliveries use (e.g. a name resolving to 127.0.0.1). */
+export const hookLookup: { current: Lookup | null } = { current: null };
 
 /** The words of a failed fetch, without the URL (a Slack or Teams URL is itself a credential). */
 function errorWords(error: unknown): string {
   if (!(error instanceof Error)) return 'the request failed';
+  if (error instanceof RefusedAddress) return error.message;
   if (error.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
   const cause = (error as Error & { cause?: unknown }).cause;
   const code = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : null;
