@@ -1,44 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from './database.js';
-import { MIGRATIONS_DIR, migrateToLatest } from './migrate.js';
-import { withDatabase } from '../test-support/global-setup.js';
+import { describe, expect, it } from 'vitest';
+import { useDatabaseBefore } from '../test-support/migration-db.js';
 
-let name: string;
-let database: DatabaseHandle;
-let before: string;
-
-beforeAll(async () => {
-  name = `polytene_migrate_env_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  database = openDatabase(withDatabase(inject('pgAdminUrl'), name), 2);
-  before = await mkdtemp(path.join(os.tmpdir(), 'polytene-migrations-'));
-  for (const file of await readdir(MIGRATIONS_DIR)) {
-    if (file < '0013') await cp(path.join(MIGRATIONS_DIR, file), path.join(before, file));
-  }
-});
-
-afterAll(async () => {
-  await database.close();
-  await rm(before, { recursive: true, force: true });
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
+const MIGRATION = '0013_environments.sql';
+const database = useDatabaseBefore(MIGRATION);
 
 describe('migration 0013', () => {
   it("turns each project's environment names into environments that branch configs and deployments point at", async () => {
-    const { db } = database;
-    await migrateToLatest(db, before);
+    const { db } = database.handle;
     await sql`INSERT INTO projects (id, name, clone_url, webhook_secret_encrypted, webhook_secret_hash)
       VALUES (1, 'shop', 'git@example.test:shop.git', 'x', 'h1'), (2, 'blog', 'git@example.test:blog.git', 'x', 'h2')`.execute(
       db,
@@ -52,7 +21,7 @@ describe('migration 0013', () => {
       VALUES (1, 1, 1, 'production', 'succeeded', 'user', 'main', 'x', 'p', 60),
              (1, 1, NULL, 'old-demo', 'canceled', 'user', 'main', 'x', 'p', 60)`.execute(db);
 
-    expect((await migrateToLatest(db))[0]).toBe('0013_environments');
+    expect(await database.apply()).toEqual(['0013_environments']);
 
     const envs = await db
       .selectFrom('environments')
@@ -83,7 +52,7 @@ describe('migration 0013', () => {
   });
 
   it('keeps names and ids in step: a new name creates the environment, a rename reaches every row', async () => {
-    const { db } = database;
+    const { db } = database.handle;
     const created = await db
       .insertInto('branch_configs')
       .values({ id: 4, project_id: 2, branch_name: 'next', environment: 'staging' })
