@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import type { EnvironmentView } from '@polytene/protocol';
 import { ENVIRONMENT_LIMITS as L } from '@polytene/protocol/limits';
 import { updateEnvironment } from '../api/endpoints';
-import { Field, FieldErrors, FormError, fieldErrors } from './ui';
+import { FieldErrors, FormError, fieldErrors } from './ui';
 import { VariablesEditor } from './VariablesEditor';
 import {
   EMPTY_TARGET,
@@ -17,6 +17,7 @@ import {
   type TargetRow,
 } from './environment-form';
 import { useT } from '../i18n';
+import { InputField } from './InputField';
 
 interface Props {
   environment: EnvironmentView;
@@ -60,47 +61,36 @@ export function EnvironmentSettings({ environment, onSaved }: Props) {
     <form className="card form form-wide" onSubmit={(e) => void submit(e)} noValidate>
       <h2>{t('environment.settings')}</h2>
       <div className="grid-2">
-        <Field label={t('environment.name')} error={errors.of('name')}>
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              value={form.name}
-              maxLength={L.name.maxLength}
-              required
-              onChange={(e) => set('name', e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
+        <InputField
+          label={t('environment.name')}
+          error={errors.of('name')}
+          className="mono"
+          value={form.name}
+          maxLength={L.name.maxLength}
+          required
+          onChange={(e) => set('name', e.target.value)}
+        />
+        <InputField
           label={t('environment.position')}
           error={errors.of('position')}
           hint={t('environment.positionHint')}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={L.position.minimum}
-              max={L.position.maximum}
-              step={1}
-              value={form.position}
-              onChange={(e) => set('position', e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('environment.url')} error={errors.of('url')} hint={t('environment.urlHint')}>
-          {(p) => (
-            <input
-              {...p}
-              type="url"
-              value={form.url}
-              maxLength={L.url.maxLength}
-              placeholder="https://staging.example.com"
-              onChange={(e) => set('url', e.target.value)}
-            />
-          )}
-        </Field>
+          type="number"
+          min={L.position.minimum}
+          max={L.position.maximum}
+          step={1}
+          value={form.position}
+          onChange={(e) => set('position', e.target.value)}
+        />
+        <InputField
+          label={t('environment.url')}
+          error={errors.of('url')}
+          hint={t('environment.urlHint')}
+          type="url"
+          value={form.url}
+          maxLength={L.url.maxLength}
+          placeholder="https://staging.example.com"
+          onChange={(e) => set('url', e.target.value)}
+        />
       </div>
       <VariablesEditor
         rows={form.variables}

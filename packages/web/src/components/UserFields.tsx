@@ -4,6 +4,7 @@ import type { FieldProblem } from '../api/client';
 import type { UserRole as Role } from '@polytene/protocol';
 import { useT } from '../i18n';
 import { Field } from './ui';
+import { InputField } from './InputField';
 
 interface FieldOf<T> {
   value: T;
@@ -14,18 +15,15 @@ interface FieldOf<T> {
 export function EmailField({ value, error, onChange, label }: FieldOf<string> & { label?: string }) {
   const t = useT();
   return (
-    <Field label={label ?? t('users.email')} error={error}>
-      {(p) => (
-        <input
-          {...p}
-          type="email"
-          value={value}
-          maxLength={USER_LIMITS.email.maxLength}
-          required
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </Field>
+    <InputField
+      label={label ?? t('users.email')}
+      error={error}
+      type="email"
+      value={value}
+      maxLength={USER_LIMITS.email.maxLength}
+      required
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }
 
@@ -62,18 +60,16 @@ export function PasswordField({
   required?: boolean;
 }) {
   return (
-    <Field label={label} error={error} hint={hint}>
-      {(p) => (
-        <input
-          {...p}
-          type="password"
-          autoComplete={current ? 'current-password' : 'new-password'}
-          value={value}
-          maxLength={USER_LIMITS.password.maxLength}
-          required={required}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </Field>
+    <InputField
+      label={label}
+      error={error}
+      hint={hint}
+      type="password"
+      autoComplete={current ? 'current-password' : 'new-password'}
+      value={value}
+      maxLength={USER_LIMITS.password.maxLength}
+      required={required}
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }

@@ -46,21 +46,45 @@ export function errorMessage(error: unknown, t: Translate): string {
 }
 
 /**
- * A table's header row: one cell per column, and a last cell for the row's buttons, named for screen
- * readers only (kept inside the table's own scroll box, so it cannot widen a phone page).
+ * A table's header row: one cell per column, and a last cell for the row's buttons when there are any,
+ * named for screen readers only (kept inside the table's own scroll box, so it cannot widen a phone page).
  */
-export function TableHead({ columns, actions }: { columns: readonly string[]; actions: string }) {
+export function TableHead({ columns, actions }: { columns: readonly string[]; actions?: string }) {
   return (
     <thead>
       <tr>
         {columns.map((column) => (
           <th key={column}>{column}</th>
         ))}
-        <th>
-          <span className="sr-only">{actions}</span>
-        </th>
+        {actions !== undefined && (
+          <th>
+            <span className="sr-only">{actions}</span>
+          </th>
+        )}
       </tr>
     </thead>
+  );
+}
+
+interface DataTableProps {
+  columns: readonly string[];
+  /** The screen-reader name of the last column, which holds each row's buttons; none when absent. */
+  actions?: string;
+  label?: string;
+  className?: string;
+  /** The rows: `<tr>` elements. */
+  children: ReactNode;
+}
+
+/** A table in its own scroll box (phone width), with its header row. */
+export function DataTable({ columns, actions, label, className, children }: DataTableProps) {
+  return (
+    <div className="table-wrap">
+      <table className={className ? `table ${className}` : 'table'} aria-label={label}>
+        <TableHead columns={columns} actions={actions} />
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 
@@ -182,7 +206,13 @@ export function problemTexts(
 }
 
 /** The problems of one field (a variable row), each on its own line. */
-export function FieldErrors({ id, error }: { id?: string; error: readonly FieldProblem[] | null }) {
+export function FieldErrors({
+  id,
+  error,
+}: {
+  id?: string;
+  error: string | readonly FieldProblem[] | null | undefined;
+}) {
   const t = useT();
   const texts = problemTexts(error, t);
   if (!texts.length) return null;
@@ -212,15 +242,7 @@ export function Field({ label, error, hint, children }: FieldProps) {
           {hint}
         </p>
       )}
-      {texts.length > 0 && (
-        <div id={`${id}-error`} role="alert">
-          {texts.map((text, i) => (
-            <p className="field-error" key={i}>
-              {text}
-            </p>
-          ))}
-        </div>
-      )}
+      <FieldErrors id={`${id}-error`} error={error} />
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { useT } from '../i18n';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
+import { InputField } from '../components/InputField';
 
 /** Tab inserts two spaces in the script editor (Escape then Tab leaves it, for keyboard users). */
 function scriptKeys(
@@ -112,30 +113,25 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
       <h1>{branchId === null ? t('branch.newTitle') : t('branch.editTitle', { name: form.branch_name })}</h1>
       <form className="card form form-wide" onSubmit={(e) => void submit(e)} noValidate>
         <div className="grid-2">
-          <Field label={t('branch.name')} error={errors.of('branch_name')} hint={t('branch.nameHint')}>
-            {(p) => (
-              <input
-                {...p}
-                className="mono"
-                value={form.branch_name}
-                onChange={(e) => set('branch_name', e.target.value)}
-                maxLength={L.branch_name.maxLength}
-                required
-              />
-            )}
-          </Field>
-          <Field label={t('common.environment')} error={errors.of('environment')}>
-            {(p) => (
-              <input
-                {...p}
-                className="mono"
-                value={form.environment}
-                onChange={(e) => set('environment', e.target.value)}
-                maxLength={L.environment.maxLength}
-                required
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('branch.name')}
+            error={errors.of('branch_name')}
+            hint={t('branch.nameHint')}
+            className="mono"
+            value={form.branch_name}
+            onChange={(e) => set('branch_name', e.target.value)}
+            maxLength={L.branch_name.maxLength}
+            required
+          />
+          <InputField
+            label={t('common.environment')}
+            error={errors.of('environment')}
+            className="mono"
+            value={form.environment}
+            onChange={(e) => set('environment', e.target.value)}
+            maxLength={L.environment.maxLength}
+            required
+          />
           <Field label={t('branch.mode')} error={errors.of('deployment_type')}>
             {(p) => (
               <select
@@ -148,53 +144,35 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
               </select>
             )}
           </Field>
-          <Field
+          <InputField
             label={t('branch.timeout')}
             error={errors.of('timeout_seconds')}
             hint={t('branch.timeoutHint')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={L.timeout_seconds.minimum}
-                max={L.timeout_seconds.maximum}
-                step={1}
-                required
-                value={form.timeout_seconds}
-                onChange={(e) => set('timeout_seconds', e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
+            type="number"
+            min={L.timeout_seconds.minimum}
+            max={L.timeout_seconds.maximum}
+            step={1}
+            required
+            value={form.timeout_seconds}
+            onChange={(e) => set('timeout_seconds', e.target.value)}
+          />
+          <InputField
             label={t('branch.artifactsDir')}
             error={errors.of('artifacts_dir')}
             hint={t('branch.artifactsHint')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                className="mono"
-                value={form.artifacts_dir}
-                onChange={(e) => set('artifacts_dir', e.target.value)}
-                maxLength={L.artifacts_dir.maxLength}
-                required
-              />
-            )}
-          </Field>
-          <Field
+            className="mono"
+            value={form.artifacts_dir}
+            onChange={(e) => set('artifacts_dir', e.target.value)}
+            maxLength={L.artifacts_dir.maxLength}
+            required
+          />
+          <InputField
             label={t('branch.emails')}
             error={errors.of('notification_emails')}
             hint={t('branch.emailsHint')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                value={form.notification_emails}
-                onChange={(e) => set('notification_emails', e.target.value)}
-              />
-            )}
-          </Field>
+            value={form.notification_emails}
+            onChange={(e) => set('notification_emails', e.target.value)}
+          />
         </div>
         <label className="check">
           <input

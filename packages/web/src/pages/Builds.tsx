@@ -5,7 +5,7 @@ import { CI_STATUSES } from '@polytene/protocol/enums';
 import { getProject, listBuilds } from '../api/endpoints';
 import { both, inProject, ofKind, useLiveList } from '../api/events';
 import { CommitLinks, CommitSummary } from '../components/Commit';
-import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
+import { DataTable, Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { oneOf } from '../lib/oneOf';
@@ -17,46 +17,41 @@ const PER_PAGE = 25;
 export function BuildsTable({ builds }: { builds: BuildView[] }) {
   const t = useT();
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <thead>
-          <tr>
-            <th>{t('common.build')}</th>
-            <th>{t('builds.ref')}</th>
-            <th>{t('build.commit')}</th>
-            <th>{t('builds.ciStatus')}</th>
-            <th>{t('builds.deploymentStatus')}</th>
-            <th>{t('common.when')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {builds.map((b) => (
-            <tr key={b.id}>
-              <td>
-                <Link to={`/builds/${b.id}`}>#{b.id}</Link>
-                {b.external_id && <span className="muted small"> ({b.external_id})</span>}
-              </td>
-              <td className="mono">
-                {b.ref} <span className="muted">@ {shortSha(b.sha)}</span>
-              </td>
-              <td className="small">
-                <CommitSummary commit={b.commit} />
-                <CommitLinks commitUrl={null} pipelineUrl={b.pipeline_url} />
-              </td>
-              <td>
-                <StatusBadge status={b.status} />
-              </td>
-              <td>
-                <StatusBadge status={b.deployment_status} />
-              </td>
-              <td>
-                <TimeAgo at={b.finished_at ?? b.created_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={[
+        t('common.build'),
+        t('builds.ref'),
+        t('build.commit'),
+        t('builds.ciStatus'),
+        t('builds.deploymentStatus'),
+        t('common.when'),
+      ]}
+    >
+      {builds.map((b) => (
+        <tr key={b.id}>
+          <td>
+            <Link to={`/builds/${b.id}`}>#{b.id}</Link>
+            {b.external_id && <span className="muted small"> ({b.external_id})</span>}
+          </td>
+          <td className="mono">
+            {b.ref} <span className="muted">@ {shortSha(b.sha)}</span>
+          </td>
+          <td className="small">
+            <CommitSummary commit={b.commit} />
+            <CommitLinks commitUrl={null} pipelineUrl={b.pipeline_url} />
+          </td>
+          <td>
+            <StatusBadge status={b.status} />
+          </td>
+          <td>
+            <StatusBadge status={b.deployment_status} />
+          </td>
+          <td>
+            <TimeAgo at={b.finished_at ?? b.created_at} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -7,10 +7,11 @@ import {
   listGitlabInstances,
   updateGitlabInstance,
 } from '../api/endpoints';
-import { ConfirmDialog, Empty, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
+import { DataTable, ConfirmDialog, Empty, ErrorBox, FormError, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { useUser } from '../session';
+import { InputField } from '../components/InputField';
 
 const BLANK = { name: '', url: '' };
 
@@ -68,30 +69,22 @@ export function GitlabInstancesPage() {
       <form className="card form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="instance-form">
         <h2 id="instance-form">{editing === null ? t('gitlabInstances.add') : t('gitlabInstances.edit')}</h2>
         <div className="grid-2">
-          <Field
+          <InputField
             label={t('gitlabInstances.name')}
             error={errors.of('name')}
             hint={t('gitlabInstances.nameHint')}
-          >
-            {(p) => (
-              <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-            )}
-          </Field>
-          <Field
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+          />
+          <InputField
             label={t('gitlabInstances.url')}
             error={errors.of('url')}
             hint={t('gitlabInstances.urlHint')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="url"
-                placeholder="https://gitlab.example.com"
-                value={form.url}
-                onChange={(e) => setForm({ ...form, url: e.target.value })}
-              />
-            )}
-          </Field>
+            type="url"
+            placeholder="https://gitlab.example.com"
+            value={form.url}
+            onChange={(e) => setForm({ ...form, url: e.target.value })}
+          />
         </div>
         <FormError error={error} fields={['name', 'url']} />
         {saved && (
@@ -114,57 +107,46 @@ export function GitlabInstancesPage() {
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
       {list.data && list.data.instances.length === 0 && <Empty title={t('gitlabInstances.empty')} />}
       {list.data && list.data.instances.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('gitlabInstances.name')}</th>
-                <th>{t('gitlabInstances.url')}</th>
-                <th>{t('common.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.instances.map((instance) => (
-                <tr key={instance.id}>
-                  <td>
-                    <strong>{instance.name}</strong>
-                  </td>
-                  <td>
-                    <code>{instance.url}</code>
-                  </td>
-                  <td>
-                    <div className="actions">
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        aria-label={t('gitlabInstances.editOne', { name: instance.name })}
-                        onClick={() => {
-                          setEditing(instance.id);
-                          setForm({ name: instance.name, url: instance.url });
-                          setError(null);
-                          setSaved(null);
-                        }}
-                      >
-                        {t('common.edit')}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small btn-danger"
-                        aria-label={t('gitlabInstances.deleteOne', { name: instance.name })}
-                        onClick={() => {
-                          setRemoveError(null);
-                          setRemoving(instance);
-                        }}
-                      >
-                        {t('common.delete')}
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={[t('gitlabInstances.name'), t('gitlabInstances.url'), t('common.actions')]}>
+          {list.data.instances.map((instance) => (
+            <tr key={instance.id}>
+              <td>
+                <strong>{instance.name}</strong>
+              </td>
+              <td>
+                <code>{instance.url}</code>
+              </td>
+              <td>
+                <div className="actions">
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    aria-label={t('gitlabInstances.editOne', { name: instance.name })}
+                    onClick={() => {
+                      setEditing(instance.id);
+                      setForm({ name: instance.name, url: instance.url });
+                      setError(null);
+                      setSaved(null);
+                    }}
+                  >
+                    {t('common.edit')}
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-danger"
+                    aria-label={t('gitlabInstances.deleteOne', { name: instance.name })}
+                    onClick={() => {
+                      setRemoveError(null);
+                      setRemoving(instance);
+                    }}
+                  >
+                    {t('common.delete')}
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ConfirmDialog
         open={removing !== null}

@@ -4,13 +4,14 @@ import { USER_LIMITS } from '@polytene/protocol/limits';
 import { ApiError, setCsrfToken } from '../api/client';
 import { acceptInvitation, getInvitationLink } from '../api/endpoints';
 import { LanguageSwitch, Logo } from '../components/Layout';
-import { Field, FormError, Loading, fieldErrors, errorMessage } from '../components/ui';
+import { FormError, Loading, fieldErrors, errorMessage } from '../components/ui';
 import { useT } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { PasswordField } from '../components/UserFields';
+import { InputField } from '../components/InputField';
 
 const GONE: Record<string, MessageKey> = {
   INVITATION_USED: 'invitation.used',
@@ -68,30 +69,24 @@ export function InvitationPage({ token }: { token: string }) {
     body = (
       <form onSubmit={(e) => void submit(e)} noValidate>
         <p>{t('invitation.lead', { email: link.data.email })}</p>
-        <Field label={t('login.login')} error={errors.of('login')}>
-          {(p) => (
-            <input
-              {...p}
-              autoComplete="username"
-              value={form.login}
-              maxLength={USER_LIMITS.login.maxLength}
-              required
-              autoFocus
-              onChange={(e) => setForm({ ...form, login: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label={t('users.name')} error={errors.of('name')}>
-          {(p) => (
-            <input
-              {...p}
-              autoComplete="name"
-              value={form.name}
-              maxLength={USER_LIMITS.name.maxLength}
-              onChange={(e) => setForm({ ...form, name: e.target.value })}
-            />
-          )}
-        </Field>
+        <InputField
+          label={t('login.login')}
+          error={errors.of('login')}
+          autoComplete="username"
+          value={form.login}
+          maxLength={USER_LIMITS.login.maxLength}
+          required
+          autoFocus
+          onChange={(e) => setForm({ ...form, login: e.target.value })}
+        />
+        <InputField
+          label={t('users.name')}
+          error={errors.of('name')}
+          autoComplete="name"
+          value={form.name}
+          maxLength={USER_LIMITS.name.maxLength}
+          onChange={(e) => setForm({ ...form, name: e.target.value })}
+        />
         <PasswordField
           label={t('login.password')}
           value={form.password}

@@ -12,13 +12,14 @@ import {
   SecretOnce,
   TimeAgo,
   fieldErrors,
-  TableHead,
+  DataTable,
 } from '../components/ui';
 import { useI18n } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { useSession, useUser } from '../session';
 import { PasswordChangePage } from './PasswordChange';
 import { GitlabConnection } from './ProfileGitlab';
+import { InputField } from '../components/InputField';
 
 export function ProfilePage() {
   const { t } = useI18n();
@@ -66,21 +67,19 @@ function AccountForm() {
       <p className="muted">
         {user.login} · {user.role === 'admin' ? t('role.admin') : t('role.member')}
       </p>
-      <Field label={t('users.name')} error={errors.of('name')}>
-        {(p) => (
-          <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-        )}
-      </Field>
-      <Field label={t('users.email')} error={errors.of('email')}>
-        {(p) => (
-          <input
-            {...p}
-            type="email"
-            value={form.email}
-            onChange={(e) => setForm({ ...form, email: e.target.value })}
-          />
-        )}
-      </Field>
+      <InputField
+        label={t('users.name')}
+        error={errors.of('name')}
+        value={form.name}
+        onChange={(e) => setForm({ ...form, name: e.target.value })}
+      />
+      <InputField
+        label={t('users.email')}
+        error={errors.of('email')}
+        type="email"
+        value={form.email}
+        onChange={(e) => setForm({ ...form, email: e.target.value })}
+      />
       <Field label={t('common.language')} error={errors.of('locale')}>
         {(p) => (
           <select
@@ -143,11 +142,13 @@ function Tokens() {
       <h2 id="tokens">{t('profile.tokens')}</h2>
       <p className="hint">{t('profile.tokensHint')}</p>
       <form className="form form-inline" onSubmit={(e) => void create(e)} noValidate>
-        <Field label={t('profile.tokenName')} error={errors.of('name')}>
-          {(p) => (
-            <input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-script" />
-          )}
-        </Field>
+        <InputField
+          label={t('profile.tokenName')}
+          error={errors.of('name')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="ci-script"
+        />
         <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
           {t('common.create')}
         </button>
@@ -160,40 +161,26 @@ function Tokens() {
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
       {list.data && list.data.tokens.length === 0 && <Empty title={t('profile.noTokens')} />}
       {list.data && list.data.tokens.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <TableHead
-              columns={[
-                t('profile.tokenName'),
-                t('profile.prefix'),
-                t('profile.created'),
-                t('profile.lastUsed'),
-              ]}
-              actions={t('common.actions')}
-            />
-            <tbody>
-              {list.data.tokens.map((token) => (
-                <tr key={token.id}>
-                  <td>{token.name}</td>
-                  <td className="mono">{token.prefix}…</td>
-                  <td>
-                    <TimeAgo at={token.created_at} />
-                  </td>
-                  <td>{token.last_used_at ? <TimeAgo at={token.last_used_at} /> : t('runners.never')}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small btn-danger"
-                      onClick={() => setRevoking(token)}
-                    >
-                      {t('profile.revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[t('profile.tokenName'), t('profile.prefix'), t('profile.created'), t('profile.lastUsed')]}
+          actions={t('common.actions')}
+        >
+          {list.data.tokens.map((token) => (
+            <tr key={token.id}>
+              <td>{token.name}</td>
+              <td className="mono">{token.prefix}…</td>
+              <td>
+                <TimeAgo at={token.created_at} />
+              </td>
+              <td>{token.last_used_at ? <TimeAgo at={token.last_used_at} /> : t('runners.never')}</td>
+              <td>
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(token)}>
+                  {t('profile.revoke')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ConfirmDialog
         open={revoking !== null}

@@ -11,6 +11,7 @@ import { useI18n } from '../i18n';
 import { useAsync } from '../lib/useAsync';
 import { Link } from '../router';
 import { useUser } from '../session';
+import { InputField } from '../components/InputField';
 
 /** Save the instance and token, then verify them. */
 export function GitlabConnection() {
@@ -89,21 +90,15 @@ export function GitlabConnection() {
             </select>
           )}
         </Field>
-        <Field
+        <InputField
           label={t('profile.gitlabToken')}
           error={errors.of('token')}
           hint={t('profile.gitlabTokenHint')}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="off"
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-            />
-          )}
-        </Field>
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+        />
         <FormError error={error} fields={['instance_id', 'token']} />
         {verifyProblem && (
           <p className="form-error" role="alert">

@@ -14,7 +14,7 @@ import { BuildsTable } from './Builds';
 import { ProjectMembers } from './ProjectMembers';
 import { ProjectNotifications } from './ProjectNotifications';
 import { ProjectFields, type ProjectForm } from './Projects';
-import { ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
+import { DataTable, ConfirmDialog, CopyField, Empty, ErrorBox, FormError, Loading } from '../components/ui';
 import { useT } from '../i18n';
 import { projectSourceLabel } from '../lib/projectSource';
 import { permissionsOf } from '../lib/permissions';
@@ -171,34 +171,24 @@ export function ProjectPage({ id }: { id: number }) {
           </Empty>
         )}
         {branchList.length > 0 && (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>{t('branch.name')}</th>
-                  <th>{t('common.environment')}</th>
-                  <th>{t('branch.mode')}</th>
-                  <th>{t('branch.timeout')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {branchList.map((b) => (
-                  <tr key={b.id}>
-                    <td>
-                      <Link to={`/projects/${id}/branches/${b.id}`} className="mono">
-                        {b.branch_name}
-                      </Link>
-                    </td>
-                    <td>
-                      <span className="env">{b.environment}</span>
-                    </td>
-                    <td>{b.deployment_type === 'auto' ? t('branch.auto') : t('branch.manual')}</td>
-                    <td>{b.timeout_seconds} s</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[t('branch.name'), t('common.environment'), t('branch.mode'), t('branch.timeout')]}
+          >
+            {branchList.map((b) => (
+              <tr key={b.id}>
+                <td>
+                  <Link to={`/projects/${id}/branches/${b.id}`} className="mono">
+                    {b.branch_name}
+                  </Link>
+                </td>
+                <td>
+                  <span className="env">{b.environment}</span>
+                </td>
+                <td>{b.deployment_type === 'auto' ? t('branch.auto') : t('branch.manual')}</td>
+                <td>{b.timeout_seconds} s</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       {can.manage_members && <ProjectMembers project={p} meId={me.id} onOwnChange={project.reload} />}

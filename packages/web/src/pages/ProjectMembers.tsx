@@ -12,10 +12,11 @@ import {
   Loading,
   TimeAgo,
   errorMessage,
-  TableHead,
+  DataTable,
 } from '../components/ui';
 import { useT, type Translate } from '../i18n';
 import { useAsync } from '../lib/useAsync';
+import { InputField } from '../components/InputField';
 
 /** The member errors the server tells apart by code, in the user's language. */
 function memberError(error: unknown, t: Translate, login: string): string {
@@ -104,72 +105,64 @@ export function ProjectMembers({
       {list.loading && !list.data && <Loading />}
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
       {list.data && (
-        <div className="table-wrap">
-          <table className="table">
-            <TableHead
-              columns={[t('members.user'), t('members.role'), t('members.since')]}
-              actions={t('common.remove')}
-            />
-            <tbody>
-              {project.owner && (
-                <tr data-testid={`member-${project.owner.login}`}>
-                  <td>
-                    <strong>{project.owner.login}</strong>
-                  </td>
-                  <td>
-                    <span className="tag">{t('role.owner')}</span>
-                  </td>
-                  <td>{project.created_at ? <TimeAgo at={project.created_at} /> : null}</td>
-                  <td />
-                </tr>
-              )}
-              {members.map((m) => (
-                <tr key={m.user.id} data-testid={`member-${m.user.login}`}>
-                  <td>
-                    <strong>{m.user.login}</strong>
-                    {m.user.name && <span className="muted small"> {m.user.name}</span>}
-                  </td>
-                  <td>
-                    <label>
-                      <span className="sr-only">{t('members.roleOf', { login: m.user.login })}</span>
-                      <select
-                        value={m.role}
-                        onChange={(e) => void changeRole(m, e.target.value as MemberRole)}
-                      >
-                        {MEMBER_ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {t(`role.${r}`)}
-                          </option>
-                        ))}
-                      </select>
-                    </label>
-                    {rowError?.id === m.user.id && (
-                      <p className="field-error" role="alert">
-                        {rowError.message}
-                      </p>
-                    )}
-                  </td>
-                  <td>
-                    <TimeAgo at={m.created_at} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small btn-danger"
-                      aria-label={t('members.removeOne', { login: m.user.login })}
-                      onClick={() => {
-                        setRemoveError(null);
-                        setRemoving(m);
-                      }}
-                    >
-                      {t('common.remove')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[t('members.user'), t('members.role'), t('members.since')]}
+          actions={t('common.remove')}
+        >
+          {project.owner && (
+            <tr data-testid={`member-${project.owner.login}`}>
+              <td>
+                <strong>{project.owner.login}</strong>
+              </td>
+              <td>
+                <span className="tag">{t('role.owner')}</span>
+              </td>
+              <td>{project.created_at ? <TimeAgo at={project.created_at} /> : null}</td>
+              <td />
+            </tr>
+          )}
+          {members.map((m) => (
+            <tr key={m.user.id} data-testid={`member-${m.user.login}`}>
+              <td>
+                <strong>{m.user.login}</strong>
+                {m.user.name && <span className="muted small"> {m.user.name}</span>}
+              </td>
+              <td>
+                <label>
+                  <span className="sr-only">{t('members.roleOf', { login: m.user.login })}</span>
+                  <select value={m.role} onChange={(e) => void changeRole(m, e.target.value as MemberRole)}>
+                    {MEMBER_ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {t(`role.${r}`)}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                {rowError?.id === m.user.id && (
+                  <p className="field-error" role="alert">
+                    {rowError.message}
+                  </p>
+                )}
+              </td>
+              <td>
+                <TimeAgo at={m.created_at} />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  aria-label={t('members.removeOne', { login: m.user.login })}
+                  onClick={() => {
+                    setRemoveError(null);
+                    setRemoving(m);
+                  }}
+                >
+                  {t('common.remove')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {list.data && members.length === 0 && <Empty title={t('members.empty')} />}
       <form
@@ -179,19 +172,16 @@ export function ProjectMembers({
         aria-label={t('members.add')}
       >
         <div className="grid-2">
-          <Field label={t('members.username')} error={addError}>
-            {(p) => (
-              <input
-                {...p}
-                value={login}
-                autoComplete="off"
-                onChange={(e) => {
-                  setLogin(e.target.value);
-                  setAddError(null);
-                }}
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('members.username')}
+            error={addError}
+            value={login}
+            autoComplete="off"
+            onChange={(e) => {
+              setLogin(e.target.value);
+              setAddError(null);
+            }}
+          />
           <Field label={t('members.role')}>
             {(p) => (
               <select {...p} value={role} onChange={(e) => setRole(e.target.value as MemberRole)}>

@@ -16,6 +16,7 @@ import { projectSourceLabel } from '../lib/projectSource';
 import { useAsync } from '../lib/useAsync';
 import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
+import { InputField } from '../components/InputField';
 
 const PER_PAGE = 20;
 
@@ -133,41 +134,33 @@ export function ProjectFields({
   const runners = useRunners();
   return (
     <>
-      <Field label={t('projects.name')} error={errors.of('name')}>
-        {(p) => (
-          <input
-            {...p}
-            value={form.name}
-            onChange={(e) => set({ ...form, name: e.target.value })}
-            maxLength={PROJECT_LIMITS.name.maxLength}
-            required
-          />
-        )}
-      </Field>
-      <Field label={t('projects.cloneUrl')} error={errors.of('clone_url')} hint={t('projects.cloneUrlHint')}>
-        {(p) => (
-          <input
-            {...p}
-            className="mono"
-            value={form.clone_url}
-            placeholder="git@gitlab.example.com:team/app.git"
-            onChange={(e) => set({ ...form, clone_url: e.target.value })}
-            maxLength={PROJECT_LIMITS.clone_url.maxLength}
-            required
-          />
-        )}
-      </Field>
-      <Field label={t('projects.defaultBranch')} error={errors.of('default_branch')}>
-        {(p) => (
-          <input
-            {...p}
-            className="mono"
-            value={form.default_branch}
-            onChange={(e) => set({ ...form, default_branch: e.target.value })}
-            maxLength={PROJECT_LIMITS.default_branch.maxLength}
-          />
-        )}
-      </Field>
+      <InputField
+        label={t('projects.name')}
+        error={errors.of('name')}
+        value={form.name}
+        onChange={(e) => set({ ...form, name: e.target.value })}
+        maxLength={PROJECT_LIMITS.name.maxLength}
+        required
+      />
+      <InputField
+        label={t('projects.cloneUrl')}
+        error={errors.of('clone_url')}
+        hint={t('projects.cloneUrlHint')}
+        className="mono"
+        value={form.clone_url}
+        placeholder="git@gitlab.example.com:team/app.git"
+        onChange={(e) => set({ ...form, clone_url: e.target.value })}
+        maxLength={PROJECT_LIMITS.clone_url.maxLength}
+        required
+      />
+      <InputField
+        label={t('projects.defaultBranch')}
+        error={errors.of('default_branch')}
+        className="mono"
+        value={form.default_branch}
+        onChange={(e) => set({ ...form, default_branch: e.target.value })}
+        maxLength={PROJECT_LIMITS.default_branch.maxLength}
+      />
       <Field label={t('common.runner')} error={errors.of('runner_id')} hint={t('projects.runnerHint')}>
         {(p) => (
           <select

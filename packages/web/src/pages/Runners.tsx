@@ -14,7 +14,6 @@ import {
   ConfirmDialog,
   Empty,
   ErrorBox,
-  Field,
   FormError,
   Loading,
   SecretOnce,
@@ -31,6 +30,7 @@ import {
 } from '../lib/runner-install';
 import { Link } from '../router';
 import { useUser } from '../session';
+import { InputField } from '../components/InputField';
 
 function TokenShown({ name, token }: { name: string; token: string }) {
   const t = useT();
@@ -117,18 +117,15 @@ export function RunnersPage() {
         aria-labelledby="new-runner"
       >
         <h2 id="new-runner">{t('runners.create')}</h2>
-        <Field label={t('runners.name')} error={errors.of('name')}>
-          {(p) => (
-            <input
-              {...p}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="deploy-host-1"
-              maxLength={RUNNER_LIMITS.name.maxLength}
-              required
-            />
-          )}
-        </Field>
+        <InputField
+          label={t('runners.name')}
+          error={errors.of('name')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="deploy-host-1"
+          maxLength={RUNNER_LIMITS.name.maxLength}
+          required
+        />
         {user.role === 'admin' && (
           <label className="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} />

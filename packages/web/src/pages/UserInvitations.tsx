@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import type { CreatedInvitation, InvitationView as Invitation, UserRole as Role } from '@polytene/protocol';
 import { createInvitation, listInvitations, revokeInvitation } from '../api/endpoints';
-import { ErrorBox, FormError, SecretOnce, TimeAgo, fieldErrors } from '../components/ui';
+import { DataTable, ErrorBox, FormError, SecretOnce, TimeAgo, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { EmailField, RoleField } from '../components/UserFields';
 import { useAsync } from '../lib/useAsync';
@@ -79,42 +79,33 @@ export function InvitationsCard() {
       <h3>{t('invitations.pending')}</h3>
       {pending.data && list.length === 0 && <p className="muted">{t('invitations.none')}</p>}
       {list.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" aria-label={t('invitations.pending')}>
-            <thead>
-              <tr>
-                <th>{t('users.email')}</th>
-                <th>{t('users.role')}</th>
-                <th>{t('invitations.invitedBy')}</th>
-                <th>{t('invitations.expires')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((invitation) => (
-                <tr key={invitation.id}>
-                  <td>{invitation.email}</td>
-                  <td>{t(invitation.role === 'admin' ? 'role.admin' : 'role.member')}</td>
-                  <td>{invitation.invited_by_login ?? '—'}</td>
-                  <td>
-                    <TimeAgo at={invitation.expires_at} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      aria-label={t('invitations.revokeOne', { email: invitation.email })}
-                      onClick={() => void revoke(invitation)}
-                    >
-                      {t('invitations.revoke')}
-                    </button>
-                    {rowError?.id === invitation.id && <ErrorBox error={rowError.error} />}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[t('users.email'), t('users.role'), t('invitations.invitedBy'), t('invitations.expires')]}
+          actions={t('common.actions')}
+          label={t('invitations.pending')}
+        >
+          {list.map((invitation) => (
+            <tr key={invitation.id}>
+              <td>{invitation.email}</td>
+              <td>{t(invitation.role === 'admin' ? 'role.admin' : 'role.member')}</td>
+              <td>{invitation.invited_by_login ?? '—'}</td>
+              <td>
+                <TimeAgo at={invitation.expires_at} />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  aria-label={t('invitations.revokeOne', { email: invitation.email })}
+                  onClick={() => void revoke(invitation)}
+                >
+                  {t('invitations.revoke')}
+                </button>
+                {rowError?.id === invitation.id && <ErrorBox error={rowError.error} />}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -4,9 +4,9 @@ import { USER_LIMITS } from '@polytene/protocol/limits';
 import type { UserRole, UserView } from '@polytene/protocol';
 import { createUser, listUsers, updateUser } from '../api/endpoints';
 import {
+  DataTable,
   Empty,
   ErrorBox,
-  Field,
   FormError,
   Loading,
   Pagination,
@@ -19,6 +19,7 @@ import { setSearch, useLocation } from '../router';
 import { useUser } from '../session';
 import { InvitationsCard } from './UserInvitations';
 import { EmailField, PasswordField, RoleField } from '../components/UserFields';
+import { InputField } from '../components/InputField';
 
 const PER_PAGE = 20;
 
@@ -73,33 +74,27 @@ export function UsersPage() {
       <form className="card form" onSubmit={(e) => void create(e)} noValidate aria-labelledby="new-user">
         <h2 id="new-user">{t('users.create')}</h2>
         <div className="grid-2">
-          <Field label={t('login.login')} error={errors.of('login')}>
-            {(p) => (
-              <input
-                {...p}
-                value={form.login}
-                maxLength={USER_LIMITS.login.maxLength}
-                required
-                autoComplete="off"
-                onChange={(e) => setForm({ ...form, login: e.target.value })}
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('login.login')}
+            error={errors.of('login')}
+            value={form.login}
+            maxLength={USER_LIMITS.login.maxLength}
+            required
+            autoComplete="off"
+            onChange={(e) => setForm({ ...form, login: e.target.value })}
+          />
           <EmailField
             value={form.email}
             error={errors.of('email')}
             onChange={(email) => setForm({ ...form, email })}
           />
-          <Field label={t('users.name')} error={errors.of('name')}>
-            {(p) => (
-              <input
-                {...p}
-                value={form.name}
-                maxLength={USER_LIMITS.name.maxLength}
-                onChange={(e) => setForm({ ...form, name: e.target.value })}
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('users.name')}
+            error={errors.of('name')}
+            value={form.name}
+            maxLength={USER_LIMITS.name.maxLength}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+          />
           <PasswordField
             label={t('users.initialPassword')}
             value={form.password}
@@ -140,58 +135,47 @@ export function UsersPage() {
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
       {list.data && list.data.users.length === 0 && <Empty title={t('users.empty')} />}
       {list.data && list.data.users.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('login.login')}</th>
-                <th>{t('users.email')}</th>
-                <th>{t('users.role')}</th>
-                <th>{t('users.state')}</th>
-                <th>{t('users.since')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.users.map((u) => (
-                <tr key={u.id} className={u.disabled ? 'row-muted' : undefined}>
-                  <td>
-                    <strong>{u.login}</strong>
-                    {u.name && <span className="muted small"> {u.name}</span>}
-                  </td>
-                  <td>{u.email}</td>
-                  <td>
-                    <label>
-                      <span className="sr-only">{t('users.roleOf', { login: u.login })}</span>
-                      <select
-                        value={u.role}
-                        onChange={(e) => void update(u, { role: e.target.value as UserRole })}
-                      >
-                        <option value="member">{t('role.member')}</option>
-                        <option value="admin">{t('role.admin')}</option>
-                      </select>
-                    </label>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      onClick={() => void update(u, { disabled: !u.disabled })}
-                      disabled={u.id === me.id}
-                      aria-label={t(u.disabled ? 'users.enableOne' : 'users.disableOne', { login: u.login })}
-                    >
-                      {u.disabled ? t('users.enable') : t('users.disable')}
-                    </button>
-                    {u.disabled && <span className="tag tag-warn">{t('users.disabled')}</span>}
-                    {rowError?.id === u.id && <ErrorBox error={rowError.error} />}
-                  </td>
-                  <td>
-                    <TimeAgo at={u.created_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[t('login.login'), t('users.email'), t('users.role'), t('users.state'), t('users.since')]}
+        >
+          {list.data.users.map((u) => (
+            <tr key={u.id} className={u.disabled ? 'row-muted' : undefined}>
+              <td>
+                <strong>{u.login}</strong>
+                {u.name && <span className="muted small"> {u.name}</span>}
+              </td>
+              <td>{u.email}</td>
+              <td>
+                <label>
+                  <span className="sr-only">{t('users.roleOf', { login: u.login })}</span>
+                  <select
+                    value={u.role}
+                    onChange={(e) => void update(u, { role: e.target.value as UserRole })}
+                  >
+                    <option value="member">{t('role.member')}</option>
+                    <option value="admin">{t('role.admin')}</option>
+                  </select>
+                </label>
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => void update(u, { disabled: !u.disabled })}
+                  disabled={u.id === me.id}
+                  aria-label={t(u.disabled ? 'users.enableOne' : 'users.disableOne', { login: u.login })}
+                >
+                  {u.disabled ? t('users.enable') : t('users.disable')}
+                </button>
+                {u.disabled && <span className="tag tag-warn">{t('users.disabled')}</span>}
+                {rowError?.id === u.id && <ErrorBox error={rowError.error} />}
+              </td>
+              <td>
+                <TimeAgo at={u.created_at} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {list.data && (
         <Pagination
