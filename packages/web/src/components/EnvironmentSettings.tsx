@@ -2,7 +2,7 @@
  * An environment's settings: name, pipeline position, URL, variables and Ansible targets (PATCH
  * /environments/:id). Shown to those who may change environments; secret values are write-only.
  */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { EnvironmentView } from '@polytene/protocol';
 import { ENVIRONMENT_LIMITS as L } from '@polytene/protocol/limits';
 import { updateEnvironment } from '../api/endpoints';
@@ -18,6 +18,7 @@ import {
 } from './environment-form';
 import { useT } from '../i18n';
 import { InputField } from './InputField';
+import { useSubmit } from '../lib/useSubmit';
 
 interface Props {
   environment: EnvironmentView;
@@ -27,9 +28,13 @@ interface Props {
 export function EnvironmentSettings({ environment, onSaved }: Props) {
   const t = useT();
   const [form, setForm] = useState<EnvironmentForm>(() => toEnvironmentForm(environment));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const updated = await updateEnvironment(environment.id, toEnvironmentBody(form));
+    setForm(toEnvironmentForm(updated));
+    setSaved(true);
+    onSaved(updated);
+  });
   const errors = fieldErrors(error);
   const set = <K extends keyof EnvironmentForm>(key: K, value: EnvironmentForm[K]) => {
     setSaved(false);
@@ -41,24 +46,8 @@ export function EnvironmentSettings({ environment, onSaved }: Props) {
       form.targets.map((row, i) => (i === index ? { ...row, ...change } : row)),
     );
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await updateEnvironment(environment.id, toEnvironmentBody(form));
-      setForm(toEnvironmentForm(updated));
-      setSaved(true);
-      onSaved(updated);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <form className="card form form-wide" onSubmit={(e) => void submit(e)} noValidate>
+    <form className="card form form-wide" onSubmit={onSubmit} noValidate>
       <h2>{t('environment.settings')}</h2>
       <div className="grid-2">
         <InputField

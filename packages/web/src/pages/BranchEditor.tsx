@@ -2,7 +2,7 @@
  * Create or edit a branch config: every field of architecture.md §4; secret variable values are
  * write-only.
  */
-import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useState, type KeyboardEvent } from 'react';
 import { BRANCH_LIMITS as L } from '@polytene/protocol/limits';
 import { ApiError } from '../api/client';
 import { createBranch, deleteBranch, getBranch, getProject, updateBranch } from '../api/endpoints';
@@ -15,6 +15,7 @@ import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { InputField } from '../components/InputField';
+import { useSubmit } from '../lib/useSubmit';
 
 /** Tab inserts two spaces in the script editor (Escape then Tab leaves it, for keyboard users). */
 function scriptKeys(
@@ -39,8 +40,18 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     [projectId, branchId],
   );
   const [form, setForm] = useState<BranchForm>(EMPTY);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, onSubmit } = useSubmit(async () => {
+    const local = formProblems(form);
+    if (local.length) throw new ApiError(400, 'VALIDATION_FAILED', 'the form has problems', local);
+    const body = toBody(form);
+    if (branchId === null) {
+      const created = await createBranch(projectId, body);
+      navigate(`/projects/${projectId}/branches/${created.id}?saved`, { replace: true });
+      return;
+    }
+    setForm(toForm(await updateBranch(projectId, branchId, body)));
+    setSaved(true);
+  });
   // After a create the editor reopens at the new config's address with ?saved, to keep saying so.
   const [saved, setSaved] = useState(() => new URLSearchParams(window.location.search).has('saved'));
   const [deleting, setDeleting] = useState(false);
@@ -65,33 +76,6 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
     setForm((f) => ({ ...f, [key]: value }));
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const local = formProblems(form);
-    if (local.length) {
-      setError(new ApiError(400, 'VALIDATION_FAILED', 'the form has problems', local));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const body = toBody(form);
-      if (branchId === null) {
-        const created = await createBranch(projectId, body);
-        navigate(`/projects/${projectId}/branches/${created.id}?saved`, { replace: true });
-        return;
-      } else {
-        const updated = await updateBranch(projectId, branchId, body);
-        setForm(toForm(updated));
-      }
-      setSaved(true);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const remove = async () => {
     if (branchId === null) return;
     try {
@@ -111,7 +95,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
         <span>{branchId === null ? t('project.addBranch') : form.branch_name}</span>
       </nav>
       <h1>{branchId === null ? t('branch.newTitle') : t('branch.editTitle', { name: form.branch_name })}</h1>
-      <form className="card form form-wide" onSubmit={(e) => void submit(e)} noValidate>
+      <form className="card form form-wide" onSubmit={onSubmit} noValidate>
         <div className="grid-2">
           <InputField
             label={t('branch.name')}

@@ -1,5 +1,5 @@
 /** The public page of an invitation link: the invited person chooses login, name and password. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { USER_LIMITS } from '@polytene/protocol/limits';
 import { ApiError, setCsrfToken } from '../api/client';
 import { acceptInvitation, getInvitationLink } from '../api/endpoints';
@@ -12,6 +12,7 @@ import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { PasswordField } from '../components/UserFields';
 import { InputField } from '../components/InputField';
+import { useSubmit } from '../lib/useSubmit';
 
 const GONE: Record<string, MessageKey> = {
   INVITATION_USED: 'invitation.used',
@@ -34,27 +35,16 @@ export function InvitationPage({ token }: { token: string }) {
   const { setUser } = useSession();
   const link = useAsync((signal) => getInvitationLink(token, signal), [token]);
   const [form, setForm] = useState({ login: '', name: '', password: '', repeat: '' });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    if (mismatch) return;
+    const { login, name, password } = form;
+    const info = await acceptInvitation(token, { login, name, password });
+    setCsrfToken(info.csrf_token);
+    setUser(info.user, info.must_change_password);
+    navigate('/dashboard', { replace: true });
+  });
   const errors = fieldErrors(error);
   const mismatch = form.repeat !== '' && form.password !== form.repeat;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (mismatch) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const { login, name, password } = form;
-      const info = await acceptInvitation(token, { login, name, password });
-      setCsrfToken(info.csrf_token);
-      setUser(info.user, info.must_change_password);
-      navigate('/dashboard', { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
 
   const gone = error instanceof ApiError && error.status === 410 ? error : null;
   let body;
@@ -67,7 +57,7 @@ export function InvitationPage({ token }: { token: string }) {
     );
   else if (link.data)
     body = (
-      <form onSubmit={(e) => void submit(e)} noValidate>
+      <form onSubmit={onSubmit} noValidate>
         <p>{t('invitation.lead', { email: link.data.email })}</p>
         <InputField
           label={t('login.login')}

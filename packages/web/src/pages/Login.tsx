@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { setCsrfToken } from '../api/client';
 import { logIn } from '../api/endpoints';
 import { LanguageSwitch, Logo } from '../components/Layout';
@@ -6,6 +6,7 @@ import { errorMessage } from '../components/ui';
 import { useT } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
+import { useSubmit } from '../lib/useSubmit';
 
 /** Only same-site paths are followed after login. */
 function safeNext(next: string | null): string {
@@ -20,27 +21,17 @@ export function LoginPage() {
   const { search } = useLocation();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const info = await logIn(login, password);
-      setCsrfToken(info.csrf_token);
-      setUser(info.user, info.must_change_password);
-      navigate(info.must_change_password ? '/dashboard' : safeNext(search.get('next')), { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const info = await logIn(login, password);
+    setCsrfToken(info.csrf_token);
+    setUser(info.user, info.must_change_password);
+    navigate(info.must_change_password ? '/dashboard' : safeNext(search.get('next')), { replace: true });
+  });
 
   return (
     <div className="auth-page">
-      <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
+      <form className="card auth-card" onSubmit={onSubmit} noValidate>
         <Link to="/" className="brand">
           <Logo /> Polytene
         </Link>

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { changePassword, getSession } from '../api/endpoints';
 import { FormError, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { PasswordField } from '../components/UserFields';
+import { useSubmit } from '../lib/useSubmit';
 
 /** Changing one's password; `forced` for the default admin's first login (nothing else works until done). */
 export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
@@ -13,35 +14,23 @@ export function PasswordChangePage({ forced = false }: { forced?: boolean }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    if (mismatch) return;
+    await changePassword(current, next);
+    const info = await getSession();
+    setUser(info.user, info.must_change_password);
+    setCurrent('');
+    setNext('');
+    setRepeat('');
+    setDone(true);
+    if (forced) navigate('/dashboard', { replace: true });
+  });
   const errors = fieldErrors(error);
   const mismatch = repeat !== '' && next !== repeat;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (mismatch) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await changePassword(current, next);
-      const info = await getSession();
-      setUser(info.user, info.must_change_password);
-      setCurrent('');
-      setNext('');
-      setRepeat('');
-      setDone(true);
-      if (forced) navigate('/dashboard', { replace: true });
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const form = (
-    <form className={forced ? 'card auth-card' : 'form'} onSubmit={(e) => void submit(e)} noValidate>
+    <form className={forced ? 'card auth-card' : 'form'} onSubmit={onSubmit} noValidate>
       {forced ? <h1>{t('password.forcedTitle')}</h1> : <h2>{t('password.title')}</h2>}
       {forced && <p className="notice">{t('password.forcedLead')}</p>}
       <PasswordField

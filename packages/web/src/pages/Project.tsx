@@ -1,5 +1,5 @@
 /** One project: webhook, runner and deploy key, branch configs, recent builds; edit and delete. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { ProjectView } from '@polytene/protocol';
 import {
   deleteProject,
@@ -21,6 +21,7 @@ import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { useUser } from '../session';
+import { useSubmit } from '../lib/useSubmit';
 
 export function ProjectPage({ id }: { id: number }) {
   const t = useT();
@@ -267,22 +268,9 @@ function EditProject({
     runner_id: project.runner?.id ?? null,
     public: project.public,
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onSaved(await updateProject(project.id, form));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useSubmit(async () => onSaved(await updateProject(project.id, form)));
   return (
-    <form className="card form" onSubmit={(e) => void submit(e)} noValidate>
+    <form className="card form" onSubmit={onSubmit} noValidate>
       <h2>{t('project.edit')}</h2>
       <ProjectFields form={form} set={setForm} error={error} />
       <FormError error={error} fields={['name', 'clone_url', 'default_branch', 'runner_id', 'public']} />

@@ -1,5 +1,5 @@
 /** Project list with search; create by clone URL; import from GitLab. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { PROJECT_LIMITS } from '@polytene/protocol/limits';
 import type { CreateProjectBody } from '@polytene/protocol';
 import { ApiError } from '../api/client';
@@ -17,6 +17,7 @@ import { useAsync } from '../lib/useAsync';
 import { useDebounced } from '../lib/useDebounced';
 import { Link, navigate, setSearch, useLocation } from '../router';
 import { InputField } from '../components/InputField';
+import { useSubmit } from '../lib/useSubmit';
 
 const PER_PAGE = 20;
 
@@ -201,30 +202,16 @@ function CreateProject({ onDone }: { onDone: () => void }) {
     runner_id: null,
     public: false,
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: CreateProjectBody = {
-        name: form.name,
-        clone_url: form.clone_url,
-        public: form.public,
-      };
-      if (form.default_branch) body.default_branch = form.default_branch;
-      if (form.runner_id !== null) body.runner_id = form.runner_id;
-      const created = await createProject(body);
-      onDone();
-      navigate(`/projects/${created.id}`);
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const body: CreateProjectBody = { name: form.name, clone_url: form.clone_url, public: form.public };
+    if (form.default_branch) body.default_branch = form.default_branch;
+    if (form.runner_id !== null) body.runner_id = form.runner_id;
+    const created = await createProject(body);
+    onDone();
+    navigate(`/projects/${created.id}`);
+  });
   return (
-    <form className="card form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="create-project">
+    <form className="card form" onSubmit={onSubmit} noValidate aria-labelledby="create-project">
       <h2 id="create-project">{t('projects.create')}</h2>
       <ProjectFields form={form} set={setForm} error={error} />
       <FormError error={error} fields={PROJECT_FIELDS} />
