@@ -9,6 +9,7 @@ import { NEEDS, loadProject } from '../projects/access.js';
 import type { FieldProblem } from '@polytene/protocol';
 import { invalidFields } from '../projects/validation.js';
 import { artifactsDirProblems, branchNameProblems, environmentProblems } from './validation.js';
+import { nameTaken } from '../db/name-taken.js';
 
 export interface BranchConfigFields {
   branch_name?: string;
@@ -48,16 +49,6 @@ function duplicateBranch(name: string) {
   return conflict('CONFLICT', `branch ${name} is configured already`, [
     { field: 'branch_name', message: 'is configured already' },
   ]);
-}
-
-async function branchTaken(db: Db, projectId: number, name: string, exceptId?: number): Promise<boolean> {
-  let query = db
-    .selectFrom('branch_configs')
-    .select('id')
-    .where('project_id', '=', projectId)
-    .where('branch_name', '=', name);
-  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  return (await query.executeTakeFirst()) !== undefined;
 }
 
 /** What an audit event shows of a branch config: everything but secret values. */
@@ -109,7 +100,8 @@ export async function createBranchConfig(
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
     await loadProject(trx, user, projectId, NEEDS.edit_branches);
-    if (await branchTaken(trx, projectId, input.branch_name)) throw duplicateBranch(input.branch_name);
+    if (await nameTaken(trx, 'branch_configs', projectId, input.branch_name))
+      throw duplicateBranch(input.branch_name);
     const config = await trx
       .insertInto('branch_configs')
       .values({ ...input, project_id: projectId, variables: JSON.stringify(variables) })
@@ -139,7 +131,10 @@ export async function updateBranchConfig(
   return ctx.db.transaction().execute(async (trx) => {
     await loadProject(trx, user, projectId, NEEDS.edit_branches);
     const before = await findBranchConfig(trx, projectId, id, true);
-    if (changes.branch_name !== undefined && (await branchTaken(trx, projectId, changes.branch_name, id))) {
+    if (
+      changes.branch_name !== undefined &&
+      (await nameTaken(trx, 'branch_configs', projectId, changes.branch_name, id))
+    ) {
       throw duplicateBranch(changes.branch_name);
     }
     const { variables, ...rest } = changes;

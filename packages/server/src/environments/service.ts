@@ -15,6 +15,7 @@ import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
 import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
+import { nameTaken } from '../db/name-taken.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
 function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
@@ -61,20 +62,10 @@ function checkFields(fields: EnvironmentUpdateBody): void {
   if (problems.length) throw invalidFields(problems);
 }
 
-function nameTaken(name: string) {
+function duplicateName(name: string) {
   return conflict('CONFLICT', `environment ${name} exists already`, [
     { field: 'name', message: 'exists already' },
   ]);
-}
-
-async function taken(db: Db, projectId: number, name: string, exceptId?: number): Promise<boolean> {
-  let query = db
-    .selectFrom('environments')
-    .select('id')
-    .where('project_id', '=', projectId)
-    .where('name', '=', name);
-  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  return (await query.executeTakeFirst()) !== undefined;
 }
 
 /** A project's environments in pipeline order (position, then name). */
@@ -119,7 +110,7 @@ export async function createEnvironment(
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
     await loadProject(trx, user, projectId, NEEDS.edit_environments);
-    if (await taken(trx, projectId, input.name)) throw nameTaken(input.name);
+    if (await nameTaken(trx, 'environments', projectId, input.name)) throw duplicateName(input.name);
     const env = await trx
       .insertInto('environments')
       .values({
@@ -156,8 +147,11 @@ export async function updateEnvironment(
   checkFields(changes);
   return ctx.db.transaction().execute(async (trx) => {
     const before = await loadEnvironment(trx, user, id, NEEDS.edit_environments, true);
-    if (changes.name !== undefined && (await taken(trx, before.project_id, changes.name, id)))
-      throw nameTaken(changes.name);
+    if (
+      changes.name !== undefined &&
+      (await nameTaken(trx, 'environments', before.project_id, changes.name, id))
+    )
+      throw duplicateName(changes.name);
     const { variables, targets, ...rest } = changes;
     const after = await trx
       .updateTable('environments')
