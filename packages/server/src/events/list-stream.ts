@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
 import type { Principal } from '../http/types.js';
 import { visibleTo } from '../projects/access.js';
+import { SseStream } from './sse-stream.js';
 import { LISTS_TOPIC, type ListMessage, type ListScope } from './lists.js';
 
 /** How long a stream trusts what it knows of its caller (visible projects, still enabled) before re-reading. */
@@ -21,21 +22,20 @@ interface Caller {
  * after VISIBILITY_TTL_MS when an event arrives, so a membership change takes effect within seconds and
  * a quiet stream costs nothing. A disabled user or an ended session ends the stream at that check.
  */
-export class ListStream {
+export class ListStream extends SseStream {
   private caller: Caller;
   private chain: Promise<void> = Promise.resolve();
-  private closed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(
     private readonly ctx: AppContext,
     private readonly principal: Principal,
-    private readonly raw: ServerResponse,
-    private readonly heartbeatMs: number,
+    raw: ServerResponse,
+    heartbeatMs: number,
     onClose: () => void,
   ) {
+    super(raw, heartbeatMs);
     this.caller = { user: principal.user, projects: new Set(), readAt: 0 };
-    this.cleanups.push(onClose);
+    this.onClosed(onClose);
   }
 
   /** Reads what the caller sees; before the reply is taken over, so a failure is an ordinary error answer. */
@@ -46,28 +46,8 @@ export class ListStream {
   /** Starts the stream (after `reply.hijack()`). */
   open(): void {
     if (this.closed) return;
-    this.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    this.raw.write('retry: 2000\n\n');
-    const heartbeat = setInterval(() => this.raw.write(': heartbeat\n\n'), this.heartbeatMs);
-    const unsubscribe = this.ctx.bus.subscribe(LISTS_TOPIC, (data) => this.enqueue(data));
-    this.cleanups.push(() => clearInterval(heartbeat), unsubscribe);
-    this.raw.once('close', () => this.close());
-  }
-
-  end(): void {
-    if (!this.raw.writableEnded) this.raw.end();
-    this.close();
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.begin();
+    this.onClosed(this.ctx.bus.subscribe(LISTS_TOPIC, (data) => this.enqueue(data)));
   }
 
   private enqueue(data: Record<string, unknown>): void {

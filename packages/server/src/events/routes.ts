@@ -11,6 +11,7 @@ import { AppError, notFound } from '../errors.js';
 import { deploymentTopic } from '../deployments/transitions.js';
 import { controlStatus } from '../runner-protocol/job-status.js';
 import { readLines } from '../logs/store.js';
+import { SseStream } from './sse-stream.js';
 
 /** A comment line this often keeps proxies and browsers from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -26,47 +27,27 @@ const EventsHeaders = Type.Object({ 'last-event-id': Type.Optional(LineNumber) }
  * makes it re-read the database: first the status, then the lines after the last one sent, so the final
  * status always follows the last line. Sends `log` and `status` events and ends after a final status.
  */
-class DeploymentStream {
+class DeploymentStream extends SseStream {
   private cursor: number;
   private lastStatus: string | null = null;
   private pumping = false;
   private again = false;
-  private closed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(
     private readonly ctx: AppContext,
     private readonly id: number,
     after: number,
-    private readonly raw: ServerResponse,
+    raw: ServerResponse,
   ) {
+    super(raw, HEARTBEAT_MS);
     this.cursor = after;
   }
 
   start(onClose: () => void): void {
-    this.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    this.raw.write('retry: 2000\n\n');
-    const heartbeat = setInterval(() => this.raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    const unsubscribe = this.ctx.bus.subscribe(deploymentTopic(this.id), () => void this.pump());
-    this.cleanups.push(() => clearInterval(heartbeat), unsubscribe, onClose);
-    this.raw.once('close', () => this.close());
+    this.onClosed(onClose);
+    this.begin();
+    this.onClosed(this.ctx.bus.subscribe(deploymentTopic(this.id), () => void this.pump()));
     void this.pump();
-  }
-
-  end(): void {
-    if (!this.raw.writableEnded) this.raw.end();
-    this.close();
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cleanup of this.cleanups) cleanup();
   }
 
   private async send(event: string, data: unknown, id?: number): Promise<void> {
