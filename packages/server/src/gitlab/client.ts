@@ -86,6 +86,19 @@ export function normalizeGitlabUrl(url: string): string {
  * GitLab's REST API v4 through @gitbeaker/rest, for one base URL and token. Every answer is checked
  * against the fields Polytene relies on, and every failure becomes a GitlabError naming its cause.
  */
+/** Polytene's webhook settings: pipeline and job events only, SSL verification on. */
+function hookOptions(token: string) {
+  return {
+    token,
+    pushEvents: false,
+    tagPushEvents: false,
+    mergeRequestsEvents: false,
+    pipelineEvents: true,
+    jobEvents: true,
+    enableSslVerification: true,
+  };
+}
+
 export class GitlabClient {
   private readonly options: { host: string; token: string; queryTimeout: number };
 
@@ -161,15 +174,7 @@ export class GitlabClient {
   /** Registers Polytene's webhook: pipeline and job events only, SSL verification on. */
   async addHook(projectId: number, url: string, token: string): Promise<{ id: number }> {
     return this.call(`POST /projects/${projectId}/hooks`, WithId, () =>
-      new ProjectHooks(this.options).add(projectId, url, {
-        token,
-        pushEvents: false,
-        tagPushEvents: false,
-        mergeRequestsEvents: false,
-        pipelineEvents: true,
-        jobEvents: true,
-        enableSslVerification: true,
-      }),
+      new ProjectHooks(this.options).add(projectId, url, hookOptions(token)),
     );
   }
 
@@ -179,15 +184,7 @@ export class GitlabClient {
    */
   async updateHook(projectId: number, hookId: number, url: string, token: string): Promise<{ id: number }> {
     return this.call(`PUT /projects/${projectId}/hooks/${hookId}`, WithId, () =>
-      new ProjectHooks(this.options).edit(projectId, hookId, url, {
-        token,
-        pushEvents: false,
-        tagPushEvents: false,
-        mergeRequestsEvents: false,
-        pipelineEvents: true,
-        jobEvents: true,
-        enableSslVerification: true,
-      }),
+      new ProjectHooks(this.options).edit(projectId, hookId, url, hookOptions(token)),
     );
   }
 

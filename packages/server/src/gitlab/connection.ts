@@ -28,10 +28,23 @@ export interface ConnectedClient {
   instance: InstanceView;
 }
 
-export async function connectionView(db: Db, userId: number): Promise<ConnectionView> {
-  const row = await db
+/** A user's GitLab connections joined with their instances. */
+function connectionsOf(db: Db, userId: number) {
+  return db
     .selectFrom('gitlab_connections')
     .innerJoin('gitlab_instances', 'gitlab_instances.id', 'gitlab_connections.instance_id')
+    .where('gitlab_connections.user_id', '=', userId);
+}
+
+/** A project that is linked to a GitLab project, with its GitLab id; null for any other. */
+export async function linkedGitlabProject(db: Db, projectId: number) {
+  const project = await db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  if (!project || project.source !== 'gitlab' || project.gitlab_project_id === null) return null;
+  return { ...project, gitlab_project_id: project.gitlab_project_id };
+}
+
+export async function connectionView(db: Db, userId: number): Promise<ConnectionView> {
+  const row = await connectionsOf(db, userId)
     .select([
       'gitlab_instances.id',
       'gitlab_instances.name',
@@ -40,7 +53,6 @@ export async function connectionView(db: Db, userId: number): Promise<Connection
       'gitlab_connections.last_error',
       'gitlab_connections.updated_at',
     ])
-    .where('gitlab_connections.user_id', '=', userId)
     .executeTakeFirst();
   return {
     connected: row !== undefined,
@@ -121,16 +133,12 @@ export async function deleteConnection(ctx: AppContext, actor: Actor, userId: nu
 
 /** The user's connection (token and its instance), when the user has one. */
 async function storedConnection(db: Db, userId: number, instanceId?: number | null) {
-  let query = db
-    .selectFrom('gitlab_connections')
-    .innerJoin('gitlab_instances', 'gitlab_instances.id', 'gitlab_connections.instance_id')
-    .select([
-      'gitlab_instances.id',
-      'gitlab_instances.name',
-      'gitlab_instances.url',
-      'gitlab_connections.token_encrypted',
-    ])
-    .where('gitlab_connections.user_id', '=', userId);
+  let query = connectionsOf(db, userId).select([
+    'gitlab_instances.id',
+    'gitlab_instances.name',
+    'gitlab_instances.url',
+    'gitlab_connections.token_encrypted',
+  ]);
   if (instanceId !== undefined && instanceId !== null)
     query = query.where('gitlab_connections.instance_id', '=', instanceId);
   return query.executeTakeFirst();

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { ForgeSyncState } from '@polytene/protocol';
 import type { Project, Runner } from '../db/schema.js';
 import type { GitlabClient, GitlabDeployKey } from './client.js';
-import { clientForProject } from './connection.js';
+import { clientForProject, linkedGitlabProject } from './connection.js';
 import { GitlabError } from './errors.js';
 import { queueDeployKeyRegistration } from './tasks.js';
 
@@ -32,12 +32,8 @@ export function deployKeyTitle(ctx: AppContext, runner: Runner): string {
  * GitLab failure leaves the state pending and throws, so the job is retried with backoff.
  */
 export async function syncDeployKeys(ctx: AppContext, projectId: number): Promise<void> {
-  const project = await ctx.db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', '=', projectId)
-    .executeTakeFirst();
-  if (!project || project.source !== 'gitlab' || project.gitlab_project_id === null) return;
+  const project = await linkedGitlabProject(ctx.db, projectId);
+  if (!project) return;
   const runners = await runnersNeeding(ctx.db, project);
   await ctx.db
     .deleteFrom('gitlab_deploy_keys')

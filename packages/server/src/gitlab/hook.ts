@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Project } from '../db/schema.js';
 import type { GitlabClient } from './client.js';
-import { clientForProject } from './connection.js';
+import { clientForProject, linkedGitlabProject } from './connection.js';
 import { GitlabError } from './errors.js';
 
 export function webhookUrlOf(ctx: AppContext, projectId: number): string {
@@ -41,12 +41,8 @@ export async function recordHookError(db: Db, projectId: number, error: GitlabEr
  * and is retried with backoff; a permanent one is failed with GitLab's reason.
  */
 export async function syncHook(ctx: AppContext, projectId: number): Promise<void> {
-  const project = await ctx.db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', '=', projectId)
-    .executeTakeFirst();
-  if (!project || project.source !== 'gitlab' || project.gitlab_project_id === null) return;
+  const project = await linkedGitlabProject(ctx.db, projectId);
+  if (!project) return;
   const gitlabProjectId = project.gitlab_project_id;
   try {
     const client = await clientForProject(ctx, project);
