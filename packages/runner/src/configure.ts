@@ -22,20 +22,10 @@ export function defaultKeyPath(): string {
 }
 
 /** Creates an ed25519 key pair without a passphrase (`<file>` and `<file>.pub`). */
-export async function generateKey(file: string): Promise<void> {
+export async function generateKey(file: string, comment = `polytene-runner@${os.hostname()}`): Promise<void> {
   if (existsSync(file)) throw new ConfigError([`ssh_key: ${file} already exists; not overwriting it`]);
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  await run('ssh-keygen', [
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    `polytene-runner@${os.hostname()}`,
-    '-f',
-    file,
-  ]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
 }
 
 /** Asks for each setting on the terminal, checking every answer before going on. */

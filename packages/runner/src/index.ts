@@ -8,6 +8,7 @@ import { Poller } from './poller.js';
 export { parseRunnerConfig, loadRunnerConfig, ConfigError, type RunnerConfig } from './config.js';
 export { ServerRefusedError, ServerUnavailableError, ProtocolError } from './client.js';
 export { RUNNER_VERSION } from './identity.js';
+export { generateKey } from './configure.js';
 export type { Logger } from './logger.js';
 
 export interface RunningRunner {

@@ -1,9 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { parseRunnerConfig, startRunner, type Logger, type RunningRunner } from '@polytene/runner';
+import {
+  generateKey,
+  parseRunnerConfig,
+  startRunner,
+  type Logger,
+  type RunningRunner,
+} from '@polytene/runner';
 import { RUNNER_TOKEN_PREFIX } from '@polytene/protocol';
 import type { RunningServer } from './server.js';
 import { DEFAULT_ADMIN } from './auth/service.js';
@@ -98,17 +102,7 @@ async function ensureLocalRunner(server: RunningServer): Promise<string> {
 async function ensureKey(file: string): Promise<string | null> {
   if (existsSync(file)) return file;
   try {
-    await promisify(execFile)('ssh-keygen', [
-      '-q',
-      '-t',
-      'ed25519',
-      '-N',
-      '',
-      '-C',
-      'polytene-local-runner',
-      '-f',
-      file,
-    ]);
+    await generateKey(file, 'polytene-local-runner');
     return file;
   } catch {
     return null;

@@ -3,6 +3,7 @@ import type { CiStatus } from '@polytene/protocol';
 import { invalidValue } from '../../errors.js';
 import { parseCiTime, type BuildInput } from '../service.js';
 import { ciStatusIn, type CiStatusMap } from '../source.js';
+import { GITLAB_PIPELINE_STATUSES } from '../gitlab/payload.js';
 
 const IdValue = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 200 })]);
 const TimeValue = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
@@ -30,23 +31,8 @@ export const LegacyBuildBody = Type.Object(
 );
 export type LegacyBuildBody = Static<typeof LegacyBuildBody>;
 
-/** GitLab CI's build status names (any case) and what each means here. */
-export const LEGACY_STATUSES: CiStatusMap = {
-  created: 'created',
-  pending: 'pending',
-  waiting_for_resource: 'pending',
-  waiting_for_callback: 'pending',
-  preparing: 'pending',
-  scheduled: 'pending',
-  running: 'running',
-  canceling: 'running',
-  success: 'success',
-  failed: 'failed',
-  canceled: 'canceled',
-  cancelled: 'canceled',
-  skipped: 'skipped',
-  manual: 'manual',
-};
+/** GitLab CI's build status names (any case): GitLab's own, and the British `cancelled` older runners sent. */
+export const LEGACY_STATUSES: CiStatusMap = { ...GITLAB_PIPELINE_STATUSES, cancelled: 'canceled' };
 
 export function ciStatusOf(name: string): CiStatus {
   const status = ciStatusIn(LEGACY_STATUSES, name.toLowerCase());
