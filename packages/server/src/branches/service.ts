@@ -2,7 +2,13 @@ import type { AppContext } from '../context.js';
 import type { DeploymentType } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, User } from '../db/schema.js';
-import { storeVariables, variableProblems, variableViews, type VariableInput } from './variables.js';
+import {
+  auditableWithVariables,
+  storeVariables,
+  variableProblems,
+  variablesChange,
+  type VariableInput,
+} from './variables.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
 import { NEEDS, loadProject } from '../projects/access.js';
@@ -52,10 +58,6 @@ function duplicateBranch(name: string) {
 }
 
 /** What an audit event shows of a branch config: everything but secret values. */
-function auditable(config: BranchConfig) {
-  const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = config;
-  return { ...rest, variables: variableViews(config.variables) };
-}
 
 export async function listBranchConfigs(db: Db, user: User, projectId: number): Promise<BranchConfig[]> {
   await loadProject(db, user, projectId, 'view');
@@ -113,7 +115,7 @@ export async function createBranchConfig(
       entityType: 'branch_config',
       entityId: config.id,
       projectId,
-      after: auditable(config),
+      after: auditableWithVariables(config),
     });
     return config;
   });
@@ -142,7 +144,7 @@ export async function updateBranchConfig(
       .updateTable('branch_configs')
       .set({
         ...rest,
-        ...(variables ? { variables: JSON.stringify(storeVariables(ctx, variables, before.variables)) } : {}),
+        ...variablesChange(ctx, variables, before.variables),
         updated_at: new Date(),
       })
       .where('id', '=', id)
@@ -154,8 +156,8 @@ export async function updateBranchConfig(
       entityType: 'branch_config',
       entityId: id,
       projectId,
-      before: auditable(before),
-      after: auditable(after),
+      before: auditableWithVariables(before),
+      after: auditableWithVariables(after),
     });
     return after;
   });
@@ -179,7 +181,7 @@ export async function deleteBranchConfig(
       entityType: 'branch_config',
       entityId: id,
       projectId,
-      before: auditable(before),
+      before: auditableWithVariables(before),
     });
   });
 }

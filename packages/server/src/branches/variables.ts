@@ -17,6 +17,26 @@ export function variableViews(stored: StoredVariable[]): VariableView[] {
 }
 
 /**
+ * A row with variables (a branch config, an environment) as an audit event shows it: secret values
+ * left out, timestamps dropped (the event has its own).
+ */
+export function auditableWithVariables<
+  R extends { variables: StoredVariable[]; created_at: Date; updated_at: Date },
+>(row: R) {
+  const { variables, created_at: _c, updated_at: _u, ...rest } = row;
+  return { ...rest, variables: variableViews(variables) };
+}
+
+/** The column change for variables sent with an update: none when they were not sent. */
+export function variablesChange(
+  ctx: AppContext,
+  input: VariableInput[] | undefined,
+  existing: StoredVariable[],
+) {
+  return input ? { variables: JSON.stringify(storeVariables(ctx, input, existing)) } : {};
+}
+
+/**
  * Turns the variables sent by a person into their stored form. A secret value is encrypted; a secret
  * sent without a value keeps the value stored under the same key.
  */

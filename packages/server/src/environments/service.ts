@@ -11,7 +11,12 @@ import { recordAudit, type Actor } from '../audit/service.js';
 import { conflict, notFound } from '../errors.js';
 import { NEEDS, loadProject, type ProjectAccess } from '../projects/access.js';
 import { invalidFields } from '../projects/validation.js';
-import { storeVariables, variableViews } from '../branches/variables.js';
+import {
+  auditableWithVariables,
+  storeVariables,
+  variablesChange,
+  variableViews,
+} from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
 import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
@@ -52,10 +57,6 @@ export function environmentView(env: Environment, state: EnvironmentState): Envi
 }
 
 /** What an audit event shows of an environment: everything but secret values. */
-function auditable(env: Environment) {
-  const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = env;
-  return { ...rest, variables: variableViews(env.variables) };
-}
 
 function checkFields(fields: EnvironmentUpdateBody): void {
   const problems = environmentFieldProblems(fields);
@@ -129,7 +130,7 @@ export async function createEnvironment(
       entityType: 'environment',
       entityId: env.id,
       projectId,
-      after: auditable(env),
+      after: auditableWithVariables(env),
     });
     await announce(trx, env, 'created');
     return env;
@@ -157,7 +158,7 @@ export async function updateEnvironment(
       .updateTable('environments')
       .set({
         ...rest,
-        ...(variables ? { variables: JSON.stringify(storeVariables(ctx, variables, before.variables)) } : {}),
+        ...variablesChange(ctx, variables, before.variables),
         ...(targets ? { targets: JSON.stringify(targets) } : {}),
         updated_at: new Date(),
       })
@@ -170,8 +171,8 @@ export async function updateEnvironment(
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
-      after: auditable(after),
+      before: auditableWithVariables(before),
+      after: auditableWithVariables(after),
     });
     await announce(trx, after, 'updated');
     return after;
@@ -215,7 +216,7 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
+      before: auditableWithVariables(before),
     });
     await announce(trx, before, 'deleted');
   });
