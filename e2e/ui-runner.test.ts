@@ -14,6 +14,9 @@ import {
 } from './runner-harness.js';
 import { ensureBuilt, launchChromium, screenshot, watchConsole } from './ui-support.js';
 
+/** The page's background colour as the browser computed it (a string: no DOM library here). */
+const BODY_BACKGROUND = 'getComputedStyle(document.body).backgroundColor';
+
 /**
  * The browser UI against the real server, the real `polytene-runner` CLI and a real git repository over
  * file://: the script prints lines for as long as the test wants (it waits for a "release" file), so every
@@ -171,6 +174,7 @@ describe('the browser UI with the real runner', () => {
   it('keeps the deployment page usable at phone width in the dark theme', async () => {
     await page.getByLabel('Theme').selectOption('dark');
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await page.evaluate<string>(BODY_BACKGROUND)).toBe('rgb(13, 17, 23)');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page.getByTestId('outcome').getByText('exit code 0').waitFor();
@@ -182,6 +186,13 @@ describe('the browser UI with the real runner', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     await screenshot(page, 'runner-04-desktop-dark');
     await page.getByLabel('Theme').selectOption('light');
+    expect(await page.evaluate<string>(BODY_BACKGROUND)).toBe('rgb(246, 247, 249)');
+    // "auto" follows the system's setting
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByLabel('Theme').selectOption('auto');
+    expect(await page.evaluate<string>(BODY_BACKGROUND)).toBe('rgb(13, 17, 23)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate<string>(BODY_BACKGROUND)).toBe('rgb(246, 247, 249)');
   }, 180_000);
 
   it('aborts a running deployment of the real runner from the page: it ends canceled', async () => {
