@@ -181,6 +181,14 @@ describe('changing a notification hook', () => {
     expect(list.body).not.toContain(secret);
   });
 
+  it('documents both routes and their bodies in the OpenAPI document', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/api/docs/json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    expect(doc.paths['/api/v1/notification-hooks/{id}']).toHaveProperty('patch');
+    expect(doc.paths['/api/v1/notification-hooks/{id}/rotate-secret']).toHaveProperty('post');
+  });
+
   it('refuses to rotate a Slack hook, which has no secret', async () => {
     const res = await server.app.inject({
       method: 'POST',
