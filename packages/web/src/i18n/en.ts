@@ -577,7 +577,8 @@ export const en = {
   'hooks.secretLabel': 'Signing secret',
   'hooks.rotate': 'New secret',
   'hooks.rotateTitle': 'Give this webhook a new signing secret?',
-  'hooks.rotateBody': 'The current secret stops working at once: the receiver must check signatures with the new one.',
+  'hooks.rotateBody':
+    'The current secret stops working at once: the receiver must check signatures with the new one.',
   'hooks.rotated': 'New signing secret; the old one no longer signs:',
   'hooks.deliveries': 'Recent deliveries',
   'hooks.deliveriesEmpty': 'Nothing sent yet.',
