@@ -162,7 +162,7 @@ describe('notification hooks in the browser', () => {
   it('fits a phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await hookItem().scrollIntoViewIfNeeded();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'notifications-phone');
     expect(consoleErrors).toEqual([]);

@@ -58,8 +58,12 @@ async function addWebhook(session = owner) {
   return res.json<{ hook: { id: number }; secret: string }>();
 }
 
-const call = (method: 'PATCH' | 'POST', url: string, session: SessionHeaders, payload?: unknown) =>
-  server.app.inject({ method, url, headers: session, ...(payload === undefined ? {} : { payload }) });
+const call = (
+  method: 'PATCH' | 'POST',
+  url: string,
+  session: SessionHeaders,
+  payload?: Record<string, unknown>,
+) => server.app.inject({ method, url, headers: session, ...(payload === undefined ? {} : { payload }) });
 
 const auditOf = (hookId: number) =>
   server.ctx.db
