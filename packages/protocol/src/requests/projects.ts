@@ -90,6 +90,16 @@ export const CreateNotificationHookBody = Type.Object(
 );
 export type CreateNotificationHookBody = Static<typeof CreateNotificationHookBody>;
 
+/**
+ * PATCH /notification-hooks/:id: any of the create fields but `kind` (a hook's kind decides whether it
+ * has a signing secret; to change it, add a new hook).
+ */
+export const UpdateNotificationHookBody = Type.Partial(Type.Omit(CreateNotificationHookBody, ['kind']), {
+  additionalProperties: false,
+  minProperties: 1,
+});
+export type UpdateNotificationHookBody = Static<typeof UpdateNotificationHookBody>;
+
 const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
 
 export const DeployBody = Type.Object(

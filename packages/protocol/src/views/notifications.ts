@@ -36,6 +36,13 @@ export const CreatedNotificationHook = Type.Object({
 });
 export type CreatedNotificationHook = Static<typeof CreatedNotificationHook>;
 
+/** POST /notification-hooks/:id/rotate-secret: the new secret, shown this once; the old one no longer signs. */
+export const RotatedNotificationHookSecret = Type.Object({
+  hook: NotificationHookView,
+  secret: Type.String({ description: 'the new key of X-Polytene-Signature, shown this once' }),
+});
+export type RotatedNotificationHookSecret = Static<typeof RotatedNotificationHookSecret>;
+
 export const NotificationDeliveryView = Type.Object({
   id: Type.Integer(),
   hook_id: Type.Integer(),

@@ -1,5 +1,5 @@
 /** What a notification hook is sent (architecture.md §9): the signed webhook body, Slack, Teams. */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NotificationDeliveryEvent, NotificationWebhookBody } from '@polytene/protocol';
 
 /** What a delivery tells, gathered by hooks.ts from the database. */
@@ -11,17 +11,23 @@ export interface Facts {
   deployment: NotificationWebhookBody['deployment'];
 }
 
-const HEADLINE: Record<NotificationDeliveryEvent, string> = {
-  queued: 'deployment queued',
-  started: 'deployment started',
-  succeeded: 'deployment succeeded',
-  failed: 'deployment failed',
-  canceled: 'deployment canceled',
-  recovered: 'deployment recovered',
-  test: 'test notification',
+type Tone = 'good' | 'bad' | 'neutral';
+
+/** Every event's words and tone, in one place: a new event is one line here. */
+const EVENT_TEXT: Record<NotificationDeliveryEvent, { label: string; tone: Tone }> = {
+  queued: { label: 'deployment queued', tone: 'neutral' },
+  started: { label: 'deployment started', tone: 'neutral' },
+  succeeded: { label: 'deployment succeeded', tone: 'good' },
+  failed: { label: 'deployment failed', tone: 'bad' },
+  canceled: { label: 'deployment canceled', tone: 'neutral' },
+  recovered: { label: 'deployment recovered', tone: 'good' },
+  test: { label: 'test notification', tone: 'neutral' },
 };
 
-const headline = (f: Facts) => `${f.project.name} / ${f.environment}: ${HEADLINE[f.event]}`;
+/** The Adaptive Card TextBlock colour of a tone. */
+const TEAMS_COLOR: Record<Tone, string> = { good: 'Good', bad: 'Attention', neutral: 'Default' };
+
+const headline = (f: Facts) => `${f.project.name} / ${f.environment}: ${EVENT_TEXT[f.event].label}`;
 const whatLine = (f: Facts) =>
   f.deployment
     ? `${f.deployment.ref} @ ${f.deployment.sha.slice(0, 12)} by ${f.deployment.triggered_by ?? 'Polytene'}`
@@ -58,39 +64,73 @@ export function slackBody(f: Facts): Record<string, unknown> {
   };
 }
 
-/** A Teams incoming-webhook message as a MessageCard. */
+/**
+ * A Teams message as an Adaptive Card in the envelope Teams Workflows ("Post to a channel when a webhook
+ * request is received") expect; Workflows take Adaptive Cards only, not the retired connectors' MessageCard.
+ */
 export function teamsBody(f: Facts): Record<string, unknown> {
   const facts = [
-    { name: 'Project', value: f.project.name },
-    { name: 'Environment', value: f.environment },
+    { title: 'Project', value: f.project.name },
+    { title: 'Environment', value: f.environment },
   ];
   if (f.deployment)
     facts.push(
-      { name: 'Ref', value: f.deployment.ref },
-      { name: 'Commit', value: f.deployment.sha },
-      { name: 'Triggered by', value: f.deployment.triggered_by ?? 'Polytene' },
+      { title: 'Version', value: f.deployment.ref },
+      { title: 'Commit', value: f.deployment.sha },
+      { title: 'Triggered by', value: f.deployment.triggered_by ?? 'Polytene' },
     );
-  return {
-    '@type': 'MessageCard',
-    '@context': 'https://schema.org/extensions',
-    summary: headline(f),
-    themeColor: f.event === 'failed' ? 'D13438' : '2EB886',
-    sections: [{ activityTitle: headline(f), activitySubtitle: whatLine(f), facts }],
+  const card = {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    body: [
+      {
+        type: 'TextBlock',
+        text: headline(f),
+        size: 'Medium',
+        weight: 'Bolder',
+        wrap: true,
+        color: TEAMS_COLOR[EVENT_TEXT[f.event].tone],
+      },
+      { type: 'TextBlock', text: whatLine(f), isSubtle: true, wrap: true, spacing: 'None' },
+      { type: 'FactSet', facts },
+    ],
     ...(f.deployment
       ? {
-          potentialAction: [
-            {
-              '@type': 'OpenUri',
-              name: 'Open deployment',
-              targets: [{ os: 'default', uri: f.deployment.url }],
-            },
+          actions: [
+            { type: 'Action.OpenUrl', title: `Open deployment #${f.deployment.id}`, url: f.deployment.url },
           ],
         }
       : {}),
+  };
+  return {
+    type: 'message',
+    attachments: [
+      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card },
+    ],
   };
 }
 
 /** `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, the X-Polytene-Signature of a webhook. */
 export function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * What a receiver does with a webhook (and what the tests check): the signature must match the raw
+ * body and timestamp under the secret, and the timestamp be within `toleranceS` of now (no replays).
+ */
+export function verifySignature(
+  secret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  rawBody: string,
+  nowS = Date.now() / 1000,
+  toleranceS = 300,
+): 'ok' | 'bad signature' | 'stale timestamp' {
+  const { timestamp, signature: got } = headers;
+  if (!timestamp || !/^\d+$/.test(timestamp) || !got) return 'bad signature';
+  const expected = Buffer.from(signature(secret, timestamp, rawBody));
+  const given = Buffer.from(got);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad signature';
+  return Math.abs(nowS - Number(timestamp)) > toleranceS ? 'stale timestamp' : 'ok';
 }

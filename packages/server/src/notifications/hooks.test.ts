@@ -188,7 +188,7 @@ describe('notification hooks', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('sends Slack Block Kit and Teams MessageCard bodies', async () => {
+  it('sends Slack Block Kit and a Teams Adaptive Card in the Workflows envelope', async () => {
     await addHook({ kind: 'slack', url: `${base}/slack`, events: ['failed'] });
     await addHook({ kind: 'teams', url: `${base}/teams`, events: ['failed'] });
     const { deployment } = await deploymentThrough([
@@ -202,8 +202,41 @@ describe('notification hooks', () => {
     expect(JSON.stringify(slack)).toContain(`https://deploy.example.test/deployments/${deployment.id}`);
     expect(JSON.stringify(slack)).toContain('staging');
     const teams = received.find((r) => r.path === '/teams')!.body;
-    expect(teams['@type']).toBe('MessageCard');
-    expect(JSON.stringify(teams)).toContain('shop / staging: deployment failed');
+    // The envelope Teams Workflows take: a message with one Adaptive Card attachment.
+    expect(teams).toMatchObject({
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'TextBlock', text: 'shop / staging: deployment failed', color: 'Attention' },
+              { type: 'TextBlock' },
+              {
+                type: 'FactSet',
+                facts: expect.arrayContaining([
+                  { title: 'Project', value: 'shop' },
+                  { title: 'Environment', value: 'staging' },
+                  { title: 'Version', value: 'main' },
+                  { title: 'Triggered by', value: 'Polytene' },
+                ]) as unknown,
+              },
+            ],
+            actions: [
+              {
+                type: 'Action.OpenUrl',
+                url: `https://deploy.example.test/deployments/${deployment.id}`,
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(teams).not.toHaveProperty('@type');
   });
 
   it('retries a 500 and then records it failed with its status and body', async () => {

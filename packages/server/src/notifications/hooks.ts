@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import type {
-  NotificationDeliveryView,
-  NotificationEvent,
-  NotificationHookKind,
-  NotificationHookView,
-} from '@polytene/protocol';
+import type { NotificationEvent } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { NotificationHook, NotificationHookDelivery } from '../db/schema.js';
 import type { DeploymentChangeHandler } from '../deployments/changes.js';
-import { invalidValue, notFound } from '../errors.js';
 import { deploymentLink } from './message.js';
 import { pinnedPost, RefusedAddress, type Lookup } from './pinned-request.js';
 import { signature, slackBody, teamsBody, webhookBody, type Facts } from './hook-payloads.js';
@@ -19,7 +12,8 @@ import { signature, slackBody, teamsBody, webhookBody, type Facts } from './hook
 /** The job that sends one delivery; graphile-worker retries it with exponential backoff. */
 export const HOOK_DELIVERY_TASK = 'notification_hook_delivery';
 export const HOOK_DELIVERY_MAX_ATTEMPTS = 5;
-const TIMEOUT_MS = 10_000;
+/** How long one attempt may take in all (connect, send, answer); tests shorten it. */
+export const hookTimeout = { ms: 10_000 };
 const BODY_LIMIT = 1024;
 
 // ---------------------------------------------------------------------------------------------------
@@ -50,7 +44,7 @@ for (const [net, prefix] of [
 ] as const)
   PRIVATE.addSubnet(net, prefix, 'ipv6');
 
-function isPrivateAddress(address: string): boolean {
+export function isPrivateAddress(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) return PRIVATE.check(mapped[1], 'ipv4');
   return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
@@ -77,74 +71,6 @@ export async function hookUrlProblem(raw: string, allowPrivate: boolean): Promis
   if (addresses.some(isPrivateAddress))
     return 'points to a loopback or private address, which the server does not allow (POLYTENE_NOTIFY_ALLOW_PRIVATE)';
   return null;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Hooks and their deliveries.
-
-export function hookView(hook: NotificationHook): NotificationHookView {
-  return {
-    id: hook.id,
-    project_id: hook.project_id,
-    environment: hook.environment,
-    kind: hook.kind,
-    url: hook.url,
-    events: hook.events,
-    created_at: hook.created_at.toISOString(),
-  };
-}
-
-export function deliveryView(d: NotificationHookDelivery): NotificationDeliveryView {
-  return {
-    id: d.id,
-    hook_id: d.hook_id,
-    deployment_id: d.deployment_id,
-    event: d.event,
-    status: d.status,
-    attempts: d.attempts,
-    response_status: d.response_status,
-    response_body: d.response_body,
-    error: d.error,
-    created_at: d.created_at.toISOString(),
-    updated_at: d.updated_at.toISOString(),
-  };
-}
-
-export interface NewHook {
-  kind: NotificationHookKind;
-  url: string;
-  environment?: string | null;
-  events: NotificationEvent[];
-}
-
-/** Makes a hook; a `webhook` gets a generated secret, returned this once and stored encrypted. */
-export async function createHook(
-  ctx: AppContext,
-  projectId: number,
-  input: NewHook,
-): Promise<{ hook: NotificationHook; secret?: string }> {
-  const problem = await hookUrlProblem(input.url, ctx.config.notifyAllowPrivate);
-  if (problem) throw invalidValue('url', problem);
-  const secret = input.kind === 'webhook' ? randomBytes(32).toString('base64url') : undefined;
-  const hook = await ctx.db
-    .insertInto('notification_hooks')
-    .values({
-      project_id: projectId,
-      environment: input.environment ?? null,
-      kind: input.kind,
-      url: input.url,
-      secret_encrypted: secret === undefined ? null : ctx.secrets.encrypt(secret),
-      events: [...new Set(input.events)],
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return secret === undefined ? { hook } : { hook, secret };
-}
-
-export async function hookById(db: Db, id: number): Promise<NotificationHook> {
-  const hook = await db.selectFrom('notification_hooks').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!hook) throw notFound('notification hook');
-  return hook;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -215,7 +141,7 @@ async function send(
     url: hook.url,
     headers,
     body,
-    timeoutMs: TIMEOUT_MS,
+    timeoutMs: hookTimeout.ms,
     bodyLimit: BODY_LIMIT,
     isPrivate: ctx.config.notifyAllowPrivate ? null : isPrivateAddress,
     ...(hookLookup.current ? { lookup: hookLookup.current } : {}),
@@ -229,7 +155,8 @@ export const hookLookup: { current: Lookup | null } = { current: null };
 function errorWords(error: unknown): string {
   if (!(error instanceof Error)) return 'the request failed';
   if (error instanceof RefusedAddress) return error.message;
-  if (error.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
+  if (error.name === 'TimeoutError')
+    return `no answer within ${hookTimeout.ms / 1000} s (the receiver is too slow or unreachable)`;
   const cause = (error as Error & { cause?: unknown }).cause;
   const code = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : null;
   return code ? `${error.message}: ${code}` : error.message;

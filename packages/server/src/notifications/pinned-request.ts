@@ -50,6 +50,8 @@ export interface PinnedPost {
   lookup?: Lookup;
 }
 
+const timeoutError = () => Object.assign(new Error('timeout'), { name: 'TimeoutError' });
+
 /** POST without redirects, connecting only to addresses the check allowed. */
 export function pinnedPost(post: PinnedPost): Promise<{ status: number; body: string }> {
   const url = new URL(post.url);
@@ -63,6 +65,14 @@ export function pinnedPost(post: PinnedPost): Promise<{ status: number; body: st
   const lookup = post.isPrivate ? checkedLookup(post.isPrivate, post.lookup) : post.lookup;
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
+    // The socket's timeout is an idle timeout; the deadline also ends a receiver that answers byte by byte.
+    const deadline = setTimeout(() => req.destroy(timeoutError()), post.timeoutMs);
+    const settle =
+      <T>(done: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(deadline);
+        done(value);
+      };
     const req = request(
       url,
       {
@@ -77,12 +87,14 @@ export function pinnedPost(post: PinnedPost): Promise<{ status: number; body: st
         res.on('data', (chunk: string) => {
           if (text.length < post.bodyLimit) text += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.slice(0, post.bodyLimit) }));
-        res.on('error', reject);
+        res.on('end', () =>
+          settle(resolve)({ status: res.statusCode ?? 0, body: text.slice(0, post.bodyLimit) }),
+        );
+        res.on('error', settle(reject));
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(timeoutError()));
+    req.on('error', settle(reject));
     req.end(post.body);
   });
 }

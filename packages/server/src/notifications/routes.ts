@@ -5,6 +5,9 @@ import {
   NotificationDeliveryList,
   NotificationDeliveryView,
   NotificationHookList,
+  NotificationHookView,
+  RotatedNotificationHookSecret,
+  UpdateNotificationHookBody,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import type { NotificationHook } from '../db/schema.js';
@@ -12,7 +15,8 @@ import { actorOf, requireUser } from '../auth/guard.js';
 import { recordAudit } from '../audit/service.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { NEEDS, loadProject } from '../projects/access.js';
-import { createHook, deliveryView, hookById, hookView, sendTest } from './hooks.js';
+import { sendTest } from './hooks.js';
+import { createHook, deliveryView, hookById, hookView, rotateSecret, updateHook } from './hook-store.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['notifications'];
@@ -22,7 +26,7 @@ const auditedHook = (hook: NotificationHook) => ({ ...hookView(hook), url: new U
 
 /**
  * A project's outgoing notification hooks (architecture.md §9): whoever may edit the project lists,
- * adds and removes them, reads their deliveries and sends a test event.
+ * adds, changes and removes them, gives a webhook a new secret, reads deliveries and sends a test event.
  */
 export async function notificationHookRoutes(app: App): Promise<void> {
   const { db } = app.ctx;
@@ -74,6 +78,63 @@ export async function notificationHookRoutes(app: App): Promise<void> {
         hook: hookView(created.hook),
         ...(created.secret === undefined ? {} : { secret: created.secret }),
       });
+    },
+  );
+
+  app.patch(
+    '/api/v1/notification-hooks/:id',
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: UpdateNotificationHookBody,
+        response: { 200: NotificationHookView, ...errors },
+      },
+    },
+    async (request) => {
+      const hook = await manageableHook(requireUser(request), request.params.id);
+      const updated = await db.transaction().execute(async (trx) => {
+        const after = await updateHook(app.ctx, trx, hook, request.body);
+        await recordAudit(trx, {
+          actor: actorOf(request),
+          action: 'notification_hook_update',
+          entityType: 'notification_hook',
+          entityId: hook.id,
+          projectId: hook.project_id,
+          before: auditedHook(hook),
+          after: auditedHook(after),
+        });
+        return after;
+      });
+      return hookView(updated);
+    },
+  );
+
+  app.post(
+    '/api/v1/notification-hooks/:id/rotate-secret',
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        response: { 200: RotatedNotificationHookSecret, ...errors },
+      },
+    },
+    async (request) => {
+      const hook = await manageableHook(requireUser(request), request.params.id);
+      const rotated = await db.transaction().execute(async (trx) => {
+        const result = await rotateSecret(app.ctx, trx, hook);
+        // The audit records that the secret changed, never the secret.
+        await recordAudit(trx, {
+          actor: actorOf(request),
+          action: 'notification_hook_rotate_secret',
+          entityType: 'notification_hook',
+          entityId: hook.id,
+          projectId: hook.project_id,
+          after: auditedHook(result.hook),
+        });
+        return result;
+      });
+      return { hook: hookView(rotated.hook), secret: rotated.secret };
     },
   );
 

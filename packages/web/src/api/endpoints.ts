@@ -33,7 +33,11 @@ import type {
   UpdateUserBody,
   CreatedNotificationHook,
   NotificationDeliveryView,
+  NotificationDeliveryList,
   NotificationHookList,
+  NotificationHookView,
+  RotatedNotificationHookSecret,
+  UpdateNotificationHookBody,
   BranchConfigList,
   BranchConfigView,
   BuildDeploymentStatus,
@@ -150,6 +154,12 @@ export const addHook = (projectId: number, input: HookInput) =>
 export const removeHook = (hookId: number) => api.del(`${V1}/notification-hooks/${hookId}`);
 export const testHook = (hookId: number) =>
   api.post<NotificationDeliveryView>(`${V1}/notification-hooks/${hookId}/test`, {});
+export const updateHook = (hookId: number, input: UpdateNotificationHookBody) =>
+  api.patch<NotificationHookView>(`${V1}/notification-hooks/${hookId}`, input);
+export const rotateHookSecret = (hookId: number) =>
+  api.post<RotatedNotificationHookSecret>(`${V1}/notification-hooks/${hookId}/rotate-secret`, {});
+export const listHookDeliveries = (hookId: number, signal?: Signal) =>
+  api.get<NotificationDeliveryList>(`${V1}/notification-hooks/${hookId}/deliveries`, { signal });
 
 // Environments
 
