@@ -10,6 +10,7 @@ export const DEPLOYMENT_MESSAGES = {
   canceled_runner_silent: 'canceled; the runner stopped reporting',
   lease_expired: 'the runner stopped reporting (lease expired)',
   newer_build_waiting: 'a newer build of this branch is already waiting',
+  newer_build_live: 'a newer build is live in this environment: an automatic deployment never goes back',
 } as const;
 export type DeploymentMessageCode = keyof typeof DEPLOYMENT_MESSAGES | 'exit_code' | 'signal';
 

@@ -1,6 +1,7 @@
 import type {
   EnvironmentChange,
   EnvironmentCreateBody,
+  EnvironmentHold,
   EnvironmentUpdateBody,
   EnvironmentView,
 } from '@polytene/protocol';
@@ -15,6 +16,7 @@ import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
 import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
+import { environmentHolds } from './hold.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
 function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
@@ -28,16 +30,19 @@ function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise
 
 /** The views of `environments` with what is live in each (one batch of queries for all). */
 export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
-  const states = await environmentStates(
-    db,
-    environments.map((env) => env.id),
-  );
-  return environments.map((env) => environmentView(env, stateOf(states, env.id)));
+  const ids = environments.map((env) => env.id);
+  const [states, holds] = await Promise.all([environmentStates(db, ids), environmentHolds(db, ids)]);
+  return environments.map((env) => environmentView(env, stateOf(states, env.id), holds.get(env.id) ?? null));
 }
 
-export function environmentView(env: Environment, state: EnvironmentState): EnvironmentView {
+export function environmentView(
+  env: Environment,
+  state: EnvironmentState,
+  hold: EnvironmentHold | null = null,
+): EnvironmentView {
   return {
     ...state,
+    hold,
     id: env.id,
     project_id: env.project_id,
     name: env.name,
@@ -52,7 +57,16 @@ export function environmentView(env: Environment, state: EnvironmentState): Envi
 
 /** What an audit event shows of an environment: everything but secret values. */
 function auditable(env: Environment) {
-  const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = env;
+  const {
+    variables: _stored,
+    created_at: _c,
+    updated_at: _u,
+    held_by: _b,
+    held_at: _a,
+    hold_reason: _r,
+    held_by_deployment_id: _d,
+    ...rest
+  } = env;
   return { ...rest, variables: variableViews(env.variables) };
 }
 
