@@ -91,7 +91,13 @@ export async function queueDeployment(
       .where('id', '=', deployment.environment_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    await holdEnvironment(trx, env, { ...actor, id: actor.id }, `rolled back to build #${build.id}`, deployment.id);
+    await holdEnvironment(
+      trx,
+      env,
+      { ...actor, id: actor.id },
+      `rolled back to build #${build.id}`,
+      deployment.id,
+    );
   }
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {

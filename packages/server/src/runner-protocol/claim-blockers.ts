@@ -22,7 +22,6 @@ export const CLAIM_BLOCKERS: readonly RawBuilder<boolean>[] = [
   sql<boolean>`(d.trigger = 'auto' AND ${environmentHeld('d')})`,
 ];
 
-
 /** The claim's condition: none of the blockers holds. */
 export function claimable(): RawBuilder<boolean> {
   return sql<boolean>`NOT (${sql.join(CLAIM_BLOCKERS, sql` OR `)})`;
