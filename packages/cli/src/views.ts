@@ -37,13 +37,6 @@ export interface DeploymentView {
   last_log_n: number;
 }
 
-export interface BranchConfigView {
-  id: number;
-  branch_name: string;
-  deployment_type: string;
-  environment: string;
-}
-
 export interface LogPage {
   lines: LogLine[];
   last_n: number;
