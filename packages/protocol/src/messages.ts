@@ -32,3 +32,14 @@ export function deploymentMessageCode(
   if (signal?.[1]) return { code: 'signal', params: { signal: signal[1] } };
   return null;
 }
+
+/** The reason a rollback holds its environment with (`rolled back to build #7`). */
+export function rollbackHoldReason(buildId: number): string {
+  return `rolled back to build #${buildId}`;
+}
+
+/** The build a rollback's hold reason names, or null for a reason a person wrote. */
+export function rollbackHoldBuild(reason: string): number | null {
+  const match = /^rolled back to build #(\d+)$/.exec(reason);
+  return match ? Number(match[1]) : null;
+}

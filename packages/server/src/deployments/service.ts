@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { DEPLOYMENT_MESSAGES, type DeploymentTrigger } from '@polytene/protocol';
+import { DEPLOYMENT_MESSAGES, rollbackHoldReason, type DeploymentTrigger } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -91,13 +91,7 @@ export async function queueDeployment(
       .where('id', '=', deployment.environment_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    await holdEnvironment(
-      trx,
-      env,
-      { ...actor, id: actor.id },
-      `rolled back to build #${build.id}`,
-      deployment.id,
-    );
+    await holdEnvironment(trx, env, { ...actor, id: actor.id }, rollbackHoldReason(build.id), deployment.id);
   }
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
