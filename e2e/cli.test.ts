@@ -183,7 +183,7 @@ describe('polytene with a saved login', () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ name: 'production', hold: null });
     expect((await polytene('resume', good.name, '--env', 'production')).code).not.toBe(0);
     const manual = await polytene('hold', good.name, '--env', 'production', '-m', 'release freeze');
-    expect(manual.stdout).toMatch(/^production: held by \S+: release freeze$/);
+    expect(manual.stdout).toMatch(/^production: held by \S+: release freeze$/m);
     expect((await polytene('resume', good.name, '--env', 'production')).code).toBe(0);
   });
 
