@@ -158,6 +158,7 @@ describe('live pages', () => {
     await screenshot(page, 'live-05-environment-phone');
 
     // Holding automatic deployment there by hand, and resuming it (EnvironmentHold).
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
     await page.getByLabel('Why hold automatic deployment here?').fill('checking the database');
     await page.getByRole('button', { name: 'Hold', exact: true }).click();
     await page

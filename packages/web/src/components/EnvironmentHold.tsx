@@ -25,6 +25,7 @@ export function EnvironmentHold({ environment, canHold, onChange }: Props) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [open, setOpen] = useState(false);
   const hold = environment.hold;
 
   const run = async (call: () => Promise<EnvironmentView>) => {
@@ -33,6 +34,7 @@ export function EnvironmentHold({ environment, canHold, onChange }: Props) {
     try {
       onChange(await call());
       setReason('');
+      setOpen(false);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -69,9 +71,15 @@ export function EnvironmentHold({ environment, canHold, onChange }: Props) {
             </button>
           )}
         </div>
+      ) : !open ? (
+        <div className="actions">
+          <p className="muted">{t('hold.running')}</p>
+          <button type="button" className="btn btn-small" onClick={() => setOpen(true)}>
+            {t('hold.hold')}
+          </button>
+        </div>
       ) : (
         <form className="form-inline" onSubmit={submit} noValidate>
-          <p className="muted">{t('hold.running')}</p>
           <Field label={t('hold.reason')} error={fieldErrors(error).of('reason')} hint={t('hold.reasonHint')}>
             {(p) => (
               <input
@@ -79,12 +87,16 @@ export function EnvironmentHold({ environment, canHold, onChange }: Props) {
                 value={reason}
                 maxLength={L.holdReason.maxLength}
                 required
+                autoFocus
                 onChange={(e) => setReason(e.target.value)}
               />
             )}
           </Field>
-          <button type="submit" className="btn" disabled={busy || !reason.trim()}>
+          <button type="submit" className="btn btn-primary" disabled={busy || !reason.trim()}>
             {t('hold.hold')}
+          </button>
+          <button type="button" className="btn" onClick={() => setOpen(false)}>
+            {t('common.cancel')}
           </button>
         </form>
       )}
