@@ -279,6 +279,8 @@ export const en = {
   'deploy.deployTitle': 'Deploy to {environment}?',
   'deploy.redeployTitle': 'Redeploy to {environment}?',
   'deploy.rollbackTitle': 'Roll {environment} back?',
+  'deploy.rollbackHolds':
+    'Automatic deployment to {environment} is then held until someone resumes it on the environment page.',
   'deploy.what': '{ref} @ {sha} will be deployed to {environment}.',
   'deploy.now': 'Now there: build #{build}, {ref} @ {sha} ({status}).',
   'deploy.nowNothing': 'Nothing has been deployed there yet.',

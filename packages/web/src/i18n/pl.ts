@@ -281,6 +281,8 @@ export const pl: Record<MessageKey, string> = {
   'deploy.rollback': 'Wycofaj',
   'deploy.deployTitle': 'Wdrożyć na {environment}?',
   'deploy.redeployTitle': 'Wdrożyć ponownie na {environment}?',
+  'deploy.rollbackHolds':
+    'Automatyczne wdrażanie do {environment} zostanie wtedy wstrzymane, aż ktoś je wznowi na stronie środowiska.',
   'deploy.rollbackTitle': 'Wycofać {environment}?',
   'deploy.what': '{ref} @ {sha} zostanie wdrożony na {environment}.',
   'deploy.now': 'Teraz tam jest: build #{build}, {ref} @ {sha} ({status}).',

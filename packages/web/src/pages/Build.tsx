@@ -255,6 +255,7 @@ export function BuildPage({ id }: { id: number }) {
               })
             : t('deploy.nowNothing')}
         </p>
+        {kind === 'rollback' && <p>{t('deploy.rollbackHolds', { environment })}</p>}
       </ConfirmDialog>
     </div>
   );
