@@ -79,7 +79,7 @@ export async function status(client: ApiClient, out: Output, rawId: string): Pro
       ['project', `${d.project.name} (${d.project.id})`],
       ['build', `${d.build.id}  ${d.build.ref}@${shortSha(d.build.sha)}`],
       ['environment', d.environment],
-      ['trigger', d.trigger + by],
+      ['trigger', d.trigger + by + (d.rollback ? ' (rollback)' : '')],
       ['runner', d.runner?.name ?? '-'],
       ['queued', when(d.queued_at)],
       ['started', when(d.started_at)],

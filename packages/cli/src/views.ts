@@ -29,6 +29,8 @@ export interface DeploymentView {
   exit_code: number | null;
   message: string | null;
   trigger: string;
+  /** A build older than the one live in the environment. */
+  rollback?: boolean;
   triggered_by: { id: number; login: string } | null;
   runner: { id: number; name: string } | null;
   queued_at: string;
