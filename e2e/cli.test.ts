@@ -161,13 +161,30 @@ describe('polytene with a saved login', () => {
 
     const envs = JSON.parse((await polytene('envs', good.name, '--json')).stdout);
     expect(envs.environments).toMatchObject([
-      { environment: 'production', branches: ['main'], last_deployment: { build: { id: secondBuild } } },
+      { name: 'production', live: { build: { id: secondBuild } }, waiting: 0, hold: null },
     ]);
 
     const rollback = await polytene('rollback', good.name, '--env', 'production', '--wait', '--json');
     expect(rollback.code, rollback.stderr).toBe(0);
-    expect(JSON.parse(rollback.stdout)).toMatchObject({ status: 'succeeded', build: { id: firstBuild } });
+    expect(JSON.parse(rollback.stdout)).toMatchObject({
+      status: 'succeeded',
+      rollback: true,
+      build: { id: firstBuild },
+    });
     expect(rollback.stderr).toContain(`from build ${secondBuild}`);
+
+    // The rollback holds automatic deployment there until someone resumes it.
+    const held = await polytene('envs', good.name);
+    expect(held.stdout).toMatch(
+      /^production\s+build \d+ main@\w+ \(rollback\) .*held by \S+: rolled back to build #\d+$/m,
+    );
+    const resumed = await polytene('resume', good.name, '--env', 'production', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ name: 'production', hold: null });
+    expect((await polytene('resume', good.name, '--env', 'production')).code).not.toBe(0);
+    const manual = await polytene('hold', good.name, '--env', 'production', '-m', 'release freeze');
+    expect(manual.stdout).toMatch(/^production: held by \S+: release freeze$/m);
+    expect((await polytene('resume', good.name, '--env', 'production')).code).toBe(0);
   });
 
   it('deploy --wait exits 1 when the script fails; status says so with exit 1 too', async () => {

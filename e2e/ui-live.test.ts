@@ -156,6 +156,19 @@ describe('live pages', () => {
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(375);
     await screenshot(page, 'live-05-environment-phone');
+
+    // Holding automatic deployment there by hand, and resuming it (EnvironmentHold).
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await page.getByLabel('Why hold automatic deployment here?').fill('checking the database');
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await page
+      .getByTestId('hold-text')
+      .getByText(/held by \S+ since .*: checking the database/)
+      .waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await screenshot(page, 'live-06-environment-held-phone');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Hold', exact: true }).waitFor();
     await page.setViewportSize({ width: 1280, height: 860 });
     expect(consoleErrors).toEqual([]);
   }, 60_000);

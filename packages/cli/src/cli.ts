@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient, type Credentials } from './client.js';
 import { normalizeUrl, readConfig, configPath } from './config.js';
-import { deploy, logs, rollback, status } from './deployments.js';
+import { deploy, logs, status } from './deployments.js';
+import { envs, hold, resume, rollback } from './environments.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
-import { builds, envs, projects } from './listing.js';
+import { builds, projects } from './listing.js';
 import { stdOutput, type Output } from './output.js';
 import { login, logout } from './session.js';
 
@@ -102,12 +103,19 @@ export function program(setExit: (code: number) => void): Command {
   waitOptions(
     command(
       'rollback <project>',
-      'deploy again the build that was live before the current one',
+      'deploy again the newest build older than the live one; holds automatic deployment there',
     ).requiredOption('-e, --env <name>', 'the environment to roll back'),
   ).action(withClient(rollback));
-  command('envs <project>', "the environments the project's branch configs name, and what is there").action(
+  command('envs <project>', 'the environments in pipeline order: what is live, waits, is held').action(
     withClient(envs),
   );
+  command('hold <project>', 'stop automatic deployment to an environment until resumed')
+    .requiredOption('-e, --env <name>', 'the environment to hold')
+    .requiredOption('-m, --message <reason>', 'why (shown to everyone)')
+    .action(withClient(hold));
+  command('resume <project>', 'let automatic deployment to a held environment go on')
+    .requiredOption('-e, --env <name>', 'the environment to resume')
+    .action(withClient(resume));
   return root;
 }
 

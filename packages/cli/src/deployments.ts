@@ -3,8 +3,8 @@ import type { ApiClient } from './client.js';
 import { CliError, EXIT } from './errors.js';
 import { FINAL_STATUSES, followLog } from './follow.js';
 import { printJson, shortSha, table, when, type Output } from './output.js';
-import { findBuild, findProject, parseDeployTarget, parseId } from './resolve.js';
-import type { DeploymentView, LogPage, Paged } from './views.js';
+import { findBuild, parseDeployTarget, parseId } from './resolve.js';
+import type { DeploymentView, LogPage } from './views.js';
 
 const LOG_PAGE = 10_000;
 
@@ -42,7 +42,7 @@ export async function deploy(
 }
 
 /** Reports a queued deployment, then waits for it (and follows its log) when asked. */
-async function afterQueued(
+export async function afterQueued(
   client: ApiClient,
   out: Output,
   created: DeploymentView,
@@ -79,7 +79,7 @@ export async function status(client: ApiClient, out: Output, rawId: string): Pro
       ['project', `${d.project.name} (${d.project.id})`],
       ['build', `${d.build.id}  ${d.build.ref}@${shortSha(d.build.sha)}`],
       ['environment', d.environment],
-      ['trigger', d.trigger + by],
+      ['trigger', d.trigger + by + (d.rollback ? ' (rollback)' : '')],
       ['runner', d.runner?.name ?? '-'],
       ['queued', when(d.queued_at)],
       ['started', when(d.started_at)],
@@ -120,46 +120,4 @@ export async function logs(
   if (out.json) printJson(out, { ...page, lines: all });
   else all.forEach(printLine(out));
   return EXIT.ok;
-}
-
-/**
- * Deploys again the build of the last succeeded deployment to `env` before the live one (the newest
- * succeeded deployment there), with the existing deploy-a-build route.
- */
-export async function rollback(
-  client: ApiClient,
-  out: Output,
-  projectRef: string,
-  options: WaitOptions & { env: string },
-): Promise<number> {
-  const project = await findProject(client, projectRef);
-  let live: DeploymentView | undefined;
-  let previous: DeploymentView | undefined;
-  for (let page = 1; !previous; page++) {
-    const list = await client.get<{ deployments: DeploymentView[] } & Paged>('/api/v1/deployments', {
-      project_id: project.id,
-      environment: options.env,
-      status: 'succeeded',
-      per_page: 100,
-      page,
-    });
-    live ??= list.deployments[0];
-    previous = list.deployments.find((d) => live && d.build.id !== live.build.id);
-    if (page * list.per_page >= list.total) break;
-  }
-  if (!live)
-    throw new CliError(EXIT.notFound, `nothing has been deployed to ${options.env} of ${project.name}`);
-  if (!previous) {
-    throw new CliError(
-      EXIT.notFound,
-      `${options.env} of ${project.name} has no earlier successful deployment than ${live.id} to roll back to`,
-    );
-  }
-  out.note(
-    `rolling ${options.env} back from build ${live.build.id} (${shortSha(live.build.sha)}) to build ${previous.build.id} (${shortSha(previous.build.sha)})`,
-  );
-  const created = await client.post<DeploymentView>(`/api/v1/builds/${previous.build.id}/deployments`, {
-    environment: options.env,
-  });
-  return afterQueued(client, out, created, options);
 }

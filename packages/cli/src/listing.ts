@@ -2,7 +2,7 @@ import type { ApiClient } from './client.js';
 import { CliError, EXIT } from './errors.js';
 import { printJson, shortSha, table, when, type Output } from './output.js';
 import { findProject } from './resolve.js';
-import type { BranchConfigView, BuildView, DeploymentView, Paged, ProjectView } from './views.js';
+import type { BuildView, Paged, ProjectView } from './views.js';
 
 export async function projects(
   client: ApiClient,
@@ -58,46 +58,6 @@ export async function builds(
       when(b.created_at),
     ]);
     table([['ID', 'REF', 'SHA', 'CI', 'DEPLOYMENT', 'CREATED'], ...rows]).forEach((row) => out.line(row));
-  }
-  return EXIT.ok;
-}
-
-export interface EnvironmentView {
-  environment: string;
-  branches: string[];
-  last_deployment: DeploymentView | null;
-}
-
-/** The environments the project's branch configs name, with the newest deployment to each. */
-export async function envs(client: ApiClient, out: Output, projectRef: string): Promise<number> {
-  const project = await findProject(client, projectRef);
-  const { branches } = await client.get<{ branches: BranchConfigView[] }>(
-    `/api/v1/projects/${project.id}/branches`,
-  );
-  const byEnv = new Map<string, string[]>();
-  for (const b of branches) byEnv.set(b.environment, [...(byEnv.get(b.environment) ?? []), b.branch_name]);
-  const environments: EnvironmentView[] = await Promise.all(
-    [...byEnv].map(async ([environment, names]) => {
-      const { deployments } = await client.get<{ deployments: DeploymentView[] }>('/api/v1/deployments', {
-        project_id: project.id,
-        environment,
-        per_page: 1,
-      });
-      return { environment, branches: names.sort(), last_deployment: deployments[0] ?? null };
-    }),
-  );
-  environments.sort((a, b) => a.environment.localeCompare(b.environment));
-  if (out.json) printJson(out, { environments });
-  else if (environments.length === 0) out.note(`${project.name} has no branch configs, so no environments`);
-  else {
-    const rows = environments.map(({ environment, branches: names, last_deployment: d }) => [
-      environment,
-      names.join(','),
-      d
-        ? `${d.id} ${d.status} ${d.build.ref}@${shortSha(d.build.sha)} ${when(d.finished_at ?? d.queued_at)}`
-        : '-',
-    ]);
-    table([['ENVIRONMENT', 'BRANCHES', 'LAST DEPLOYMENT'], ...rows]).forEach((row) => out.line(row));
   }
   return EXIT.ok;
 }

@@ -29,19 +29,14 @@ export interface DeploymentView {
   exit_code: number | null;
   message: string | null;
   trigger: string;
+  /** A build older than the one live in the environment. */
+  rollback?: boolean;
   triggered_by: { id: number; login: string } | null;
   runner: { id: number; name: string } | null;
   queued_at: string;
   started_at: string | null;
   finished_at: string | null;
   last_log_n: number;
-}
-
-export interface BranchConfigView {
-  id: number;
-  branch_name: string;
-  deployment_type: string;
-  environment: string;
 }
 
 export interface LogPage {

@@ -33,6 +33,7 @@ export const ENVIRONMENT_LIMITS = {
   target_variables: { maxProperties: 100 },
   target_variable_key: { maxLength: 100 },
   target_variable_value: { maxLength: 4096 },
+  holdReason: { maxLength: 500 },
 } as const;
 
 export const RUNNER_LIMITS = {

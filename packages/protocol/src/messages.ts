@@ -10,6 +10,7 @@ export const DEPLOYMENT_MESSAGES = {
   canceled_runner_silent: 'canceled; the runner stopped reporting',
   lease_expired: 'the runner stopped reporting (lease expired)',
   newer_build_waiting: 'a newer build of this branch is already waiting',
+  newer_build_live: 'a newer build is live in this environment: an automatic deployment never goes back',
 } as const;
 export type DeploymentMessageCode = keyof typeof DEPLOYMENT_MESSAGES | 'exit_code' | 'signal';
 
@@ -30,4 +31,15 @@ export function deploymentMessageCode(
   const signal = /^failed with signal (\w+)$/.exec(text);
   if (signal?.[1]) return { code: 'signal', params: { signal: signal[1] } };
   return null;
+}
+
+/** The reason a rollback holds its environment with (`rolled back to build #7`). */
+export function rollbackHoldReason(buildId: number): string {
+  return `rolled back to build #${buildId}`;
+}
+
+/** The build a rollback's hold reason names, or null for a reason a person wrote. */
+export function rollbackHoldBuild(reason: string): number | null {
+  const match = /^rolled back to build #(\d+)$/.exec(reason);
+  return match ? Number(match[1]) : null;
 }

@@ -27,3 +27,20 @@ export type EnvironmentCreateBody = Static<typeof EnvironmentCreateBody>;
 
 export const EnvironmentUpdateBody = Type.Partial(EnvironmentCreateBody, { additionalProperties: false });
 export type EnvironmentUpdateBody = Static<typeof EnvironmentUpdateBody>;
+
+/** POST /environments/:id/hold: stop automatic deployment there until resumed; the reason is required. */
+export const EnvironmentHoldBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: L.holdReason.maxLength }) },
+  { additionalProperties: false },
+);
+export type EnvironmentHoldBody = Static<typeof EnvironmentHoldBody>;
+
+/**
+ * POST /environments/:id/rollback: deploy again the build of `deployment_id` (a succeeded deployment of
+ * this environment); without it, the one live before the current live one.
+ */
+export const EnvironmentRollbackBody = Type.Object(
+  { deployment_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 })) },
+  { additionalProperties: false },
+);
+export type EnvironmentRollbackBody = Static<typeof EnvironmentRollbackBody>;

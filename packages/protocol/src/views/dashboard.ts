@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
 import { DeploymentView } from './deployments.js';
-import { EnvironmentDeployment } from './environments.js';
+import { EnvironmentDeployment, EnvironmentHold } from './environments.js';
 
 /** One environment of a project on the dashboard: what is live there, its last attempt, what waits. */
 export const DashboardCell = Type.Object({
@@ -18,6 +18,7 @@ export const DashboardCell = Type.Object({
   }),
   next: Nullable(DeploymentView, { description: 'the next deployment to start, with why it waits' }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
+  hold: Nullable(EnvironmentHold, { description: 'automatic deployment is held here until resumed' }),
 });
 export type DashboardCell = Static<typeof DashboardCell>;
 

@@ -53,6 +53,7 @@ export const DeploymentView = Type.Object({
   exit_code: Nullable(Type.Integer()),
   message: Nullable(Type.String()),
   trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
+  rollback: Type.Boolean({ description: 'it deploys a build older than the one live in the environment' }),
   triggered_by: Nullable(UserRef),
   runner: Nullable(NamedRef),
   queued_at: DateTime,

@@ -14,6 +14,7 @@ export const EnvironmentDeployment = Type.Object({
   deployment_id: Type.Integer(),
   status: Type.Enum(DEPLOYMENT_STATUSES),
   trigger: Type.Enum(DEPLOYMENT_TRIGGERS),
+  rollback: Type.Boolean({ description: 'it deploys a build older than the one live before it' }),
   build: Type.Object({
     id: Type.Integer(),
     ref: Type.String(),
@@ -27,6 +28,15 @@ export const EnvironmentDeployment = Type.Object({
   duration_seconds: Nullable(Type.Integer()),
 });
 export type EnvironmentDeployment = Static<typeof EnvironmentDeployment>;
+
+/** Who held automatic deployment in an environment, when and why; `deployment_id`: the rollback that did. */
+export const EnvironmentHold = Type.Object({
+  by: UserRef,
+  at: DateTime,
+  reason: Type.String(),
+  deployment_id: Nullable(Type.Integer()),
+});
+export type EnvironmentHold = Static<typeof EnvironmentHold>;
 
 export const EnvironmentView = Type.Object({
   id: Type.Integer(),
@@ -43,6 +53,9 @@ export const EnvironmentView = Type.Object({
     description: 'the latest deployment that started, when it is not the live one (a failed redeploy)',
   }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
+  hold: Nullable(EnvironmentHold, {
+    description: 'while set, automatic deployments wait here until someone resumes (POST .../resume)',
+  }),
   created_at: DateTime,
   updated_at: DateTime,
 });

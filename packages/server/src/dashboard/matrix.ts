@@ -3,6 +3,7 @@ import type { DashboardView } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import { deploymentRows, deploymentViews } from '../deployments/view.js';
 import { environmentStates, stateOf } from '../environments/live.js';
+import { environmentHolds } from '../environments/hold.js';
 import type { ProjectScope } from './service.js';
 
 /**
@@ -35,8 +36,9 @@ export async function dashboardMatrix(ctx: AppContext, scope: ProjectScope): Pro
   const nextIds = sql`SELECT DISTINCT ON (environment_id) id FROM deployments
     WHERE environment_id = ANY(${ids}::bigint[]) AND started_at IS NULL AND finished_at IS NULL
     ORDER BY environment_id, id`;
-  const [states, nextRows] = await Promise.all([
+  const [states, holds, nextRows] = await Promise.all([
     environmentStates(db, ids),
+    environmentHolds(db, ids),
     ids.length
       ? deploymentRows(db)
           .where(sql<boolean>`deployments.id IN (${nextIds})`)
@@ -60,6 +62,7 @@ export async function dashboardMatrix(ctx: AppContext, scope: ProjectScope): Pro
       last: state.last,
       next: next.get(env.id) ?? null,
       waiting: state.waiting,
+      hold: holds.get(env.id) ?? null,
     });
   }
   return { projects: [...projects.values()] };

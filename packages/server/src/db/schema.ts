@@ -200,6 +200,11 @@ export interface EnvironmentsTable {
   url: string | null;
   variables: ColumnType<StoredVariable[], string | undefined, string>;
   targets: ColumnType<StoredTarget[], string | undefined, string>;
+  /** A hold (0018): who held automatic deployment here, when, why, and the rollback that did (if one). */
+  held_by: number | null;
+  held_at: Timestamp | null;
+  hold_reason: string | null;
+  held_by_deployment_id: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -259,6 +264,8 @@ export interface DeploymentsTable {
   last_log_n: Generated<number>;
   log_bytes: Generated<number>;
   logs_deleted_at: Timestamp | null;
+  /** A build older than the one live in the environment when it was queued (0018). */
+  rollback: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { DEPLOYMENT_MESSAGES, type DeploymentTrigger } from '@polytene/protocol';
+import { DEPLOYMENT_MESSAGES, rollbackHoldReason, type DeploymentTrigger } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -8,6 +8,7 @@ import { publish } from '../events/bus.js';
 import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
+import { holdEnvironment } from '../environments/hold.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -25,7 +26,10 @@ async function lockEnvironment(trx: Db, projectId: number, environment: string):
  * branch, environment — `environment` overrides the config's). Queued automatic deployments of the same
  * branch config and environment whose build is older (or the same) become `skipped`; user deployments
  * (a rollback) are never skipped. An automatic deployment of a build older than one already waiting is
- * itself recorded as skipped at once. Wakes waiting runners at commit. Run inside a transaction.
+ * itself recorded as skipped at once. Rollbacks (architecture.md §4): a build older (lower id) than the
+ * one live in the environment is a rollback; a person's is marked `rollback` and holds the environment
+ * (automatic deployment stops there until resumed), an automatic one is skipped at once (never deploy
+ * older over newer). Wakes waiting runners at commit. Run inside a transaction.
  */
 export async function queueDeployment(
   ctx: AppContext,
@@ -37,6 +41,8 @@ export async function queueDeployment(
   environment: string = config.environment,
 ): Promise<Deployment> {
   await lockEnvironment(trx, build.project_id, environment);
+  const live = await liveBuildId(trx, build.project_id, environment);
+  const older = live !== null && build.id < live;
   const deployment = await trx
     .insertInto('deployments')
     .values({
@@ -50,6 +56,7 @@ export async function queueDeployment(
       script: config.deployment_script,
       artifacts_dir: config.artifacts_dir,
       timeout_seconds: config.timeout_seconds,
+      rollback: older && trigger === 'user',
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -59,10 +66,33 @@ export async function queueDeployment(
     entityType: 'deployment',
     entityId: deployment.id,
     projectId: build.project_id,
-    after: { build_id: build.id, environment, trigger, branch_name: config.branch_name },
+    after: {
+      build_id: build.id,
+      environment,
+      trigger,
+      branch_name: config.branch_name,
+      rollback: deployment.rollback,
+    },
   });
   await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await publishProjectEvent(trx, deploymentListEvent(deployment));
+
+  if (older && trigger === 'auto') {
+    return transitionDeployment(ctx, trx, deployment.id, {
+      to: 'skipped',
+      actor,
+      message: DEPLOYMENT_MESSAGES.newer_build_live,
+    });
+  }
+  if (deployment.rollback && actor.id !== null) {
+    const env = await trx
+      .selectFrom('environments')
+      .selectAll()
+      .where('id', '=', deployment.environment_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    await holdEnvironment(trx, env, { ...actor, id: actor.id }, rollbackHoldReason(build.id), deployment.id);
+  }
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
     return transitionDeployment(ctx, trx, deployment.id, {
@@ -79,6 +109,21 @@ export async function queueDeployment(
     });
   }
   return deployment;
+}
+
+/** The build of the environment's last succeeded deployment (what is live there), if any. */
+async function liveBuildId(trx: Db, projectId: number, environment: string): Promise<number | null> {
+  const live = await trx
+    .selectFrom('deployments')
+    .innerJoin('environments', 'environments.id', 'deployments.environment_id')
+    .select('deployments.build_id')
+    .where('environments.project_id', '=', projectId)
+    .where('environments.name', '=', environment)
+    .where('deployments.status', '=', 'succeeded')
+    .orderBy('deployments.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return live?.build_id ?? null;
 }
 
 function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) {

@@ -38,6 +38,7 @@ export function deploymentRows(db: Db) {
       'deployments.exit_code',
       'deployments.message',
       'deployments.trigger',
+      'deployments.rollback',
       'deployments.queued_at',
       'deployments.started_at',
       'deployments.finished_at',
@@ -88,6 +89,7 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     exit_code: row.exit_code,
     message: row.message,
     trigger: row.trigger,
+    rollback: row.rollback,
     triggered_by:
       row.user_id !== null && row.user_login !== null ? { id: row.user_id, login: row.user_login } : null,
     runner:

@@ -4,13 +4,14 @@ import type { WaitingCheck, WaitingDeployment } from './waiting/check.js';
 
 export type { WaitingCheck, WaitingDeployment };
 import { queueAheadCheck } from './waiting/queue-ahead.js';
+import { holdCheck } from './waiting/hold.js';
 import { missingRunnerCheck } from './waiting/missing-runner.js';
 
 /**
  * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
  * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
  */
-const CHECKS: readonly WaitingCheck[] = [queueAheadCheck, missingRunnerCheck];
+const CHECKS: readonly WaitingCheck[] = [holdCheck, queueAheadCheck, missingRunnerCheck];
 
 const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
 

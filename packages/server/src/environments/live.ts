@@ -23,6 +23,7 @@ function summaryRows(db: Db) {
       'deployments.environment_id',
       'deployments.status',
       'deployments.trigger',
+      'deployments.rollback',
       'deployments.queued_at',
       'deployments.started_at',
       'deployments.finished_at',
@@ -50,6 +51,7 @@ function summary(row: SummaryRow): EnvironmentDeployment {
     deployment_id: row.id,
     status: row.status,
     trigger: row.trigger,
+    rollback: row.rollback,
     build: { id: row.build_id, ref: row.ref, sha: row.sha, commit: toCommitView(row) },
     triggered_by:
       row.user_id !== null && row.user_login !== null ? { id: row.user_id, login: row.user_login } : null,

@@ -1,6 +1,7 @@
 import type {
   EnvironmentChange,
   EnvironmentCreateBody,
+  EnvironmentHold,
   EnvironmentUpdateBody,
   EnvironmentView,
 } from '@polytene/protocol';
@@ -21,6 +22,7 @@ import { environmentFieldProblems } from './validation.js';
 import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
 import { nameTaken } from '../db/name-taken.js';
+import { environmentHolds } from './hold.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
 function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
@@ -34,16 +36,19 @@ function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise
 
 /** The views of `environments` with what is live in each (one batch of queries for all). */
 export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
-  const states = await environmentStates(
-    db,
-    environments.map((env) => env.id),
-  );
-  return environments.map((env) => environmentView(env, stateOf(states, env.id)));
+  const ids = environments.map((env) => env.id);
+  const [states, holds] = await Promise.all([environmentStates(db, ids), environmentHolds(db, ids)]);
+  return environments.map((env) => environmentView(env, stateOf(states, env.id), holds.get(env.id) ?? null));
 }
 
-export function environmentView(env: Environment, state: EnvironmentState): EnvironmentView {
+export function environmentView(
+  env: Environment,
+  state: EnvironmentState,
+  hold: EnvironmentHold | null = null,
+): EnvironmentView {
   return {
     ...state,
+    hold,
     id: env.id,
     project_id: env.project_id,
     name: env.name,
@@ -57,6 +62,10 @@ export function environmentView(env: Environment, state: EnvironmentState): Envi
 }
 
 /** What an audit event shows of an environment: everything but secret values. */
+function auditable(env: Environment) {
+  const { held_by: _b, held_at: _a, hold_reason: _r, held_by_deployment_id: _d, ...rest } = env;
+  return auditableWithVariables(rest);
+}
 
 function checkFields(fields: EnvironmentUpdateBody): void {
   const problems = environmentFieldProblems(fields);
@@ -130,7 +139,7 @@ export async function createEnvironment(
       entityType: 'environment',
       entityId: env.id,
       projectId,
-      after: auditableWithVariables(env),
+      after: auditable(env),
     });
     await announce(trx, env, 'created');
     return env;
@@ -171,8 +180,8 @@ export async function updateEnvironment(
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditableWithVariables(before),
-      after: auditableWithVariables(after),
+      before: auditable(before),
+      after: auditable(after),
     });
     await announce(trx, after, 'updated');
     return after;
@@ -216,7 +225,7 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditableWithVariables(before),
+      before: auditable(before),
     });
     await announce(trx, before, 'deleted');
   });

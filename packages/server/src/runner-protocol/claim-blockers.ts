@@ -1,16 +1,25 @@
 import { sql, type RawBuilder } from 'kysely';
 
+/** Whether the environment of deployment `alias` is held. */
+function environmentHeld(alias: 'd' | 'o'): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM environments he WHERE he.id = ${sql.ref(`${alias}.environment_id`)} AND he.held_at IS NOT NULL)`;
+}
+
 /**
  * What keeps a queued deployment `d` (joined with its project `p`) from being claimed now, one SQL
  * condition each, true when it blocks. The reasons a waiting deployment shows (deployments/waiting.ts)
  * follow the same rules, so what the UI says is what the claim does.
  */
 export const CLAIM_BLOCKERS: readonly RawBuilder<boolean>[] = [
-  // Another deployment runs in the environment, or waits there ahead of this one.
+  // Another deployment runs in the environment, or waits there ahead of this one (an automatic one
+  // held by the environment's hold does not: it would keep every manual deploy behind it).
   sql<boolean>`EXISTS (
     SELECT 1 FROM deployments o
     WHERE o.environment_id = d.environment_id AND o.id <> d.id
-      AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))`,
+      AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id)
+        AND NOT (o.trigger = 'auto' AND ${environmentHeld('o')}))))`,
+  // The environment is held (after a rollback, or by hand): automatic deployments wait for a resume.
+  sql<boolean>`(d.trigger = 'auto' AND ${environmentHeld('d')})`,
 ];
 
 /** The claim's condition: none of the blockers holds. */

@@ -6,6 +6,7 @@
 import type {
   AcceptInvitationBody,
   EnvironmentCreateBody,
+  EnvironmentHoldBody,
   EnvironmentList,
   EnvironmentUpdateBody,
   EnvironmentView,
@@ -172,6 +173,10 @@ export const createEnvironment = (projectId: number, input: EnvironmentCreateBod
 export const updateEnvironment = (id: number, input: EnvironmentUpdateBody) =>
   api.patch<EnvironmentView>(`${V1}/environments/${id}`, input);
 export const deleteEnvironment = (id: number) => api.del(`${V1}/environments/${id}`);
+export const holdEnvironment = (id: number, input: EnvironmentHoldBody) =>
+  api.post<EnvironmentView>(`${V1}/environments/${id}/hold`, input);
+export const resumeEnvironment = (id: number) =>
+  api.post<EnvironmentView>(`${V1}/environments/${id}/resume`, {});
 
 // Branch configs
 

@@ -7,6 +7,17 @@ import { formatDuration, shortSha } from '../lib/format';
 import { isRollback } from '../lib/waiting';
 import { Link } from '../router';
 
+/** The "rollback" label of a deployment of a build older than what was live, wherever one is shown. */
+export function RollbackBadge({ deployment }: { deployment: { rollback?: boolean } }) {
+  const t = useT();
+  if (!isRollback(deployment)) return null;
+  return (
+    <span className="badge tone-wait" data-testid="rollback">
+      {t('environment.rollback')}
+    </span>
+  );
+}
+
 export function durationOf(d: DeploymentView): number | null {
   if (!d.started_at || !d.finished_at) return null;
   return Date.parse(d.finished_at) - Date.parse(d.started_at);
@@ -61,7 +72,7 @@ export function DeploymentsTable({ deployments, currentId, showProject, showEnvi
               {d.id === currentId && (
                 <span className="badge tone-ok label-current">{t('environment.current')}</span>
               )}
-              {isRollback(d) && <span className="badge tone-wait">{t('environment.rollback')}</span>}
+              <RollbackBadge deployment={d} />
             </td>
             <td>
               <Link to={`/builds/${d.build.id}`} className="mono">

@@ -121,7 +121,8 @@ export const en = {
 
   'waiting.approval': 'waiting for approval ({given} of {required})',
   'waiting.freeze': 'in a freeze until {until}',
-  'waiting.hold': 'environment held by {who}',
+  'waiting.hold': 'automatic deployment held by {who}: {reason}',
+  'waiting.holdRollback': 'held after rollback (to build #{build}) by {who}',
   'waiting.behind': 'behind #{id}, which holds the environment',
   'waiting.runner.none': 'no online runner for this project',
   'waiting.runner.paused': 'runner {name} is paused',
@@ -136,6 +137,16 @@ export const en = {
   'environment.historyEmpty': 'No deployments yet.',
   'environment.current': 'current',
   'environment.rollback': 'rollback',
+  'hold.title': 'Automatic deployment',
+  'hold.held': 'held',
+  'hold.heldBy': 'Automatic deployment held by {who} since {since}: {reason}',
+  'hold.heldAfterRollback':
+    'Automatic deployment held after rollback (to build #{build}) by {who} since {since}.',
+  'hold.running': 'New builds deploy here automatically when their branch says so.',
+  'hold.resume': 'Resume',
+  'hold.hold': 'Hold',
+  'hold.reason': 'Why hold automatic deployment here?',
+  'hold.reasonHint': 'Shown to everyone; deploys by a person still run.',
 
   'deployments.title': 'Deployments',
   'deployments.all': 'All deployments',
@@ -268,6 +279,8 @@ export const en = {
   'deploy.deployTitle': 'Deploy to {environment}?',
   'deploy.redeployTitle': 'Redeploy to {environment}?',
   'deploy.rollbackTitle': 'Roll {environment} back?',
+  'deploy.rollbackHolds':
+    'Automatic deployment to {environment} is then held until someone resumes it on the environment page.',
   'deploy.what': '{ref} @ {sha} will be deployed to {environment}.',
   'deploy.now': 'Now there: build #{build}, {ref} @ {sha} ({status}).',
   'deploy.nowNothing': 'Nothing has been deployed there yet.',
@@ -496,6 +509,8 @@ export const en = {
   'deploymentMessage.canceled_runner_silent': 'canceled; the runner stopped reporting',
   'deploymentMessage.lease_expired': 'the runner stopped reporting (its lease expired)',
   'deploymentMessage.newer_build_waiting': 'a newer build of this branch is already waiting',
+  'deploymentMessage.newer_build_live':
+    'a newer build is live in this environment: an automatic deployment never goes back',
   'deploymentMessage.exit_code': 'failed with exit code {code}',
   'deploymentMessage.signal': 'stopped by signal {signal}',
   // Invitations by email (issue 11, item 7).

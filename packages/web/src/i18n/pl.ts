@@ -123,7 +123,8 @@ export const pl: Record<MessageKey, string> = {
 
   'waiting.approval': 'czeka na zatwierdzenie ({given} z {required})',
   'waiting.freeze': 'okres zamrożenia do {until}',
-  'waiting.hold': 'środowisko wstrzymane przez {who}',
+  'waiting.hold': 'automatyczne wdrażanie wstrzymane przez {who}: {reason}',
+  'waiting.holdRollback': 'wstrzymane po wycofaniu (do buildu #{build}) przez {who}',
   'waiting.behind': 'za #{id}, które zajmuje środowisko',
   'waiting.runner.none': 'brak runnera online dla tego projektu',
   'waiting.runner.paused': 'runner {name} jest wstrzymany',
@@ -138,6 +139,16 @@ export const pl: Record<MessageKey, string> = {
   'environment.historyEmpty': 'Jeszcze nie było wdrożeń.',
   'environment.current': 'bieżące',
   'environment.rollback': 'wycofanie',
+  'hold.title': 'Automatyczne wdrażanie',
+  'hold.held': 'wstrzymane',
+  'hold.heldBy': 'Automatyczne wdrażanie wstrzymane przez {who} od {since}: {reason}',
+  'hold.heldAfterRollback':
+    'Automatyczne wdrażanie wstrzymane po wycofaniu (do buildu #{build}) przez {who} od {since}.',
+  'hold.running': 'Nowe buildy wdrażają się tu automatycznie, gdy ich gałąź tak mówi.',
+  'hold.resume': 'Wznów',
+  'hold.hold': 'Wstrzymaj',
+  'hold.reason': 'Dlaczego wstrzymać tu automatyczne wdrażanie?',
+  'hold.reasonHint': 'Widoczne dla wszystkich; wdrożenia uruchomione przez osobę nadal działają.',
 
   'deployments.title': 'Wdrożenia',
   'deployments.all': 'Wszystkie wdrożenia',
@@ -270,6 +281,8 @@ export const pl: Record<MessageKey, string> = {
   'deploy.rollback': 'Wycofaj',
   'deploy.deployTitle': 'Wdrożyć na {environment}?',
   'deploy.redeployTitle': 'Wdrożyć ponownie na {environment}?',
+  'deploy.rollbackHolds':
+    'Automatyczne wdrażanie do {environment} zostanie wtedy wstrzymane, aż ktoś je wznowi na stronie środowiska.',
   'deploy.rollbackTitle': 'Wycofać {environment}?',
   'deploy.what': '{ref} @ {sha} zostanie wdrożony na {environment}.',
   'deploy.now': 'Teraz tam jest: build #{build}, {ref} @ {sha} ({status}).',
@@ -501,6 +514,8 @@ export const pl: Record<MessageKey, string> = {
   'deploymentMessage.canceled_runner_silent': 'anulowano; runner przestał się zgłaszać',
   'deploymentMessage.lease_expired': 'runner przestał się zgłaszać (wygasła dzierżawa)',
   'deploymentMessage.newer_build_waiting': 'nowszy build tej gałęzi już czeka',
+  'deploymentMessage.newer_build_live':
+    'w tym środowisku działa nowszy build: automatyczne wdrożenie nigdy nie cofa wersji',
   'deploymentMessage.exit_code': 'zakończono błędem, kod wyjścia {code}',
   'deploymentMessage.signal': 'zatrzymano sygnałem {signal}',
   // Invitations by email (issue 11, item 7).

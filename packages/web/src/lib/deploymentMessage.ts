@@ -9,6 +9,7 @@ const KEYS: Record<DeploymentMessageCode, MessageKey> = {
   canceled_runner_silent: 'deploymentMessage.canceled_runner_silent',
   lease_expired: 'deploymentMessage.lease_expired',
   newer_build_waiting: 'deploymentMessage.newer_build_waiting',
+  newer_build_live: 'deploymentMessage.newer_build_live',
   exit_code: 'deploymentMessage.exit_code',
   signal: 'deploymentMessage.signal',
 };

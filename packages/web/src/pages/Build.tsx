@@ -5,6 +5,7 @@ import { deploy as deployBuild, getBranch, getBuild, getProject, listDeployments
 import { CommitLinks, CommitSummary } from '../components/Commit';
 import { JsonTree } from '../components/JsonTree';
 import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
 import { permissionsOf } from '../lib/permissions';
@@ -208,7 +209,7 @@ export function BuildPage({ id }: { id: number }) {
                       <span className="env">{d.environment}</span>
                     </td>
                     <td>
-                      <StatusBadge status={d.status} />
+                      <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />
                     </td>
                     <td>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</td>
                     <td>
@@ -254,6 +255,7 @@ export function BuildPage({ id }: { id: number }) {
               })
             : t('deploy.nowNothing')}
         </p>
+        {kind === 'rollback' && <p>{t('deploy.rollbackHolds', { environment })}</p>}
       </ConfirmDialog>
     </div>
   );

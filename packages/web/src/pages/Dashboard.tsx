@@ -6,6 +6,7 @@ import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -42,7 +43,7 @@ function Cell({ cell }: { cell: DashboardCell }) {
     <div className="matrix-cell" data-testid={`cell-${cell.environment.id}`}>
       {live ? (
         <div data-testid="live">
-          <Version deployment={live} />{' '}
+          <Version deployment={live} /> <RollbackBadge deployment={live} />{' '}
           <span className="muted small">
             <TimeAgo at={live.finished_at ?? live.queued_at} />
           </span>
@@ -59,6 +60,11 @@ function Cell({ cell }: { cell: DashboardCell }) {
             <StatusBadge status={last.status} />
           </Link>{' '}
           <span className="mono muted">{shortSha(last.build.sha)}</span>
+        </div>
+      )}
+      {cell.hold && (
+        <div className="small" data-testid="held">
+          <span className="badge tone-wait">{t('hold.held')}</span>
         </div>
       )}
       {next && (

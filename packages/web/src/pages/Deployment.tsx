@@ -5,6 +5,7 @@ import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
 import { CommitLinks, CommitSummary } from '../components/Commit';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
+import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
 import type { StreamFilter } from '../log/buffer';
 import { LogController } from '../log/controller';
@@ -217,7 +218,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         <div className="summary-item">
           <span className="summary-label">{t('common.status')}</span>
           <span data-testid="deployment-status">
-            <StatusBadge status={d.status} />
+            <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />
           </span>
         </div>
         <div className="summary-item">

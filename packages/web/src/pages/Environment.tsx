@@ -2,7 +2,8 @@
 import { getEnvironment, getProject, listDeployments } from '../api/endpoints';
 import { useLiveList, type LiveFilter } from '../api/events';
 import { CommitSummary } from '../components/Commit';
-import { DeploymentsTable } from '../components/DeploymentsTable';
+import { DeploymentsTable, RollbackBadge } from '../components/DeploymentsTable';
+import { EnvironmentHold } from '../components/EnvironmentHold';
 import { EnvironmentSettings } from '../components/EnvironmentSettings';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
@@ -63,6 +64,11 @@ export function EnvironmentPage({ id }: { id: number }) {
           </a>
         </p>
       )}
+      <EnvironmentHold
+        environment={environment}
+        canHold={permissionsOf(project.data).deploy}
+        onChange={env.setData}
+      />
       <section className="card" aria-labelledby="env-live">
         <h2 id="env-live">{t('environment.live')}</h2>
         {!current && <p className="muted">{t('environment.nothingLive')}</p>}
@@ -72,7 +78,8 @@ export function EnvironmentPage({ id }: { id: number }) {
             <Link to={`/builds/${current.build.id}`} className="mono">
               {current.build.ref} @ {shortSha(current.build.sha)}
             </Link>{' '}
-            · {current.triggered_by?.login ?? t('deployment.triggerAuto')} ·{' '}
+            <RollbackBadge deployment={current} /> ·{' '}
+            {current.triggered_by?.login ?? t('deployment.triggerAuto')} ·{' '}
             <TimeAgo at={current.finished_at} />
             {current.duration_seconds !== null && ` · ${formatDuration(current.duration_seconds * 1000)}`}
             <CommitSummary commit={current.build.commit} />

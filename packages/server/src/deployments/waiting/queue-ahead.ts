@@ -1,14 +1,16 @@
 import type { WaitingFor } from '@polytene/protocol';
 import type { WaitingCheck } from './check.js';
+import { environmentHolds } from '../../environments/hold.js';
 
 /**
  * Behind another deployment of the same environment: the one running there, else the oldest queued one
- * ahead of it (the claim's order: queued_at, then id).
+ * ahead of it (the claim's order: queued_at, then id). An automatic one a hold keeps waiting is not in
+ * the way (the claim's first blocker says the same).
  */
 export const queueAheadCheck: WaitingCheck = async (ctx, waiting) => {
   const active = await ctx.db
     .selectFrom('deployments')
-    .select(['id', 'environment_id', 'status', 'queued_at'])
+    .select(['id', 'environment_id', 'status', 'trigger', 'queued_at'])
     .where(
       'environment_id',
       'in',
@@ -18,10 +20,18 @@ export const queueAheadCheck: WaitingCheck = async (ctx, waiting) => {
     .orderBy('queued_at')
     .orderBy('id')
     .execute();
+  const holds = await environmentHolds(
+    ctx.db,
+    waiting.map((d) => d.environment_id),
+  );
   const reasons = new Map<number, WaitingFor>();
   for (const deployment of waiting) {
+    const held = holds.has(deployment.environment_id);
     const inEnv = active.filter(
-      (a) => a.environment_id === deployment.environment_id && a.id !== deployment.id,
+      (a) =>
+        a.environment_id === deployment.environment_id &&
+        a.id !== deployment.id &&
+        !(held && a.status === 'queued' && a.trigger === 'auto'),
     );
     const ahead =
       inEnv.find((a) => a.status === 'running') ??
