@@ -23,6 +23,7 @@ import { runnerRoutes } from './runners/routes.js';
 import { projectRoutes } from './projects/routes.js';
 import { branchRoutes } from './branches/routes.js';
 import { environmentRoutes } from './environments/routes.js';
+import { freezeRoutes } from './freeze/routes.js';
 import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
 import { exportRoutes } from './exports/routes.js';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     projectRoutes,
     branchRoutes,
     environmentRoutes,
+    freezeRoutes,
     buildRoutes,
     deploymentRoutes,
     notificationHookRoutes,

@@ -43,6 +43,10 @@ export const EnvironmentView = Type.Object({
     description: 'the latest deployment that started, when it is not the live one (a failed redeploy)',
   }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
+  frozen_until: NullableDateTime,
+  freeze_expire_hours: Nullable(Type.Integer(), {
+    description: 'a deployment waiting in a freeze longer than this is canceled; null: it waits',
+  }),
   created_at: DateTime,
   updated_at: DateTime,
 });

@@ -8,6 +8,7 @@ import type {
   DeploymentType,
   FailureReason,
   ForgeSyncState,
+  FreezeKind,
   Locale,
   MemberRole,
   NotificationDeliveryEvent,
@@ -200,8 +201,29 @@ export interface EnvironmentsTable {
   url: string | null;
   variables: ColumnType<StoredVariable[], string | undefined, string>;
   targets: ColumnType<StoredTarget[], string | undefined, string>;
+  /** How long a deployment may wait in a freeze before it is canceled (0017); null: for ever. */
+  freeze_expire_hours: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+}
+
+/** A time in which nothing is deployed to an environment (migration 0017); the kind says which fields are set. */
+export interface FreezeWindowsTable {
+  id: Id;
+  environment_id: number;
+  kind: FreezeKind;
+  /** recurring: 0 = Sunday; times are 'HH:MM:SS' wall-clock times in `time_zone` */
+  starts_weekday: number | null;
+  starts_time: string | null;
+  ends_weekday: number | null;
+  ends_time: string | null;
+  time_zone: string | null;
+  /** once */
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  reason: string | null;
+  created_by: number | null;
+  created_at: CreatedAt;
 }
 
 export interface BuildsTable {
@@ -259,6 +281,10 @@ export interface DeploymentsTable {
   last_log_n: Generated<number>;
   log_bytes: Generated<number>;
   logs_deleted_at: Timestamp | null;
+  /** An admin's override of a freeze for this deployment (0017). */
+  freeze_override_by: number | null;
+  freeze_override_reason: string | null;
+  freeze_override_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -379,6 +405,7 @@ export interface Database {
   project_members: ProjectMembersTable;
   branch_configs: BranchConfigsTable;
   environments: EnvironmentsTable;
+  freeze_windows: FreezeWindowsTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
   log_chunks: LogChunksTable;
@@ -399,6 +426,7 @@ export type Runner = Selectable<RunnersTable>;
 export type Project = Selectable<ProjectsTable>;
 export type BranchConfig = Selectable<BranchConfigsTable>;
 export type Environment = Selectable<EnvironmentsTable>;
+export type FreezeWindow = Selectable<FreezeWindowsTable>;
 export type Build = Selectable<BuildsTable>;
 export type Deployment = Selectable<DeploymentsTable>;
 export type DeploymentUpdate = Updateable<DeploymentsTable>;

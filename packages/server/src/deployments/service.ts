@@ -8,6 +8,7 @@ import { publish } from '../events/bus.js';
 import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
+import { scheduleFreezeWake } from '../freeze/wake.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -63,6 +64,7 @@ export async function queueDeployment(
   });
   await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await publishProjectEvent(trx, deploymentListEvent(deployment));
+  await scheduleFreezeWake(ctx, trx, deployment.environment_id);
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
     return transitionDeployment(ctx, trx, deployment.id, {

@@ -5,12 +5,13 @@ import type { WaitingCheck, WaitingDeployment } from './waiting/check.js';
 export type { WaitingCheck, WaitingDeployment };
 import { queueAheadCheck } from './waiting/queue-ahead.js';
 import { missingRunnerCheck } from './waiting/missing-runner.js';
+import { freezeCheck } from './waiting/freeze.js';
 
 /**
  * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
  * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
  */
-const CHECKS: readonly WaitingCheck[] = [queueAheadCheck, missingRunnerCheck];
+const CHECKS: readonly WaitingCheck[] = [freezeCheck, queueAheadCheck, missingRunnerCheck];
 
 const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
 

@@ -11,6 +11,8 @@ export const CLAIM_BLOCKERS: readonly RawBuilder<boolean>[] = [
     SELECT 1 FROM deployments o
     WHERE o.environment_id = d.environment_id AND o.id <> d.id
       AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (d.queued_at, d.id))))`,
+  // The environment is in a freeze and no admin has overridden it for this deployment (freeze/).
+  sql<boolean>`(d.freeze_override_at IS NULL AND environment_frozen_until(d.environment_id, now()) IS NOT NULL)`,
 ];
 
 /** The claim's condition: none of the blockers holds. */
