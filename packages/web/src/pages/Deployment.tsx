@@ -4,6 +4,7 @@ import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
 import { CommitLinks, CommitSummary } from '../components/Commit';
+import { FreezeOverride } from '../components/FreezeOverride';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import type { StreamFilter } from '../log/buffer';
@@ -255,6 +256,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           <span>{formatDateTime(d.queued_at, locale)}</span>
         </div>
       </section>
+      <FreezeOverride deployment={d} onChanged={setDeployment} />
       {!live && (
         <section className={`outcome outcome-${d.status}`} role="status" data-testid="outcome">
           <StatusBadge status={d.status} />
