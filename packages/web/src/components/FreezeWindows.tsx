@@ -4,7 +4,7 @@
  * those who may change the environment (architecture.md §4, "Freeze windows").
  */
 import { useState, type FormEvent } from 'react';
-import type { EnvironmentView, FreezeWindowCreateBody, FreezeWindowView } from '@polytene/protocol';
+import type { EnvironmentView } from '@polytene/protocol';
 import { FREEZE_KINDS, type FreezeKind } from '@polytene/protocol/enums';
 import { FREEZE_LIMITS as L } from '@polytene/protocol/limits';
 import {
@@ -14,28 +14,18 @@ import {
   updateEnvironment,
 } from '../api/endpoints';
 import { ErrorBox, Field, FormError, Loading, fieldErrors } from './ui';
-import { useI18n, type Translate } from '../i18n';
+import { useI18n } from '../i18n';
 import { formatDateTime } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
-
-const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
-const dayName = (t: Translate, day: number | null) => t(`weekday.${(day ?? 0) as (typeof WEEKDAYS)[number]}`);
-
-/** A window in words, in the user's language. */
-export function describeWindow(w: FreezeWindowView, t: Translate, locale: string): string {
-  if (w.kind === 'once')
-    return t('freeze.once', {
-      start: formatDateTime(w.starts_at, locale),
-      end: formatDateTime(w.ends_at, locale),
-    });
-  return t('freeze.recurring', {
-    startDay: dayName(t, w.starts_weekday),
-    startTime: w.starts_time ?? '',
-    endDay: dayName(t, w.ends_weekday),
-    endTime: w.ends_time ?? '',
-    zone: w.time_zone ?? '',
-  });
-}
+import {
+  EMPTY_FREEZE_FORM,
+  WEEKDAYS,
+  dayName,
+  describeWindow,
+  localZone,
+  toFreezeBody,
+  type FreezeForm,
+} from './freeze-form';
 
 /** "frozen until T" when the environment is in a freeze now; nothing otherwise. */
 export function FrozenBadge({ until }: { until: string | null }) {
@@ -46,50 +36,6 @@ export function FrozenBadge({ until }: { until: string | null }) {
       {t('freeze.frozenUntil', { until: formatDateTime(until, locale) })}
     </span>
   );
-}
-
-interface Form {
-  kind: FreezeKind;
-  startsWeekday: number;
-  startsTime: string;
-  endsWeekday: number;
-  endsTime: string;
-  timeZone: string;
-  startsAt: string;
-  endsAt: string;
-  reason: string;
-}
-
-const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
-const EMPTY: Form = {
-  kind: 'recurring',
-  startsWeekday: 5,
-  startsTime: '16:00',
-  endsWeekday: 1,
-  endsTime: '08:00',
-  timeZone: '',
-  startsAt: '',
-  endsAt: '',
-  reason: '',
-};
-
-/** The body of a form: datetime-local inputs are read in the browser's time zone. */
-function toBody(form: Form): FreezeWindowCreateBody {
-  const reason = form.reason.trim() ? { reason: form.reason.trim() } : {};
-  if (form.kind === 'once') {
-    const iso = (value: string) => (value ? new Date(value).toISOString() : '');
-    return { kind: 'once', starts_at: iso(form.startsAt), ends_at: iso(form.endsAt), ...reason };
-  }
-  return {
-    kind: 'recurring',
-    starts_weekday: form.startsWeekday,
-    starts_time: form.startsTime,
-    ends_weekday: form.endsWeekday,
-    ends_time: form.endsTime,
-    time_zone: form.timeZone || localZone(),
-    ...reason,
-  };
 }
 
 interface Props {
@@ -104,11 +50,12 @@ export function FreezeWindows({ environment, canEdit, onChanged }: Props) {
     (signal) => listFreezeWindows(environment.id, signal),
     [environment.id, environment.updated_at, environment.frozen_until],
   );
-  const [form, setForm] = useState<Form>(EMPTY);
+  const [form, setForm] = useState<FreezeForm>(EMPTY_FREEZE_FORM);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const errors = fieldErrors(error);
-  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof FreezeForm>(key: K, value: FreezeForm[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
 
   const act = async (action: () => Promise<unknown>) => {
     setBusy(true);
@@ -127,7 +74,7 @@ export function FreezeWindows({ environment, canEdit, onChanged }: Props) {
   };
   const add = async (event: FormEvent) => {
     event.preventDefault();
-    if (await act(() => createFreezeWindow(environment.id, toBody(form)))) setForm(EMPTY);
+    if (await act(() => createFreezeWindow(environment.id, toFreezeBody(form)))) setForm(EMPTY_FREEZE_FORM);
   };
 
   return (
