@@ -42,11 +42,11 @@ ALTER TABLE deployments
   ADD CONSTRAINT deployments_freeze_override_reason CHECK (
     (freeze_override_at IS NULL) = (freeze_override_reason IS NULL));
 
--- The occurrences of the environment's windows that cover `instant` (starts_at <= instant < ends_at). A recurring
--- window's start and end are wall-clock times in its zone, turned into instants with AT TIME ZONE, so
--- "Friday 16:00 Europe/Warsaw" is 15:00 UTC in winter and 14:00 UTC in summer, and a window across a
--- DST change is an hour shorter or longer. The weeks before and after `instant`'s local week are looked at
--- too, for windows that wrap the week end.
+-- The occurrences of the environment's windows that cover `instant` (starts_at <= instant < ends_at).
+-- A recurring window's start and end are wall-clock times in its zone, turned into instants with
+-- AT TIME ZONE, so "Friday 16:00 Europe/Warsaw" is 15:00 UTC in winter and 14:00 UTC in summer, and a
+-- window across a DST change is an hour shorter or longer. The weeks before and after `instant`'s local
+-- week are looked at too, for windows that wrap the week end.
 CREATE FUNCTION freeze_occurrences_at(env_id bigint, instant timestamptz)
 RETURNS TABLE (starts_at timestamptz, ends_at timestamptz) LANGUAGE sql STABLE AS $$
   SELECT w.starts_at, w.ends_at FROM freeze_windows w
