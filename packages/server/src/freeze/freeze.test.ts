@@ -232,6 +232,8 @@ describe('a deployment queued during a freeze', () => {
     const canceled = await deployment(old.id);
     expect(canceled.status).toBe('canceled');
     expect(canceled.message).toMatch(/waited in a freeze/);
+    const audits = await auditEvents(server, { action: 'deployment_canceled', entity_id: String(old.id) });
+    expect(audits.map((a) => a.actor_login)).toEqual(['system']);
     expect((await deployment(fresh.id)).status).toBe('queued');
   });
 });

@@ -259,7 +259,7 @@ function ExpireHours({
     }
   };
   return (
-    <form className="form form-inline" onSubmit={(e) => void save(e)} noValidate>
+    <form className="form form-inline freeze-expire" onSubmit={(e) => void save(e)} noValidate>
       <Field
         label={t('freeze.expireHours')}
         error={fieldErrors(error).of('freeze_expire_hours')}
