@@ -32,3 +32,9 @@ export const FreezeOverrideBody = Type.Object(
   { additionalProperties: false },
 );
 export type FreezeOverrideBody = Static<typeof FreezeOverrideBody>;
+
+/** Changes to a window; its kind stays. An empty `reason` clears it. */
+export const FreezeWindowUpdateBody = Type.Partial(Type.Omit(FreezeWindowCreateBody, ['kind']), {
+  additionalProperties: false,
+});
+export type FreezeWindowUpdateBody = Static<typeof FreezeWindowUpdateBody>;

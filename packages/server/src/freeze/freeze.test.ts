@@ -188,6 +188,34 @@ describe('freeze windows API', () => {
   });
 });
 
+describe('changing a freeze window', () => {
+  it('lets a maintainer shorten it, checked as a whole and audited; the deployment may then start', async () => {
+    const { config, id } = await environment('fw-patch');
+    const window = await freezeNow(id, 5);
+    const queued = await queue(config);
+    const url = `/api/v1/freeze-windows/${window.id}`;
+    const patch = (headers: SessionHeaders, body: object) =>
+      server.app.inject({ method: 'PATCH', url, headers, payload: body });
+    expect((await patch(viewer, { ends_at: inHours(1) })).statusCode).toBe(403);
+    expect((await patch(stranger, { ends_at: inHours(1) })).statusCode).toBe(404);
+    const backwards = await patch(maintainer, { ends_at: inHours(-2) });
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json<{ error: { details: { field: string }[] } }>().error.details[0]?.field).toBe(
+      'ends_at',
+    );
+    expect((await patch(maintainer, { time_zone: 'UTC' })).statusCode).toBe(400);
+    expect(await claimJob(server.ctx, runner, null)).toBeNull();
+
+    const ended = inHours(-0.1);
+    const res = await patch(maintainer, { ends_at: ended, reason: '' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<FreezeWindowView>()).toMatchObject({ ends_at: ended, reason: null });
+    const audits = await auditEvents(server, { entity_type: 'freeze_window', entity_id: String(window.id) });
+    expect(audits.map((a) => a.action)).toEqual(['create', 'update']);
+    expect((await claimJob(server.ctx, runner, null))?.id).toBe(queued.id);
+  });
+});
+
 describe('a deployment queued during a freeze', () => {
   it('is not claimed, says it waits for the freeze, and is claimed once the window has ended', async () => {
     const { config, id } = await environment('fw-claim');

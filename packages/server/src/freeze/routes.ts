@@ -4,6 +4,7 @@ import {
   FreezeOverrideBody,
   FreezeWindowCreateBody,
   FreezeWindowList,
+  FreezeWindowUpdateBody,
   FreezeWindowView,
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
@@ -12,7 +13,7 @@ import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { notFound } from '../errors.js';
 import { loadDeployment } from '../deployments/access.js';
 import { loadDeploymentView } from '../deployments/view.js';
-import { createFreezeWindow, deleteFreezeWindow, listFreezeWindows } from './windows.js';
+import { createFreezeWindow, deleteFreezeWindow, listFreezeWindows, updateFreezeWindow } from './windows.js';
 import { overrideFreeze } from './override.js';
 
 const errors = {
@@ -52,6 +53,20 @@ export async function freezeRoutes(app: App): Promise<void> {
       const view = await createFreezeWindow(ctx, actorOf(request), user, request.params.id, request.body);
       return reply.status(201).send(view);
     },
+  );
+
+  app.patch(
+    '/api/v1/freeze-windows/:id',
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: FreezeWindowUpdateBody,
+        response: { 200: FreezeWindowView, ...errors },
+      },
+    },
+    async (request) =>
+      updateFreezeWindow(ctx, actorOf(request), requireUser(request), request.params.id, request.body),
   );
 
   app.delete(

@@ -1,8 +1,13 @@
 import { sql } from 'kysely';
-import type { FreezeWindowCreateBody, FreezeWindowList, FreezeWindowView } from '@polytene/protocol';
+import type {
+  FreezeWindowCreateBody,
+  FreezeWindowList,
+  FreezeWindowUpdateBody,
+  FreezeWindowView,
+} from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { Environment, User } from '../db/schema.js';
+import type { Environment, FreezeWindow, User } from '../db/schema.js';
 import { recordAudit, type Actor } from '../audit/service.js';
 import { notFound } from '../errors.js';
 import { iso } from '../http/schemas.js';
@@ -89,10 +94,7 @@ export async function createFreezeWindow(
   environmentId: number,
   body: FreezeWindowCreateBody,
 ): Promise<FreezeWindowView> {
-  const problems = freezeWindowProblems(body);
-  if (!problems.length && body.time_zone !== undefined && !(await knownToDatabase(ctx.db, body.time_zone)))
-    problems.push(problem('time_zone', 'invalid', 'is not a time zone the database knows'));
-  if (problems.length) throw invalidFields(problems);
+  await checkWindow(ctx.db, body);
   const id = await ctx.db.transaction().execute(async (trx) => {
     const env = await loadEnvironment(trx, user, environmentId, NEEDS.edit_environments, true);
     const row = await trx
@@ -126,6 +128,88 @@ export async function createFreezeWindow(
   return windowView(await windowRows(ctx.db).where('freeze_windows.id', '=', id).executeTakeFirstOrThrow());
 }
 
+/** A window and its environment, locked, for a change by `user` (edit_environments); 404 when unseen. */
+async function loadWindowToChange(
+  trx: Db,
+  user: User,
+  id: number,
+): Promise<{ row: FreezeWindow; env: Environment }> {
+  const row = await trx
+    .selectFrom('freeze_windows')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('freeze window');
+  const env = await loadEnvironment(trx, user, row.environment_id, NEEDS.edit_environments, true).catch(
+    (error: unknown) => {
+      throw (error as { statusCode?: number }).statusCode === 404 ? notFound('freeze window') : error;
+    },
+  );
+  return { row, env };
+}
+
+/** A stored window as the body that would create it, for checking a change against the whole. */
+function bodyOf(row: FreezeWindow): FreezeWindowCreateBody {
+  const view = windowView({ ...row, created_by_login: null });
+  const body: FreezeWindowCreateBody = { kind: row.kind };
+  for (const key of FIELDS) {
+    const value = view[key];
+    if (value !== null) Object.assign(body, { [key]: value });
+  }
+  return body;
+}
+
+const FIELDS = [
+  'starts_weekday',
+  'starts_time',
+  'ends_weekday',
+  'ends_time',
+  'time_zone',
+  'starts_at',
+  'ends_at',
+] as const;
+
+/** 400 naming every problem of `body`, the time zone checked with the database too. */
+async function checkWindow(db: Db, body: FreezeWindowCreateBody): Promise<void> {
+  const problems = freezeWindowProblems(body);
+  if (!problems.length && body.time_zone !== undefined && !(await knownToDatabase(db, body.time_zone)))
+    problems.push(problem('time_zone', 'invalid', 'is not a time zone the database knows'));
+  if (problems.length) throw invalidFields(problems);
+}
+
+/** Changes a window (maintainers; its kind stays); audited, and the environment is woken. */
+export async function updateFreezeWindow(
+  ctx: AppContext,
+  actor: Actor,
+  user: User,
+  id: number,
+  changes: FreezeWindowUpdateBody,
+): Promise<FreezeWindowView> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const { row, env } = await loadWindowToChange(trx, user, id);
+    const { reason, ...fields } = changes;
+    await checkWindow(trx, { ...bodyOf(row), ...fields });
+    const after = await trx
+      .updateTable('freeze_windows')
+      .set({ ...fields, ...(reason !== undefined ? { reason: reason.trim() || null } : {}) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actor,
+      action: 'update',
+      entityType: 'freeze_window',
+      entityId: id,
+      projectId: env.project_id,
+      before: { ...row, environment: env.name },
+      after: { ...after, environment: env.name },
+    });
+    await freezeChanged(ctx, trx, env);
+  });
+  return windowView(await windowRows(ctx.db).where('freeze_windows.id', '=', id).executeTakeFirstOrThrow());
+}
+
 /** Removes a window (maintainers); 404 for one the caller may not see. Audited; wakes the environment. */
 export async function deleteFreezeWindow(
   ctx: AppContext,
@@ -134,13 +218,7 @@ export async function deleteFreezeWindow(
   id: number,
 ): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('freeze_windows').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('freeze window');
-    const env = await loadEnvironment(trx, user, row.environment_id, NEEDS.edit_environments, true).catch(
-      (error: unknown) => {
-        throw (error as { statusCode?: number }).statusCode === 404 ? notFound('freeze window') : error;
-      },
-    );
+    const { row, env } = await loadWindowToChange(trx, user, id);
     await trx.deleteFrom('freeze_windows').where('id', '=', id).execute();
     await recordAudit(trx, {
       actor,
