@@ -1,6 +1,6 @@
 /** The dashboard and the deployment statistics as the API shows them. */
 import { Type, type Static } from 'typebox';
-import { Nullable } from './common.js';
+import { Nullable, NullableDateTime } from './common.js';
 import { DeploymentView } from './deployments.js';
 import { EnvironmentDeployment } from './environments.js';
 
@@ -18,6 +18,7 @@ export const DashboardCell = Type.Object({
   }),
   next: Nullable(DeploymentView, { description: 'the next deployment to start, with why it waits' }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
+  frozen_until: NullableDateTime,
 });
 export type DashboardCell = Static<typeof DashboardCell>;
 

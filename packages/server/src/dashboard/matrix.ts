@@ -60,6 +60,7 @@ export async function dashboardMatrix(ctx: AppContext, scope: ProjectScope): Pro
       last: state.last,
       next: next.get(env.id) ?? null,
       waiting: state.waiting,
+      frozen_until: state.frozen_until,
     });
   }
   return { projects: [...projects.values()] };

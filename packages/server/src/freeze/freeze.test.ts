@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentView, FreezeWindowList, FreezeWindowView } from '@polytene/protocol';
+import type { DashboardView, DeploymentView, FreezeWindowList, FreezeWindowView } from '@polytene/protocol';
 import {
   adminSession,
   insertUser,
@@ -185,6 +185,9 @@ describe('freeze windows API', () => {
     const window = await freezeNow(id, 3);
     const after = await call('GET', `/api/v1/environments/${id}`, viewer);
     expect(after.json<{ frozen_until: string | null }>().frozen_until).toBe(window.ends_at);
+    const board = (await call('GET', '/api/v1/dashboard', viewer)).json<DashboardView>();
+    const cells = board.projects.flatMap((p) => p.environments);
+    expect(cells.find((c) => c.environment.id === id)?.frozen_until).toBe(window.ends_at);
   });
 });
 
