@@ -65,6 +65,10 @@ export type CiStatus = (typeof CI_STATUSES)[number];
 export const WAITING_REASONS = ['approval', 'freeze', 'hold', 'behind', 'no_runner'] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
 
+/** A freeze window: every week from a weekday and time to another (in a time zone), or one range of time. */
+export const FREEZE_KINDS = ['recurring', 'once'] as const;
+export type FreezeKind = (typeof FREEZE_KINDS)[number];
+
 /** How the runner a waiting deployment needs is not there: paused, offline, or none exists at all. */
 export const MISSING_RUNNER_STATES = ['paused', 'offline', 'none'] as const;
 export type MissingRunnerState = (typeof MISSING_RUNNER_STATES)[number];

@@ -36,6 +36,12 @@ export const ENVIRONMENT_LIMITS = {
   holdReason: { maxLength: 500 },
 } as const;
 
+export const FREEZE_LIMITS = {
+  time_zone: { maxLength: 64 },
+  reason: { maxLength: 1000 },
+  expire_hours: { minimum: 1, maximum: 8760 },
+} as const;
+
 export const RUNNER_LIMITS = {
   name: { maxLength: 100 },
 } as const;

@@ -24,6 +24,7 @@ import { projectRoutes } from './projects/routes.js';
 import { branchRoutes } from './branches/routes.js';
 import { environmentRoutes } from './environments/routes.js';
 import { environmentHoldRoutes } from './environments/hold-routes.js';
+import { freezeRoutes } from './freeze/routes.js';
 import { buildRoutes } from './builds/routes.js';
 import { deploymentRoutes } from './deployments/routes.js';
 import { exportRoutes } from './exports/routes.js';
@@ -93,6 +94,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     branchRoutes,
     environmentRoutes,
     environmentHoldRoutes,
+    freezeRoutes,
     buildRoutes,
     deploymentRoutes,
     notificationHookRoutes,

@@ -1,6 +1,6 @@
 /** Bodies that create and change an environment. */
 import { Type, type Static } from 'typebox';
-import { BRANCH_LIMITS, ENVIRONMENT_LIMITS as L } from '../limits.js';
+import { BRANCH_LIMITS, ENVIRONMENT_LIMITS as L, FREEZE_LIMITS } from '../limits.js';
 import { Nullable } from '../views/common.js';
 import { EnvironmentTargets } from '../targets.js';
 import { VariableInput } from './branches.js';
@@ -11,6 +11,7 @@ const environmentFields = {
   url: Nullable(Type.String({ maxLength: L.url.maxLength, description: 'http or https' })),
   variables: Type.Array(VariableInput, { maxItems: BRANCH_LIMITS.variables.maxItems }),
   targets: EnvironmentTargets,
+  freeze_expire_hours: Nullable(Type.Integer(FREEZE_LIMITS.expire_hours)),
 };
 
 export const EnvironmentCreateBody = Type.Object(
@@ -20,6 +21,7 @@ export const EnvironmentCreateBody = Type.Object(
     url: Type.Optional(environmentFields.url),
     variables: Type.Optional(environmentFields.variables),
     targets: Type.Optional(environmentFields.targets),
+    freeze_expire_hours: Type.Optional(environmentFields.freeze_expire_hours),
   },
   { additionalProperties: false },
 );

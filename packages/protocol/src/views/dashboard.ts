@@ -1,6 +1,6 @@
 /** The dashboard and the deployment statistics as the API shows them. */
 import { Type, type Static } from 'typebox';
-import { Nullable } from './common.js';
+import { Nullable, NullableDateTime } from './common.js';
 import { DeploymentView } from './deployments.js';
 import { EnvironmentDeployment, EnvironmentHold } from './environments.js';
 
@@ -19,6 +19,7 @@ export const DashboardCell = Type.Object({
   next: Nullable(DeploymentView, { description: 'the next deployment to start, with why it waits' }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
   hold: Nullable(EnvironmentHold, { description: 'automatic deployment is held here until resumed' }),
+  frozen_until: NullableDateTime,
 });
 export type DashboardCell = Static<typeof DashboardCell>;
 

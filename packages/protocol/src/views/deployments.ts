@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
 import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
+import { FreezeOverrideView } from './freeze.js';
 import { CommitView, DateTime, NamedRef, Nullable, NullableDateTime, PageOf, UserRef } from './common.js';
 
 export const DeploymentStatusSchema = Type.Enum(DEPLOYMENT_STATUSES);
@@ -49,6 +50,7 @@ export const DeploymentView = Type.Object({
   status: DeploymentStatusSchema,
   waiting_for: Nullable(WaitingFor, { description: 'why it has not started; null once it has' }),
   cancel_requested: Type.Boolean(),
+  freeze_override: Nullable(FreezeOverrideView, { description: "an admin's override of a freeze" }),
   failure_reason: Nullable(Type.Enum(FAILURE_REASONS)),
   exit_code: Nullable(Type.Integer()),
   message: Nullable(Type.String()),

@@ -56,6 +56,10 @@ export const EnvironmentView = Type.Object({
   hold: Nullable(EnvironmentHold, {
     description: 'while set, automatic deployments wait here until someone resumes (POST .../resume)',
   }),
+  frozen_until: NullableDateTime,
+  freeze_expire_hours: Nullable(Type.Integer(), {
+    description: 'a deployment waiting in a freeze longer than this is canceled; null: it waits',
+  }),
   created_at: DateTime,
   updated_at: DateTime,
 });

@@ -63,6 +63,7 @@ export async function dashboardMatrix(ctx: AppContext, scope: ProjectScope): Pro
       next: next.get(env.id) ?? null,
       waiting: state.waiting,
       hold: holds.get(env.id) ?? null,
+      frozen_until: state.frozen_until,
     });
   }
   return { projects: [...projects.values()] };

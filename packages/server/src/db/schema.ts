@@ -8,6 +8,7 @@ import type {
   DeploymentType,
   FailureReason,
   ForgeSyncState,
+  FreezeKind,
   Locale,
   MemberRole,
   NotificationDeliveryEvent,
@@ -205,8 +206,29 @@ export interface EnvironmentsTable {
   held_at: Timestamp | null;
   hold_reason: string | null;
   held_by_deployment_id: number | null;
+  /** How long a deployment may wait in a freeze before it is canceled (0017); null: for ever. */
+  freeze_expire_hours: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+}
+
+/** A time in which nothing is deployed to an environment (migration 0017); the kind says which fields are set. */
+export interface FreezeWindowsTable {
+  id: Id;
+  environment_id: number;
+  kind: FreezeKind;
+  /** recurring: 0 = Sunday; times are 'HH:MM:SS' wall-clock times in `time_zone` */
+  starts_weekday: number | null;
+  starts_time: string | null;
+  ends_weekday: number | null;
+  ends_time: string | null;
+  time_zone: string | null;
+  /** once */
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  reason: string | null;
+  created_by: number | null;
+  created_at: CreatedAt;
 }
 
 export interface BuildsTable {
@@ -266,6 +288,10 @@ export interface DeploymentsTable {
   logs_deleted_at: Timestamp | null;
   /** A build older than the one live in the environment when it was queued (0018). */
   rollback: Generated<boolean>;
+  /** An admin's override of a freeze for this deployment (0017). */
+  freeze_override_by: number | null;
+  freeze_override_reason: string | null;
+  freeze_override_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -386,6 +412,7 @@ export interface Database {
   project_members: ProjectMembersTable;
   branch_configs: BranchConfigsTable;
   environments: EnvironmentsTable;
+  freeze_windows: FreezeWindowsTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
   log_chunks: LogChunksTable;
@@ -406,6 +433,7 @@ export type Runner = Selectable<RunnersTable>;
 export type Project = Selectable<ProjectsTable>;
 export type BranchConfig = Selectable<BranchConfigsTable>;
 export type Environment = Selectable<EnvironmentsTable>;
+export type FreezeWindow = Selectable<FreezeWindowsTable>;
 export type Build = Selectable<BuildsTable>;
 export type Deployment = Selectable<DeploymentsTable>;
 export type DeploymentUpdate = Updateable<DeploymentsTable>;

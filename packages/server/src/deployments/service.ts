@@ -9,6 +9,7 @@ import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
 import { holdEnvironment } from '../environments/hold.js';
+import { scheduleFreezeWake } from '../freeze/wake.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -76,6 +77,7 @@ export async function queueDeployment(
   });
   await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await publishProjectEvent(trx, deploymentListEvent(deployment));
+  await scheduleFreezeWake(ctx, trx, deployment.environment_id);
 
   if (older && trigger === 'auto') {
     return transitionDeployment(ctx, trx, deployment.id, {

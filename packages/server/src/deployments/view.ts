@@ -28,6 +28,7 @@ export function deploymentRows(db: Db) {
     .innerJoin('projects', 'projects.id', 'deployments.project_id')
     .leftJoin('users', 'users.id', 'deployments.triggered_by')
     .leftJoin('runners', 'runners.id', 'deployments.runner_id')
+    .leftJoin('users as override_users', 'override_users.id', 'deployments.freeze_override_by')
     .select([
       'deployments.id',
       'deployments.environment',
@@ -61,6 +62,10 @@ export function deploymentRows(db: Db) {
       'users.login as user_login',
       'runners.id as runner_id',
       'runners.name as runner_name',
+      'deployments.freeze_override_by',
+      'deployments.freeze_override_reason',
+      'deployments.freeze_override_at',
+      'override_users.login as freeze_override_login',
     ])
     .select(liveShaBefore.as('live_sha'));
 }
@@ -85,6 +90,7 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     status: row.status,
     waiting_for: waiting,
     cancel_requested: row.status === 'running' && row.cancel_requested_at !== null,
+    freeze_override: freezeOverride(row),
     failure_reason: row.failure_reason,
     exit_code: row.exit_code,
     message: row.message,
@@ -102,6 +108,16 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     last_log_n: row.last_log_n,
     compare_url: compareUrl(row),
   };
+}
+
+/** An admin's override of a freeze: who (null once their account is gone), why and when. */
+function freezeOverride(row: DeploymentRow): DeploymentView['freeze_override'] {
+  if (row.freeze_override_at === null || row.freeze_override_reason === null) return null;
+  const by =
+    row.freeze_override_by !== null && row.freeze_override_login !== null
+      ? { id: row.freeze_override_by, login: row.freeze_override_login }
+      : null;
+  return { by, reason: row.freeze_override_reason, at: row.freeze_override_at.toISOString() };
 }
 
 /**

@@ -6,12 +6,13 @@ export type { WaitingCheck, WaitingDeployment };
 import { queueAheadCheck } from './waiting/queue-ahead.js';
 import { holdCheck } from './waiting/hold.js';
 import { missingRunnerCheck } from './waiting/missing-runner.js';
+import { freezeCheck } from './waiting/freeze.js';
 
 /**
  * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
  * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
  */
-const CHECKS: readonly WaitingCheck[] = [holdCheck, queueAheadCheck, missingRunnerCheck];
+const CHECKS: readonly WaitingCheck[] = [freezeCheck, holdCheck, queueAheadCheck, missingRunnerCheck];
 
 const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
 

@@ -9,9 +9,11 @@ export interface EnvironmentState {
   live: EnvironmentDeployment | null;
   last: EnvironmentDeployment | null;
   waiting: number;
+  /** When the freeze in force now ends (architecture.md §4, "Freeze windows"); null: not frozen. */
+  frozen_until: string | null;
 }
 
-const EMPTY: EnvironmentState = { live: null, last: null, waiting: 0 };
+const EMPTY: EnvironmentState = { live: null, last: null, waiting: 0, frozen_until: null };
 
 function summaryRows(db: Db) {
   return db
@@ -65,7 +67,7 @@ function summary(row: SummaryRow): EnvironmentDeployment {
 /**
  * For each of `environmentIds`: `live`, its last succeeded deployment; `last`, its latest deployment that
  * has started when that is not the live one (a failed redeploy, one running now); `waiting`, how many have
- * not started. Three queries whatever the number of environments (each uses deployments_environment_idx).
+ * not started; `frozen_until`, the end of the freeze now. Four queries whatever the number of environments (each uses deployments_environment_idx).
  */
 export async function environmentStates(
   db: Db,
@@ -86,7 +88,7 @@ export async function environmentStates(
       .orderBy('deployments.environment_id')
       .orderBy('deployments.id', 'desc')
       .execute();
-  const [live, started, waiting] = await Promise.all([
+  const [live, started, waiting, frozen] = await Promise.all([
     latestWhere('succeeded'),
     latestWhere('started'),
     db
@@ -97,6 +99,11 @@ export async function environmentStates(
       .where('finished_at', 'is', null)
       .groupBy('environment_id')
       .execute(),
+    db
+      .selectFrom('environments')
+      .select(['id', sql<Date | null>`environment_frozen_until(id, now())`.as('until')])
+      .where('id', 'in', ids)
+      .execute(),
   ]);
   for (const id of ids) states.set(id, { ...EMPTY });
   for (const row of live) states.get(row.environment_id)!.live = summary(row);
@@ -105,6 +112,7 @@ export async function environmentStates(
     if (state.live?.deployment_id !== row.id) state.last = summary(row);
   }
   for (const row of waiting) states.get(row.environment_id)!.waiting = row.n;
+  for (const row of frozen) states.get(row.id)!.frozen_until = iso(row.until);
   return states;
 }
 

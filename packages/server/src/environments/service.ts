@@ -56,6 +56,7 @@ export function environmentView(
     url: env.url,
     variables: variableViews(env.variables),
     targets: env.targets,
+    freeze_expire_hours: env.freeze_expire_hours,
     created_at: env.created_at.toISOString(),
     updated_at: env.updated_at.toISOString(),
   };
@@ -130,6 +131,7 @@ export async function createEnvironment(
         url: input.url ?? null,
         variables: JSON.stringify(variables),
         targets: JSON.stringify(input.targets ?? []),
+        freeze_expire_hours: input.freeze_expire_hours ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

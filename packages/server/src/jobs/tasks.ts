@@ -21,6 +21,14 @@ import {
   LOG_RETENTION_TASK,
   deleteOldLogs,
 } from './log-retention.js';
+import {
+  FREEZE_SWEEP_EVERY_SECONDS,
+  FREEZE_SWEEP_JOB_KEY,
+  FREEZE_SWEEP_TASK,
+  FREEZE_WAKE_TASK,
+  runFreezeWake,
+  sweepFreezes,
+} from '../freeze/wake.js';
 
 /** The follow-ups of a deployment status change; each must be idempotent, as a failed job is retried. */
 const DEPLOYMENT_CHANGE_HANDLER_OF: Record<DeploymentChangeHandlerName, DeploymentChangeHandler> = {
@@ -56,5 +64,14 @@ export function registerTasks(ctx: AppContext): void {
     jobKey: LOG_RETENTION_JOB_KEY,
     everySeconds: LOG_RETENTION_EVERY_SECONDS,
     run: () => deleteOldLogs(ctx),
+  });
+  ctx.jobs.register(FREEZE_WAKE_TASK, (payload) =>
+    runFreezeWake(ctx, (payload as { environment_id: number }).environment_id),
+  );
+  ctx.jobs.registerRecurring({
+    name: FREEZE_SWEEP_TASK,
+    jobKey: FREEZE_SWEEP_JOB_KEY,
+    everySeconds: FREEZE_SWEEP_EVERY_SECONDS,
+    run: () => sweepFreezes(ctx),
   });
 }

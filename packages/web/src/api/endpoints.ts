@@ -10,6 +10,10 @@ import type {
   EnvironmentList,
   EnvironmentUpdateBody,
   EnvironmentView,
+  FreezeOverrideBody,
+  FreezeWindowCreateBody,
+  FreezeWindowList,
+  FreezeWindowView,
   AddMemberBody,
   AuditPage,
   CreateBranchConfigBody,
@@ -177,6 +181,16 @@ export const holdEnvironment = (id: number, input: EnvironmentHoldBody) =>
   api.post<EnvironmentView>(`${V1}/environments/${id}/hold`, input);
 export const resumeEnvironment = (id: number) =>
   api.post<EnvironmentView>(`${V1}/environments/${id}/resume`, {});
+export const listFreezeWindows = (environmentId: number, signal?: Signal) =>
+  api.get<FreezeWindowList>(`${V1}/environments/${environmentId}/freeze-windows`, { signal });
+export const createFreezeWindow = (environmentId: number, input: FreezeWindowCreateBody) =>
+  api.post<FreezeWindowView>(`${V1}/environments/${environmentId}/freeze-windows`, input);
+export const deleteFreezeWindow = (id: number) => api.del(`${V1}/freeze-windows/${id}`);
+/** An admin lets a deployment waiting in a freeze start, saying why. */
+export const overrideFreeze = (deploymentId: number, reason: string) =>
+  api.post<DeploymentView>(`${V1}/deployments/${deploymentId}/freeze-override`, {
+    reason,
+  } satisfies FreezeOverrideBody);
 
 // Branch configs
 

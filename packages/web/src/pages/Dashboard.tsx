@@ -11,6 +11,7 @@ import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { waitingReason } from '../lib/waiting';
+import { FrozenBadge } from '../components/FreezeWindows';
 import { Link } from '../router';
 
 /** The matrix's columns: every environment name in pipeline order (lowest position first, then name). */
@@ -54,6 +55,7 @@ function Cell({ cell }: { cell: DashboardCell }) {
       ) : (
         <div className="muted small">{t('dashboard.nothingLive')}</div>
       )}
+      <FrozenBadge until={cell.frozen_until} />
       {last && (
         <div className="small">
           <Link to={`/deployments/${last.deployment_id}`} title={t('dashboard.lastAttempt')}>

@@ -4,6 +4,7 @@ import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
 import { CommitLinks, CommitSummary } from '../components/Commit';
+import { FreezeOverride } from '../components/FreezeOverride';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
@@ -256,6 +257,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
           <span>{formatDateTime(d.queued_at, locale)}</span>
         </div>
       </section>
+      <FreezeOverride deployment={d} onChanged={setDeployment} />
       {!live && (
         <section className={`outcome outcome-${d.status}`} role="status" data-testid="outcome">
           <StatusBadge status={d.status} />

@@ -5,6 +5,7 @@ import { CommitSummary } from '../components/Commit';
 import { DeploymentsTable, RollbackBadge } from '../components/DeploymentsTable';
 import { EnvironmentHold } from '../components/EnvironmentHold';
 import { EnvironmentSettings } from '../components/EnvironmentSettings';
+import { FreezeWindows, FrozenBadge } from '../components/FreezeWindows';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
@@ -56,6 +57,7 @@ export function EnvironmentPage({ id }: { id: number }) {
         <span>{environment.name}</span>
       </nav>
       <h1>{t('environment.title', { name: environment.name })}</h1>
+      <FrozenBadge until={environment.frozen_until} />
       {environment.url && (
         <p>
           {t('environment.url')}:{' '}
@@ -131,6 +133,11 @@ export function EnvironmentPage({ id }: { id: number }) {
           />
         )}
       </section>
+      <FreezeWindows
+        environment={environment}
+        canEdit={permissionsOf(project.data).edit_environments}
+        onChanged={(e) => (e ? env.setData(e) : env.reload())}
+      />
       {permissionsOf(project.data).edit_environments && (
         <EnvironmentSettings key={environment.updated_at} environment={environment} onSaved={env.setData} />
       )}
