@@ -33,6 +33,13 @@ export const ENVIRONMENT_LIMITS = {
   target_variables: { maxProperties: 100 },
   target_variable_key: { maxLength: 100 },
   target_variable_value: { maxLength: 4096 },
+  required_approvals: { minimum: 0, maximum: 10 },
+  deployers: { maxItems: 100 },
+} as const;
+
+/** A decision on a deployment awaiting approval. */
+export const APPROVAL_LIMITS = {
+  comment: { maxLength: 2000 },
 } as const;
 
 export const RUNNER_LIMITS = {

@@ -8,3 +8,4 @@ export * from './branches.js';
 export * from './runners.js';
 export * from './gitlab.js';
 export * from './environments.js';
+export * from './deployments.js';

@@ -43,6 +43,9 @@ export const EnvironmentView = Type.Object({
     description: 'the latest deployment that started, when it is not the live one (a failed redeploy)',
   }),
   waiting: Type.Integer({ description: 'deployments that have not started yet' }),
+  protected: Type.Boolean({ description: 'only admins, maintainers and `deployers` may deploy here' }),
+  required_approvals: Type.Integer({ description: 'approvals each deployment needs before it is queued' }),
+  deployers: Type.Array(UserRef, { description: 'who may deploy here when protected, besides maintainers' }),
   created_at: DateTime,
   updated_at: DateTime,
 });

@@ -1,6 +1,7 @@
 /** Kysely table types, kept by hand in step with migrations/*.sql. */
 import type { ColumnType, Generated, Selectable, Updateable } from 'kysely';
 import type {
+  ApprovalDecision,
   BuildSource,
   CiStatus,
   DeploymentStatus,
@@ -202,6 +203,24 @@ export interface EnvironmentsTable {
   targets: ColumnType<StoredTarget[], string | undefined, string>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** Protection (0016): only admins, maintainers and the listed deployers deploy; approvals required. */
+  protected: Generated<boolean>;
+  required_approvals: Generated<number>;
+}
+
+export interface EnvironmentDeployersTable {
+  environment_id: number;
+  user_id: number;
+}
+
+/** One person's decision on a deployment awaiting approval (0016), once per person. */
+export interface DeploymentApprovalsTable {
+  id: Id;
+  deployment_id: number;
+  user_id: number;
+  decision: ApprovalDecision;
+  comment: string | null;
+  created_at: CreatedAt;
 }
 
 export interface BuildsTable {
@@ -379,8 +398,10 @@ export interface Database {
   project_members: ProjectMembersTable;
   branch_configs: BranchConfigsTable;
   environments: EnvironmentsTable;
+  environment_deployers: EnvironmentDeployersTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
+  deployment_approvals: DeploymentApprovalsTable;
   log_chunks: LogChunksTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -8,6 +8,7 @@ import { publish } from '../events/bus.js';
 import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
 import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
+import { queueDeploymentChange } from './changes.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -25,7 +26,9 @@ async function lockEnvironment(trx: Db, projectId: number, environment: string):
  * branch, environment — `environment` overrides the config's). Queued automatic deployments of the same
  * branch config and environment whose build is older (or the same) become `skipped`; user deployments
  * (a rollback) are never skipped. An automatic deployment of a build older than one already waiting is
- * itself recorded as skipped at once. Wakes waiting runners at commit. Run inside a transaction.
+ * itself recorded as skipped at once. In an environment that requires approvals it is inserted as
+ * `awaiting_approval` (and its notifications queued) instead of `queued`; the same superseding rules
+ * apply. Wakes waiting runners at commit. Run inside a transaction.
  */
 export async function queueDeployment(
   ctx: AppContext,
@@ -37,9 +40,11 @@ export async function queueDeployment(
   environment: string = config.environment,
 ): Promise<Deployment> {
   await lockEnvironment(trx, build.project_id, environment);
+  const awaitsApproval = (await requiredApprovals(trx, build.project_id, environment)) > 0;
   const deployment = await trx
     .insertInto('deployments')
     .values({
+      status: awaitsApproval ? 'awaiting_approval' : 'queued',
       build_id: build.id,
       project_id: build.project_id,
       branch_config_id: config.id,
@@ -59,10 +64,16 @@ export async function queueDeployment(
     entityType: 'deployment',
     entityId: deployment.id,
     projectId: build.project_id,
-    after: { build_id: build.id, environment, trigger, branch_name: config.branch_name },
+    after: {
+      build_id: build.id,
+      environment,
+      trigger,
+      branch_name: config.branch_name,
+      status: deployment.status,
+    },
   });
-  await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await publishProjectEvent(trx, deploymentListEvent(deployment));
+  if (!awaitsApproval) await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
 
   if (trigger === 'auto' && (await newerBuildWaiting(trx, deployment, config.id))) {
     return transitionDeployment(ctx, trx, deployment.id, {
@@ -78,8 +89,25 @@ export async function queueDeployment(
       message: `superseded by deployment #${deployment.id}`,
     });
   }
+  // Those who approve are told (notification hooks, email).
+  if (awaitsApproval)
+    await queueDeploymentChange(ctx, trx, { deployment_id: deployment.id, status: deployment.status });
   return deployment;
 }
+
+/** The approvals the environment called `environment` requires (0 when it does not exist yet). */
+async function requiredApprovals(trx: Db, projectId: number, environment: string): Promise<number> {
+  const env = await trx
+    .selectFrom('environments')
+    .select('required_approvals')
+    .where('project_id', '=', projectId)
+    .where('name', '=', environment)
+    .executeTakeFirst();
+  return env?.required_approvals ?? 0;
+}
+
+/** Deployments that have not started: queued, or awaiting approval (architecture.md §4). */
+const NOT_STARTED = ['awaiting_approval', 'queued'] as const;
 
 function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) {
   return trx
@@ -87,7 +115,7 @@ function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) 
     .where('deployments.project_id', '=', deployment.project_id)
     .where('deployments.branch_config_id', '=', configId)
     .where('deployments.environment', '=', deployment.environment)
-    .where('deployments.status', '=', 'queued')
+    .where('deployments.status', 'in', NOT_STARTED)
     .where('deployments.id', '!=', deployment.id);
 }
 
@@ -115,7 +143,7 @@ async function outdatedAutoDeployments(
 }
 
 /**
- * Aborts a deployment. A queued one is `canceled` at once. A running one is marked cancel-requested and
+ * Aborts a deployment. A queued one (or one awaiting approval) is `canceled` at once. A running one is marked cancel-requested and
  * its runner is told (`canceling` on the deployment's topic); the runner then reports `canceled`. Asking
  * again while the runner aborts changes nothing. A finished deployment answers 409.
  */
@@ -127,7 +155,7 @@ export async function cancelDeployment(
 ): Promise<Deployment> {
   const current = await lockDeployment(trx, deploymentId);
   const requested = { cancel_requested_at: new Date(), cancel_requested_by: actor.id };
-  if (current.status === 'queued') {
+  if (current.status === 'queued' || current.status === 'awaiting_approval') {
     return transitionDeployment(ctx, trx, deploymentId, {
       to: 'canceled',
       actor,

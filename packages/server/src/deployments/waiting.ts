@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { WaitingCheck, WaitingDeployment } from './waiting/check.js';
 
 export type { WaitingCheck, WaitingDeployment };
+import { approvalCheck } from './waiting/approval.js';
 import { queueAheadCheck } from './waiting/queue-ahead.js';
 import { missingRunnerCheck } from './waiting/missing-runner.js';
 
@@ -10,9 +11,9 @@ import { missingRunnerCheck } from './waiting/missing-runner.js';
  * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
  * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
  */
-const CHECKS: readonly WaitingCheck[] = [queueAheadCheck, missingRunnerCheck];
+const CHECKS: readonly WaitingCheck[] = [approvalCheck, queueAheadCheck, missingRunnerCheck];
 
-const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
+const NOT_STARTED: readonly DeploymentStatus[] = ['awaiting_approval', 'queued'];
 
 /** Why each of `deployments` that has not started waits; the others have no entry. */
 export async function waitingReasons(

@@ -15,6 +15,7 @@ import { storeVariables, variableViews } from '../branches/variables.js';
 import { environmentFieldProblems } from './validation.js';
 import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
+import { checkDeployers, deployersOf, storeDeployers } from './protection.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
 function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
@@ -28,16 +29,23 @@ function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise
 
 /** The views of `environments` with what is live in each (one batch of queries for all). */
 export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
-  const states = await environmentStates(
-    db,
-    environments.map((env) => env.id),
+  const ids = environments.map((env) => env.id);
+  const [states, deployers] = await Promise.all([environmentStates(db, ids), deployersOf(db, ids)]);
+  return environments.map((env) =>
+    environmentView(env, stateOf(states, env.id), deployers.get(env.id) ?? []),
   );
-  return environments.map((env) => environmentView(env, stateOf(states, env.id)));
 }
 
-export function environmentView(env: Environment, state: EnvironmentState): EnvironmentView {
+export function environmentView(
+  env: Environment,
+  state: EnvironmentState,
+  deployers: EnvironmentView['deployers'] = [],
+): EnvironmentView {
   return {
     ...state,
+    protected: env.protected,
+    required_approvals: env.required_approvals,
+    deployers,
     id: env.id,
     project_id: env.project_id,
     name: env.name,
@@ -50,10 +58,11 @@ export function environmentView(env: Environment, state: EnvironmentState): Envi
   };
 }
 
-/** What an audit event shows of an environment: everything but secret values. */
-function auditable(env: Environment) {
+/** What an audit event shows of an environment: everything but secret values, with its deployers' ids. */
+async function auditable(db: Db, env: Environment) {
   const { variables: _stored, created_at: _c, updated_at: _u, ...rest } = env;
-  return { ...rest, variables: variableViews(env.variables) };
+  const deployers = (await deployersOf(db, [env.id])).get(env.id) ?? [];
+  return { ...rest, variables: variableViews(env.variables), deployers: deployers.map((d) => d.id) };
 }
 
 function checkFields(fields: EnvironmentUpdateBody): void {
@@ -118,8 +127,9 @@ export async function createEnvironment(
   checkFields(input);
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, NEEDS.edit_environments);
+    const project = await loadProject(trx, user, projectId, NEEDS.edit_environments);
     if (await taken(trx, projectId, input.name)) throw nameTaken(input.name);
+    if (input.deployers) await checkDeployers(trx, project, input.deployers);
     const env = await trx
       .insertInto('environments')
       .values({
@@ -129,16 +139,19 @@ export async function createEnvironment(
         url: input.url ?? null,
         variables: JSON.stringify(variables),
         targets: JSON.stringify(input.targets ?? []),
+        ...(input.protected !== undefined ? { protected: input.protected } : {}),
+        ...(input.required_approvals !== undefined ? { required_approvals: input.required_approvals } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (input.deployers) await storeDeployers(trx, env.id, input.deployers);
     await recordAudit(trx, {
       actor,
       action: 'create',
       entityType: 'environment',
       entityId: env.id,
       projectId,
-      after: auditable(env),
+      after: await auditable(trx, env),
     });
     await announce(trx, env, 'created');
     return env;
@@ -158,7 +171,16 @@ export async function updateEnvironment(
     const before = await loadEnvironment(trx, user, id, NEEDS.edit_environments, true);
     if (changes.name !== undefined && (await taken(trx, before.project_id, changes.name, id)))
       throw nameTaken(changes.name);
-    const { variables, targets, ...rest } = changes;
+    const { variables, targets, deployers, ...rest } = changes;
+    if (deployers) {
+      const project = await trx
+        .selectFrom('projects')
+        .selectAll()
+        .where('id', '=', before.project_id)
+        .executeTakeFirstOrThrow();
+      await checkDeployers(trx, project, deployers);
+    }
+    const auditedBefore = await auditable(trx, before);
     const after = await trx
       .updateTable('environments')
       .set({
@@ -170,14 +192,15 @@ export async function updateEnvironment(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (deployers) await storeDeployers(trx, id, deployers);
     await recordAudit(trx, {
       actor,
       action: 'update',
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
-      after: auditable(after),
+      before: auditedBefore,
+      after: await auditable(trx, after),
     });
     await announce(trx, after, 'updated');
     return after;
@@ -207,13 +230,14 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       .selectFrom('deployments')
       .select('id')
       .where('environment_id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
+      .where('status', 'in', ['awaiting_approval', 'queued', 'running'])
       .limit(1)
       .executeTakeFirst();
     if (active)
       throw conflict('CONFLICT', `deployment #${active.id} is still waiting or running in ${before.name}`, {
         deployment_id: active.id,
       });
+    const audited = await auditable(trx, before);
     await trx.deleteFrom('environments').where('id', '=', id).execute();
     await recordAudit(trx, {
       actor,
@@ -221,7 +245,7 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
+      before: audited,
     });
     await announce(trx, before, 'deleted');
   });

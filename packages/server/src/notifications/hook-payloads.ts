@@ -12,6 +12,7 @@ export interface Facts {
 }
 
 const HEADLINE: Record<NotificationDeliveryEvent, string> = {
+  awaiting_approval: 'deployment awaiting approval',
   queued: 'deployment queued',
   started: 'deployment started',
   succeeded: 'deployment succeeded',
