@@ -4,6 +4,7 @@ import { useLiveList, type LiveFilter } from '../api/events';
 import { CommitSummary } from '../components/Commit';
 import { DeploymentsTable } from '../components/DeploymentsTable';
 import { EnvironmentSettings } from '../components/EnvironmentSettings';
+import { EnvironmentProtection } from '../components/EnvironmentProtection';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
@@ -126,6 +127,9 @@ export function EnvironmentPage({ id }: { id: number }) {
       </section>
       {permissionsOf(project.data).edit_environments && (
         <EnvironmentSettings key={environment.updated_at} environment={environment} onSaved={env.setData} />
+      )}
+      {permissionsOf(project.data).edit_environments && (
+        <EnvironmentProtection key={environment.updated_at} environment={environment} onSaved={env.setData} />
       )}
     </div>
   );
