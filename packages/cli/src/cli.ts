@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient, type Credentials } from './client.js';
 import { normalizeUrl, readConfig, configPath } from './config.js';
+import { approve } from './approvals.js';
 import { deploy, logs, rollback, status } from './deployments.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
 import { builds, envs, projects } from './listing.js';
@@ -105,6 +106,10 @@ export function program(setExit: (code: number) => void): Command {
       'deploy again the build that was live before the current one',
     ).requiredOption('-e, --env <name>', 'the environment to roll back'),
   ).action(withClient(rollback));
+  command('approve <deployment>', 'approve a deployment awaiting approval (or reject it, which cancels it)')
+    .option('--reject', 'reject it instead')
+    .option('-m, --message <comment>', 'why (recorded with the decision)')
+    .action(withClient(approve));
   command('envs <project>', "the environments the project's branch configs name, and what is there").action(
     withClient(envs),
   );
