@@ -129,7 +129,7 @@ export function EnvironmentPage({ id }: { id: number }) {
         <EnvironmentSettings key={environment.updated_at} environment={environment} onSaved={env.setData} />
       )}
       {permissionsOf(project.data).edit_environments && (
-        <EnvironmentProtection key={environment.updated_at} environment={environment} onSaved={env.setData} />
+        <EnvironmentProtection environment={environment} onSaved={env.setData} />
       )}
     </div>
   );
