@@ -35,17 +35,18 @@ let deploymentId: number;
  * sends the session cookie of that host, with the CSRF header the UI sends.
  */
 async function apiCall<T>(method: string, route: string, body?: unknown): Promise<T> {
+  const cookies = await admin.context().cookies();
+  const csrf = cookies.find((c) => c.name === 'polytene_csrf')?.value ?? '';
   const answer = await admin.evaluate(
-    async ({ method, route, body }) => {
-      const csrf = /(?:^|; )polytene_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+    async ({ method, route, body, csrf }) => {
       const res = await fetch(route, {
         method,
-        headers: { 'x-csrf-token': decodeURIComponent(csrf), 'content-type': 'application/json' },
+        headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, text: await res.text() };
     },
-    { method, route, body },
+    { method, route, body, csrf },
   );
   if (answer.status >= 300) throw new Error(`${method} ${route} answered ${answer.status}: ${answer.text}`);
   return JSON.parse(answer.text) as T;
