@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPolytene, type PolyteneServer } from './runner-harness.js';
 import {
   DEFAULT_ADMIN_PASSWORD,
+  SCREENSHOTS,
   ensureBuilt,
   launchChromium,
   logInChangingPassword,
@@ -111,6 +113,8 @@ describe('approving a deployment in the browser', () => {
     await protection.getByLabel('Approvals required').fill('1');
     await protection.getByRole('button', { name: 'Save' }).click();
     await protection.getByText('Saved.').waitFor();
+    await protection.scrollIntoViewIfNeeded();
+    await protection.screenshot({ path: path.join(SCREENSHOTS, 'approvals-00-protection.png') });
     const env = await apiCall<{ required_approvals: number }>('GET', `/api/v1/environments/${environmentId}`);
     expect(env.required_approvals).toBe(1);
   });

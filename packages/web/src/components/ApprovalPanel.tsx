@@ -9,7 +9,7 @@ import { decideDeployment } from '../api/endpoints';
 import { useI18n } from '../i18n';
 import { formatDateTime } from '../lib/format';
 import { useUser } from '../session';
-import { ErrorBox } from './ui';
+import { ErrorBox, Field } from './ui';
 
 interface Props {
   deployment: DeploymentView;
@@ -63,15 +63,17 @@ export function ApprovalPanel({ deployment: d, onChange }: Props) {
       {awaiting && d.triggered_by?.id === user.id && <p className="hint">{t('approval.own')}</p>}
       {awaiting && d.can_approve && (
         <div className="form">
-          <label>
-            <span>{t('approval.comment')}</span>
-            <textarea
-              rows={2}
-              value={comment}
-              maxLength={APPROVAL_LIMITS.comment.maxLength}
-              onChange={(e) => setComment(e.target.value)}
-            />
-          </label>
+          <Field label={t('approval.comment')}>
+            {(p) => (
+              <textarea
+                {...p}
+                rows={2}
+                value={comment}
+                maxLength={APPROVAL_LIMITS.comment.maxLength}
+                onChange={(e) => setComment(e.target.value)}
+              />
+            )}
+          </Field>
           {error ? <ErrorBox error={error} /> : null}
           <div className="actions">
             <button

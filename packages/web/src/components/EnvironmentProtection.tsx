@@ -62,7 +62,7 @@ export function EnvironmentProtection({ environment, onSaved }: Props) {
       data-testid="environment-protection"
     >
       <h2>{t('protection.title')}</h2>
-      <label className="checkbox">
+      <label className="check">
         <input type="checkbox" checked={isProtected} onChange={(e) => setProtected(e.target.checked)} />{' '}
         {t('protection.protected')}
       </label>
@@ -83,12 +83,12 @@ export function EnvironmentProtection({ environment, onSaved }: Props) {
           />
         )}
       </Field>
-      <fieldset>
+      <fieldset className="variables">
         <legend>{t('protection.deployers')}</legend>
         <p className="hint">{t('protection.deployersHint')}</p>
         {members.data && candidates.length === 0 && <p className="muted">{t('protection.noCandidates')}</p>}
         {candidates.map((c) => (
-          <label key={c.id} className="checkbox">
+          <label key={c.id} className="check">
             <input
               type="checkbox"
               checked={deployers.includes(c.id)}
