@@ -246,6 +246,22 @@ describe('POST /api/v1/deployments/:id/approvals', () => {
     expect(actions).toEqual(['deployment_queued', 'deployment_rejected', 'deployment_canceled']);
   });
 
+  it('in an unprotected environment that requires approvals, lets any deployer approve', async () => {
+    const qa = await server.ctx.db
+      .selectFrom('environments')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .where('name', '=', 'qa')
+      .executeTakeFirstOrThrow();
+    const set = await call('PATCH', `/api/v1/environments/${qa.id}`, owner, { required_approvals: 1 });
+    expect(set.json()).toMatchObject({ protected: false, required_approvals: 1, deployers: [] });
+    const d = await deployAs(people.bob.session, 'qa');
+    expect(d.json().status).toBe('awaiting_approval');
+    expect((await decide(d.json().id, people.vic.session, 'approve')).statusCode).toBe(403);
+    const res = await decide(d.json().id, people.alice.session, 'approve');
+    expect(res.json().status).toBe('queued');
+  });
+
   it('refuses a decision that is not approve or reject', async () => {
     const d = await awaitingBy(people.alice.session);
     const res = await call('POST', `/api/v1/deployments/${d.id}/approvals`, people.carol.session, {
