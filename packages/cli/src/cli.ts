@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient, type Credentials } from './client.js';
 import { normalizeUrl, readConfig, configPath } from './config.js';
+import { approve } from './approvals.js';
 import { deploy, logs, status } from './deployments.js';
 import { envs, hold, resume, rollback } from './environments.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
@@ -106,6 +107,10 @@ export function program(setExit: (code: number) => void): Command {
       'deploy again the newest build older than the live one; holds automatic deployment there',
     ).requiredOption('-e, --env <name>', 'the environment to roll back'),
   ).action(withClient(rollback));
+  command('approve <deployment>', 'approve a deployment awaiting approval (or reject it, which cancels it)')
+    .option('--reject', 'reject it instead')
+    .option('-m, --message <comment>', 'why (recorded with the decision)')
+    .action(withClient(approve));
   command('envs <project>', 'the environments in pipeline order: what is live, waits, is held').action(
     withClient(envs),
   );

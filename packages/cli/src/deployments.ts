@@ -4,6 +4,7 @@ import { CliError, EXIT } from './errors.js';
 import { FINAL_STATUSES, followLog } from './follow.js';
 import { printJson, shortSha, table, when, type Output } from './output.js';
 import { findBuild, parseDeployTarget, parseId } from './resolve.js';
+import { approvalCount } from './approvals.js';
 import type { DeploymentView, LogPage } from './views.js';
 
 const LOG_PAGE = 10_000;
@@ -49,7 +50,8 @@ export async function afterQueued(
   options: WaitOptions,
 ): Promise<number> {
   const { id, project, build, environment } = created;
-  const summary = `deployment ${id} queued: ${project.name} ${build.ref}@${shortSha(build.sha)} (build ${build.id}) to ${environment}`;
+  const state = created.status === 'awaiting_approval' ? 'awaiting approval' : 'queued';
+  const summary = `deployment ${id} ${state}: ${project.name} ${build.ref}@${shortSha(build.sha)} (build ${build.id}) to ${environment}`;
   if (!options.wait && !options.follow) {
     if (out.json) printJson(out, created);
     else out.line(summary);
@@ -76,6 +78,11 @@ export async function status(client: ApiClient, out: Output, rawId: string): Pro
       ['deployment', `${d.id}`],
       ['status', outcome(d)],
       ...(d.message ? [['message', d.message]] : []),
+      ...((d.required_approvals ?? 0) > 0 || d.approvals?.length ? [['approvals', approvalCount(d)]] : []),
+      ...(d.approvals ?? []).map((a) => [
+        a.decision === 'approve' ? 'approved by' : 'rejected by',
+        a.comment ? `${a.user.login}: ${a.comment}` : a.user.login,
+      ]),
       ['project', `${d.project.name} (${d.project.id})`],
       ['build', `${d.build.id}  ${d.build.ref}@${shortSha(d.build.sha)}`],
       ['environment', d.environment],

@@ -1,4 +1,4 @@
-import type { DeploymentStatus, LogLine } from '@polytene/protocol';
+import type { ApprovalDecision, DeploymentStatus, LogLine } from '@polytene/protocol';
 
 /** The parts of the server's JSON views the CLI reads (the server's TypeBox schemas are the source). */
 export interface ProjectView {
@@ -37,6 +37,9 @@ export interface DeploymentView {
   started_at: string | null;
   finished_at: string | null;
   last_log_n: number;
+  /** Absent from servers before approvals (0016). */
+  required_approvals?: number;
+  approvals?: { user: { id: number; login: string }; decision: ApprovalDecision; comment: string | null }[];
 }
 
 export interface LogPage {

@@ -9,6 +9,10 @@
 export const USER_ROLES = ['admin', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
+/** What a person decides on a deployment awaiting approval in a protected environment. */
+export const APPROVAL_DECISIONS = ['approve', 'reject'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
 /** A member's role on a project: viewer looks, deployer also deploys, maintainer also changes it. */
 export const MEMBER_ROLES = ['viewer', 'deployer', 'maintainer'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
@@ -79,6 +83,7 @@ export type NotificationHookKind = (typeof NOTIFICATION_HOOK_KINDS)[number];
 
 /** The deployment events a hook may ask for; `recovered` is a success after a failure in the same environment. */
 export const NOTIFICATION_EVENTS = [
+  'awaiting_approval',
   'queued',
   'started',
   'succeeded',

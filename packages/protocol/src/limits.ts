@@ -40,6 +40,13 @@ export const FREEZE_LIMITS = {
   time_zone: { maxLength: 64 },
   reason: { maxLength: 1000 },
   expire_hours: { minimum: 1, maximum: 8760 },
+  required_approvals: { minimum: 0, maximum: 10 },
+  deployers: { maxItems: 100 },
+} as const;
+
+/** A decision on a deployment awaiting approval. */
+export const APPROVAL_LIMITS = {
+  comment: { maxLength: 2000 },
 } as const;
 
 export const RUNNER_LIMITS = {

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS, transition, isFinalStatus } from './states.js';
 
 const expectedEdges = new Set([
+  'awaiting_approval>queued',
+  'awaiting_approval>canceled',
+  'awaiting_approval>skipped',
   'queued>running',
   'queued>canceled',
   'queued>skipped',
@@ -35,6 +38,11 @@ describe('deployment state machine', () => {
 
   it('refuses a reason on any state but failed', () => {
     expect(transition({ from: 'running', to: 'succeeded', failureReason: 'timeout' }).ok).toBe(false);
+  });
+
+  it('never lets a deployment awaiting approval start without being queued first', () => {
+    expect(transition({ from: 'awaiting_approval', to: 'running' }).ok).toBe(false);
+    expect(transition({ from: 'queued', to: 'awaiting_approval' }).ok).toBe(false);
   });
 
   it('marks exactly the terminal states final', () => {

@@ -3,6 +3,7 @@
  * No imports: the web bundles this file on its own (`@polytene/protocol/states`).
  */
 export const DEPLOYMENT_STATUSES = [
+  'awaiting_approval',
   'queued',
   'running',
   'succeeded',
@@ -22,6 +23,8 @@ export const BUILD_DEPLOYMENT_STATUSES = [...DEPLOYMENT_STATUSES, 'not_deployed'
 export type BuildDeploymentStatus = (typeof BUILD_DEPLOYMENT_STATUSES)[number];
 
 const ALLOWED: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
+  /** In a protected environment that requires approvals, until enough are given (or one rejects). */
+  awaiting_approval: ['queued', 'canceled', 'skipped'],
   queued: ['running', 'canceled', 'skipped'],
   running: ['succeeded', 'failed', 'canceled'],
   succeeded: [],

@@ -12,6 +12,18 @@ const environmentFields = {
   variables: Type.Array(VariableInput, { maxItems: BRANCH_LIMITS.variables.maxItems }),
   targets: EnvironmentTargets,
   freeze_expire_hours: Nullable(Type.Integer(FREEZE_LIMITS.expire_hours)),
+  protected: Type.Boolean({
+    description: 'only admins, maintainers and the listed deployers may deploy to a protected environment',
+  }),
+  required_approvals: Type.Integer({
+    ...L.required_approvals,
+    description: 'how many other people must approve each deployment before it is queued',
+  }),
+  deployers: Type.Array(Type.Integer({ minimum: 1 }), {
+    ...L.deployers,
+    uniqueItems: true,
+    description: 'ids of the project members who may deploy to it when protected',
+  }),
 };
 
 export const EnvironmentCreateBody = Type.Object(
@@ -22,6 +34,9 @@ export const EnvironmentCreateBody = Type.Object(
     variables: Type.Optional(environmentFields.variables),
     targets: Type.Optional(environmentFields.targets),
     freeze_expire_hours: Type.Optional(environmentFields.freeze_expire_hours),
+    protected: Type.Optional(environmentFields.protected),
+    required_approvals: Type.Optional(environmentFields.required_approvals),
+    deployers: Type.Optional(environmentFields.deployers),
   },
   { additionalProperties: false },
 );

@@ -9,3 +9,4 @@ export * from './runners.js';
 export * from './gitlab.js';
 export * from './environments.js';
 export * from './freeze.js';
+export * from './deployments.js';

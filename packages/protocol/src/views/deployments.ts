@@ -1,6 +1,6 @@
 /** Deployments, their log and their live events as the API shows them. */
 import { Type, type Static } from 'typebox';
-import { DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
+import { APPROVAL_DECISIONS, DEPLOYMENT_TRIGGERS, MISSING_RUNNER_STATES, WAITING_REASONS } from '../enums.js';
 import { DEPLOYMENT_STATUSES, FAILURE_REASONS } from '../states.js';
 import { JobControlStatus, LOG_STREAMS, LogLine } from '../runner.js';
 import { FreezeOverrideView } from './freeze.js';
@@ -33,6 +33,15 @@ export const WaitingFor = Type.Object({
 });
 export type WaitingFor = Static<typeof WaitingFor>;
 
+/** One person's decision on a deployment awaiting approval. */
+export const ApprovalView = Type.Object({
+  user: UserRef,
+  decision: Type.Enum(APPROVAL_DECISIONS),
+  comment: Nullable(Type.String()),
+  created_at: DateTime,
+});
+export type ApprovalView = Static<typeof ApprovalView>;
+
 /** A deployment as the API shows it; a running one being aborted has `cancel_requested: true`. */
 export const DeploymentView = Type.Object({
   id: Type.Integer(),
@@ -62,6 +71,15 @@ export const DeploymentView = Type.Object({
   started_at: NullableDateTime,
   finished_at: NullableDateTime,
   last_log_n: Type.Integer(),
+  required_approvals: Type.Integer({
+    description: 'approvals its environment requires now (0: none)',
+  }),
+  approvals: Type.Array(ApprovalView, { description: 'decisions on it, oldest first' }),
+  can_approve: Type.Optional(
+    Type.Boolean({
+      description: 'whether the caller may approve or reject it now (single-deployment answers)',
+    }),
+  ),
   compare_url: Nullable(
     Type.String({
       description:

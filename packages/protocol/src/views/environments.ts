@@ -60,6 +60,9 @@ export const EnvironmentView = Type.Object({
   freeze_expire_hours: Nullable(Type.Integer(), {
     description: 'a deployment waiting in a freeze longer than this is canceled; null: it waits',
   }),
+  protected: Type.Boolean({ description: 'only admins, maintainers and `deployers` may deploy here' }),
+  required_approvals: Type.Integer({ description: 'approvals each deployment needs before it is queued' }),
+  deployers: Type.Array(UserRef, { description: 'who may deploy here when protected, besides maintainers' }),
   created_at: DateTime,
   updated_at: DateTime,
 });

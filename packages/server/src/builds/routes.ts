@@ -15,6 +15,7 @@ import { NEEDS, loadProject } from '../projects/access.js';
 import { queueDeployment } from '../deployments/service.js';
 import { deploymentRows, deploymentViews, loadDeploymentView } from '../deployments/view.js';
 import { loadBuild } from './access.js';
+import { checkMayDeploy } from '../environments/protection.js';
 import { buildRows, deploymentStatusOfBuild, toBuildView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
@@ -91,7 +92,7 @@ export async function buildRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const user = requireUser(request);
-      const { build } = await loadBuild(db, user, request.params.id, NEEDS.deploy);
+      const { build, project } = await loadBuild(db, user, request.params.id, NEEDS.deploy);
       const config = build.is_tag
         ? undefined
         : await db
@@ -104,6 +105,7 @@ export async function buildRoutes(app: App): Promise<void> {
         const message = `branch ${build.ref} has no deployment configuration`;
         throw validationFailed([{ field: 'build', message }]);
       }
+      await checkMayDeploy(db, user, project, request.body.environment ?? config.environment);
       const deployment = await db
         .transaction()
         .execute((trx) =>

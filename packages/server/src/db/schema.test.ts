@@ -3,6 +3,7 @@ import pg from 'pg';
 import { sql, type SelectType } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  APPROVAL_DECISIONS,
   BUILD_SOURCES,
   CI_STATUSES,
   DEPLOYMENT_STATUSES,
@@ -99,6 +100,20 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     freeze_expire_hours: 'nullable',
     created_at: 'not null',
     updated_at: 'not null',
+    protected: 'not null',
+    required_approvals: 'not null',
+  },
+  environment_deployers: {
+    environment_id: 'not null',
+    user_id: 'not null',
+  },
+  deployment_approvals: {
+    id: 'not null',
+    deployment_id: 'not null',
+    user_id: 'not null',
+    decision: 'not null',
+    comment: 'nullable',
+    created_at: 'not null',
   },
   freeze_windows: {
     id: 'not null',
@@ -364,6 +379,7 @@ const ENUM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'deployments.trigger': DEPLOYMENT_TRIGGERS,
   'gitlab_deploy_keys.state': FORGE_SYNC_STATES,
   'freeze_windows.kind': FREEZE_KINDS,
+  'deployment_approvals.decision': APPROVAL_DECISIONS,
 };
 
 let name: string;

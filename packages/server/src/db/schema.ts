@@ -1,6 +1,7 @@
 /** Kysely table types, kept by hand in step with migrations/*.sql. */
 import type { ColumnType, Generated, Selectable, Updateable } from 'kysely';
 import type {
+  ApprovalDecision,
   BuildSource,
   CiStatus,
   DeploymentStatus,
@@ -210,6 +211,24 @@ export interface EnvironmentsTable {
   freeze_expire_hours: number | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** Protection (0016): only admins, maintainers and the listed deployers deploy; approvals required. */
+  protected: Generated<boolean>;
+  required_approvals: Generated<number>;
+}
+
+export interface EnvironmentDeployersTable {
+  environment_id: number;
+  user_id: number;
+}
+
+/** One person's decision on a deployment awaiting approval (0016), once per person. */
+export interface DeploymentApprovalsTable {
+  id: Id;
+  deployment_id: number;
+  user_id: number;
+  decision: ApprovalDecision;
+  comment: string | null;
+  created_at: CreatedAt;
 }
 
 /** A time in which nothing is deployed to an environment (migration 0017); the kind says which fields are set. */
@@ -413,8 +432,10 @@ export interface Database {
   branch_configs: BranchConfigsTable;
   environments: EnvironmentsTable;
   freeze_windows: FreezeWindowsTable;
+  environment_deployers: EnvironmentDeployersTable;
   builds: BuildsTable;
   deployments: DeploymentsTable;
+  deployment_approvals: DeploymentApprovalsTable;
   log_chunks: LogChunksTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { DeploymentList, DeploymentStatusSchema, DeploymentView } from '@polytene/protocol';
+import { ApprovalBody, DeploymentList, DeploymentStatusSchema, DeploymentView } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { User } from '../db/schema.js';
 import type { App } from '../http/types.js';
@@ -10,6 +10,7 @@ import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
+import { canApprove, decideApproval } from './approvals.js';
 import { deploymentRows, deploymentViews, loadDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
@@ -83,10 +84,41 @@ export async function deploymentRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      await loadDeployment(db, user, request.params.id, 'view');
+      const { deployment, project } = await loadDeployment(db, user, request.params.id, 'view');
       const view = await loadDeploymentView(app.ctx, request.params.id);
       if (!view) throw notFound('deployment');
-      return view;
+      return { ...view, can_approve: await canApprove(db, user, project, deployment) };
+    },
+  );
+
+  app.post(
+    '/api/v1/deployments/:id/approvals',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Approve or reject a deployment awaiting approval',
+        params: IdParam,
+        body: ApprovalBody,
+        response: {
+          200: DeploymentView,
+          400: ErrorResponse,
+          403: ErrorResponse,
+          404: ErrorResponse,
+          409: ErrorResponse,
+        },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { project } = await loadDeployment(db, user, request.params.id, 'view');
+      const deployment = await db
+        .transaction()
+        .execute((trx) =>
+          decideApproval(app.ctx, trx, user, actorOf(request), project, request.params.id, request.body),
+        );
+      const view = await loadDeploymentView(app.ctx, request.params.id);
+      if (!view) throw notFound('deployment');
+      return { ...view, can_approve: await canApprove(db, user, project, deployment) };
     },
   );
 

@@ -10,6 +10,7 @@ import { conflict } from '../errors.js';
 import { JOBS_TOPIC, deploymentTopic, lockDeployment, transitionDeployment } from './transitions.js';
 import { holdEnvironment } from '../environments/hold.js';
 import { scheduleFreezeWake } from '../freeze/wake.js';
+import { queueDeploymentChange } from './changes.js';
 
 /**
  * Serialises queueing decisions per (project, environment) until the transaction ends, so two builds
@@ -30,7 +31,10 @@ async function lockEnvironment(trx: Db, projectId: number, environment: string):
  * itself recorded as skipped at once. Rollbacks (architecture.md §4): a build older (lower id) than the
  * one live in the environment is a rollback; a person's is marked `rollback` and holds the environment
  * (automatic deployment stops there until resumed), an automatic one is skipped at once (never deploy
- * older over newer). Wakes waiting runners at commit. Run inside a transaction.
+ * older over newer).
+ * In an environment that requires approvals it is inserted as `awaiting_approval` (and its
+ * notifications queued) instead of `queued`; the same rules apply. Wakes waiting runners at commit.
+ * Run inside a transaction.
  */
 export async function queueDeployment(
   ctx: AppContext,
@@ -44,9 +48,11 @@ export async function queueDeployment(
   await lockEnvironment(trx, build.project_id, environment);
   const live = await liveBuildId(trx, build.project_id, environment);
   const older = live !== null && build.id < live;
+  const awaitsApproval = (await requiredApprovals(trx, build.project_id, environment)) > 0;
   const deployment = await trx
     .insertInto('deployments')
     .values({
+      status: awaitsApproval ? 'awaiting_approval' : 'queued',
       build_id: build.id,
       project_id: build.project_id,
       branch_config_id: config.id,
@@ -73,10 +79,11 @@ export async function queueDeployment(
       trigger,
       branch_name: config.branch_name,
       rollback: deployment.rollback,
+      status: deployment.status,
     },
   });
-  await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await publishProjectEvent(trx, deploymentListEvent(deployment));
+  if (!awaitsApproval) await publish(trx, JOBS_TOPIC, { project_id: build.project_id, environment });
   await scheduleFreezeWake(ctx, trx, deployment.environment_id);
 
   if (older && trigger === 'auto') {
@@ -110,6 +117,9 @@ export async function queueDeployment(
       message: `superseded by deployment #${deployment.id}`,
     });
   }
+  // Those who approve are told (notification hooks, email).
+  if (awaitsApproval)
+    await queueDeploymentChange(ctx, trx, { deployment_id: deployment.id, status: deployment.status });
   return deployment;
 }
 
@@ -128,13 +138,27 @@ async function liveBuildId(trx: Db, projectId: number, environment: string): Pro
   return live?.build_id ?? null;
 }
 
+/** The approvals the environment called `environment` requires (0 when it does not exist yet). */
+async function requiredApprovals(trx: Db, projectId: number, environment: string): Promise<number> {
+  const env = await trx
+    .selectFrom('environments')
+    .select('required_approvals')
+    .where('project_id', '=', projectId)
+    .where('name', '=', environment)
+    .executeTakeFirst();
+  return env?.required_approvals ?? 0;
+}
+
+/** Deployments that have not started: queued, or awaiting approval (architecture.md §4). */
+const NOT_STARTED = ['awaiting_approval', 'queued'] as const;
+
 function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) {
   return trx
     .selectFrom('deployments')
     .where('deployments.project_id', '=', deployment.project_id)
     .where('deployments.branch_config_id', '=', configId)
     .where('deployments.environment', '=', deployment.environment)
-    .where('deployments.status', '=', 'queued')
+    .where('deployments.status', 'in', NOT_STARTED)
     .where('deployments.id', '!=', deployment.id);
 }
 
@@ -162,7 +186,7 @@ async function outdatedAutoDeployments(
 }
 
 /**
- * Aborts a deployment. A queued one is `canceled` at once. A running one is marked cancel-requested and
+ * Aborts a deployment. A queued one (or one awaiting approval) is `canceled` at once. A running one is marked cancel-requested and
  * its runner is told (`canceling` on the deployment's topic); the runner then reports `canceled`. Asking
  * again while the runner aborts changes nothing. A finished deployment answers 409.
  */
@@ -174,7 +198,7 @@ export async function cancelDeployment(
 ): Promise<Deployment> {
   const current = await lockDeployment(trx, deploymentId);
   const requested = { cancel_requested_at: new Date(), cancel_requested_by: actor.id };
-  if (current.status === 'queued') {
+  if (current.status === 'queued' || current.status === 'awaiting_approval') {
     return transitionDeployment(ctx, trx, deploymentId, {
       to: 'canceled',
       actor,

@@ -87,7 +87,8 @@ export async function transitionDeployment(
     failure_reason: updated.failure_reason,
   });
   await publishProjectEvent(trx, deploymentListEvent(updated));
-  if (final)
+  // A final status frees the environment; an approved deployment (now queued) may be claimed.
+  if (final || request.to === 'queued')
     await publish(trx, JOBS_TOPIC, { project_id: current.project_id, environment: current.environment });
   await queueDeploymentChange(ctx, trx, { deployment_id: deploymentId, status: updated.status });
   await ctx.metrics.deploymentMoved(trx, current, updated);

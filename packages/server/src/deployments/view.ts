@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { DeploymentView, Nullable, type WaitingFor } from '@polytene/protocol';
+import { DeploymentView, Nullable, type ApprovalView, type WaitingFor } from '@polytene/protocol';
+import { approvalsOf } from './approvals.js';
 import { waitingReasons } from './waiting.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
@@ -26,6 +27,7 @@ export function deploymentRows(db: Db) {
     .selectFrom('deployments')
     .innerJoin('builds', 'builds.id', 'deployments.build_id')
     .innerJoin('projects', 'projects.id', 'deployments.project_id')
+    .innerJoin('environments', 'environments.id', 'deployments.environment_id')
     .leftJoin('users', 'users.id', 'deployments.triggered_by')
     .leftJoin('runners', 'runners.id', 'deployments.runner_id')
     .leftJoin('users as override_users', 'override_users.id', 'deployments.freeze_override_by')
@@ -66,14 +68,22 @@ export function deploymentRows(db: Db) {
       'deployments.freeze_override_reason',
       'deployments.freeze_override_at',
       'override_users.login as freeze_override_login',
+      'environments.required_approvals',
     ])
     .select(liveShaBefore.as('live_sha'));
 }
 
 export type DeploymentRow = Awaited<ReturnType<ReturnType<typeof deploymentRows>['executeTakeFirstOrThrow']>>;
 
-/** The view of one row; `waiting` is its entry of `waitingReasons()` (none for one that has started). */
-export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null = null): DeploymentView {
+/**
+ * The view of one row; `waiting` is its entry of `waitingReasons()` (none for one that has started),
+ * `approvals` the decisions on it.
+ */
+export function toDeploymentView(
+  row: DeploymentRow,
+  waiting: WaitingFor | null = null,
+  approvals: ApprovalView[] = [],
+): DeploymentView {
   return {
     id: row.id,
     build: {
@@ -106,6 +116,8 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     last_log_n: row.last_log_n,
+    required_approvals: row.required_approvals,
+    approvals,
     compare_url: compareUrl(row),
   };
 }
@@ -133,8 +145,14 @@ function compareUrl(row: DeploymentRow): string | null {
 
 /** The views of `rows`, each waiting one saying why (one batch of queries for all). */
 export async function deploymentViews(ctx: AppContext, rows: DeploymentRow[]): Promise<DeploymentView[]> {
-  const waiting = await waitingReasons(ctx, rows);
-  return rows.map((row) => toDeploymentView(row, waiting.get(row.id) ?? null));
+  const [waiting, approvals] = await Promise.all([
+    waitingReasons(ctx, rows),
+    approvalsOf(
+      ctx.db,
+      rows.map((row) => row.id),
+    ),
+  ]);
+  return rows.map((row) => toDeploymentView(row, waiting.get(row.id) ?? null, approvals.get(row.id) ?? []));
 }
 
 export async function loadDeploymentView(ctx: AppContext, id: number): Promise<DeploymentView | null> {

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { WaitingCheck, WaitingDeployment } from './waiting/check.js';
 
 export type { WaitingCheck, WaitingDeployment };
+import { approvalCheck } from './waiting/approval.js';
 import { queueAheadCheck } from './waiting/queue-ahead.js';
 import { holdCheck } from './waiting/hold.js';
 import { missingRunnerCheck } from './waiting/missing-runner.js';
@@ -12,9 +13,15 @@ import { freezeCheck } from './waiting/freeze.js';
  * The checks, most pressing first: a deployment shows the first reason that holds it (architecture.md
  * §4, "Why a deployment waits"). The claim (runner-protocol/claim-blockers.ts) applies the same rules.
  */
-const CHECKS: readonly WaitingCheck[] = [freezeCheck, holdCheck, queueAheadCheck, missingRunnerCheck];
+const CHECKS: readonly WaitingCheck[] = [
+  approvalCheck,
+  freezeCheck,
+  holdCheck,
+  queueAheadCheck,
+  missingRunnerCheck,
+];
 
-const NOT_STARTED: readonly DeploymentStatus[] = ['queued'];
+const NOT_STARTED: readonly DeploymentStatus[] = ['awaiting_approval', 'queued'];
 
 /** Why each of `deployments` that has not started waits; the others have no entry. */
 export async function waitingReasons(

@@ -23,6 +23,7 @@ import { environmentStates, stateOf, type EnvironmentState } from './live.js';
 import { publishProjectEvent } from '../events/lists.js';
 import { nameTaken } from '../db/name-taken.js';
 import { environmentHolds } from './hold.js';
+import { checkDeployers, deployersOf, storeDeployers } from './protection.js';
 
 /** Tells open lists (GET /api/v1/events) that an environment changed; delivered at commit. */
 function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise<void> {
@@ -37,18 +38,28 @@ function announce(trx: Db, env: Environment, change: EnvironmentChange): Promise
 /** The views of `environments` with what is live in each (one batch of queries for all). */
 export async function environmentViews(db: Db, environments: Environment[]): Promise<EnvironmentView[]> {
   const ids = environments.map((env) => env.id);
-  const [states, holds] = await Promise.all([environmentStates(db, ids), environmentHolds(db, ids)]);
-  return environments.map((env) => environmentView(env, stateOf(states, env.id), holds.get(env.id) ?? null));
+  const [states, holds, deployers] = await Promise.all([
+    environmentStates(db, ids),
+    environmentHolds(db, ids),
+    deployersOf(db, ids),
+  ]);
+  return environments.map((env) =>
+    environmentView(env, stateOf(states, env.id), holds.get(env.id) ?? null, deployers.get(env.id) ?? []),
+  );
 }
 
 export function environmentView(
   env: Environment,
   state: EnvironmentState,
   hold: EnvironmentHold | null = null,
+  deployers: EnvironmentView['deployers'] = [],
 ): EnvironmentView {
   return {
     ...state,
     hold,
+    protected: env.protected,
+    required_approvals: env.required_approvals,
+    deployers,
     id: env.id,
     project_id: env.project_id,
     name: env.name,
@@ -62,10 +73,11 @@ export function environmentView(
   };
 }
 
-/** What an audit event shows of an environment: everything but secret values. */
-function auditable(env: Environment) {
+/** What an audit event shows of an environment: everything but secret values and its hold, with its deployers' ids. */
+async function auditable(db: Db, env: Environment) {
   const { held_by: _b, held_at: _a, hold_reason: _r, held_by_deployment_id: _d, ...rest } = env;
-  return auditableWithVariables(rest);
+  const deployers = (await deployersOf(db, [env.id])).get(env.id) ?? [];
+  return { ...auditableWithVariables(rest), deployers: deployers.map((d) => d.id) };
 }
 
 function checkFields(fields: EnvironmentUpdateBody): void {
@@ -120,8 +132,9 @@ export async function createEnvironment(
   checkFields(input);
   const variables = storeVariables(ctx, input.variables ?? [], []);
   return ctx.db.transaction().execute(async (trx) => {
-    await loadProject(trx, user, projectId, NEEDS.edit_environments);
+    const project = await loadProject(trx, user, projectId, NEEDS.edit_environments);
     if (await nameTaken(trx, 'environments', projectId, input.name)) throw duplicateName(input.name);
+    if (input.deployers) await checkDeployers(trx, project, input.deployers);
     const env = await trx
       .insertInto('environments')
       .values({
@@ -132,16 +145,19 @@ export async function createEnvironment(
         variables: JSON.stringify(variables),
         targets: JSON.stringify(input.targets ?? []),
         freeze_expire_hours: input.freeze_expire_hours ?? null,
+        ...(input.protected !== undefined ? { protected: input.protected } : {}),
+        ...(input.required_approvals !== undefined ? { required_approvals: input.required_approvals } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (input.deployers) await storeDeployers(trx, env.id, input.deployers);
     await recordAudit(trx, {
       actor,
       action: 'create',
       entityType: 'environment',
       entityId: env.id,
       projectId,
-      after: auditable(env),
+      after: await auditable(trx, env),
     });
     await announce(trx, env, 'created');
     return env;
@@ -164,7 +180,16 @@ export async function updateEnvironment(
       (await nameTaken(trx, 'environments', before.project_id, changes.name, id))
     )
       throw duplicateName(changes.name);
-    const { variables, targets, ...rest } = changes;
+    const { variables, targets, deployers, ...rest } = changes;
+    if (deployers) {
+      const project = await trx
+        .selectFrom('projects')
+        .selectAll()
+        .where('id', '=', before.project_id)
+        .executeTakeFirstOrThrow();
+      await checkDeployers(trx, project, deployers);
+    }
+    const auditedBefore = await auditable(trx, before);
     const after = await trx
       .updateTable('environments')
       .set({
@@ -176,14 +201,15 @@ export async function updateEnvironment(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (deployers) await storeDeployers(trx, id, deployers);
     await recordAudit(trx, {
       actor,
       action: 'update',
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
-      after: auditable(after),
+      before: auditedBefore,
+      after: await auditable(trx, after),
     });
     await announce(trx, after, 'updated');
     return after;
@@ -213,13 +239,14 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       .selectFrom('deployments')
       .select('id')
       .where('environment_id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
+      .where('status', 'in', ['awaiting_approval', 'queued', 'running'])
       .limit(1)
       .executeTakeFirst();
     if (active)
       throw conflict('CONFLICT', `deployment #${active.id} is still waiting or running in ${before.name}`, {
         deployment_id: active.id,
       });
+    const audited = await auditable(trx, before);
     await trx.deleteFrom('environments').where('id', '=', id).execute();
     await recordAudit(trx, {
       actor,
@@ -227,7 +254,7 @@ export async function deleteEnvironment(db: Db, actor: Actor, user: User, id: nu
       entityType: 'environment',
       entityId: id,
       projectId: before.project_id,
-      before: auditable(before),
+      before: audited,
     });
     await announce(trx, before, 'deleted');
   });

@@ -13,6 +13,7 @@ export const githubQueue = (projectId: number) => `github:${projectId}`;
 
 /** The commit status `polytene/<environment>` for each Polytene deployment status. */
 export const GITHUB_COMMIT_STATE: Record<DeploymentStatus, GithubCommitState> = {
+  awaiting_approval: 'pending',
   queued: 'pending',
   running: 'pending',
   succeeded: 'success',

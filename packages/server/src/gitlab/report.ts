@@ -17,6 +17,7 @@ const DEPLOYMENT_STATUS: Partial<Record<Deployment['status'], DeploymentStatus>>
 
 /** The commit status `polytene/<environment>` for each Polytene status. */
 const COMMIT_STATE: Partial<Record<Deployment['status'], CommitState>> = {
+  awaiting_approval: 'pending',
   queued: 'pending',
   running: 'running',
   succeeded: 'success',

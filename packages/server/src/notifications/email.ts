@@ -4,9 +4,12 @@ import type { DeploymentChangeHandler } from '../deployments/changes.js';
 import { sendMail } from './transport.js';
 import { deploymentEndedMail, type DeploymentFacts } from './message.js';
 
-/** The statuses a person is told about; `skipped` (superseded before it started) is not news. */
-const NOTIFIED_STATUSES = new Set(['succeeded', 'failed', 'canceled']);
-const CHANNEL = 'email';
+/**
+ * The statuses a person is told about; `skipped` (superseded before it started) is not news. A
+ * deployment waiting for approval is told once on a channel of its own, so its end is still mailed.
+ */
+const NOTIFIED_STATUSES = new Set(['awaiting_approval', 'succeeded', 'failed', 'canceled']);
+const channelOf = (status: string) => (status === 'awaiting_approval' ? 'email:awaiting_approval' : 'email');
 
 async function factsOf(
   ctx: AppContext,
@@ -48,10 +51,10 @@ async function factsOf(
 }
 
 /** Claims the one email of a deployment; false when it was sent already (the job is a retry). */
-async function claimDelivery(trx: Db, deploymentId: number): Promise<boolean> {
+async function claimDelivery(trx: Db, deploymentId: number, channel: string): Promise<boolean> {
   const claimed = await trx
     .insertInto('notification_deliveries')
-    .values({ deployment_id: deploymentId, channel: CHANNEL })
+    .values({ deployment_id: deploymentId, channel })
     .onConflict((oc) => oc.columns(['deployment_id', 'channel']).doNothing())
     .returning('deployment_id')
     .executeTakeFirst();
@@ -67,11 +70,16 @@ export const emailOnDeploymentEnd: DeploymentChangeHandler = async (ctx, change)
   const smtpUrl = ctx.config.smtpUrl;
   if (!smtpUrl || !NOTIFIED_STATUSES.has(change.status)) return;
   const found = await factsOf(ctx, change.deployment_id);
-  if (!found || found.recipients.length === 0 || !NOTIFIED_STATUSES.has(found.facts.deployment.status))
+  if (
+    !found ||
+    found.recipients.length === 0 ||
+    found.facts.deployment.status !== change.status ||
+    !NOTIFIED_STATUSES.has(change.status)
+  )
     return;
   const mail = deploymentEndedMail(found.facts);
   await ctx.db.transaction().execute(async (trx) => {
-    if (!(await claimDelivery(trx, change.deployment_id))) return;
+    if (!(await claimDelivery(trx, change.deployment_id, channelOf(change.status)))) return;
     await sendMail({ smtpUrl, mailFrom: ctx.config.mailFrom }, found.recipients, mail);
   });
 };

@@ -15,6 +15,7 @@ type Tone = 'good' | 'bad' | 'neutral';
 
 /** Every event's words and tone, in one place: a new event is one line here. */
 const EVENT_TEXT: Record<NotificationDeliveryEvent, { label: string; tone: Tone }> = {
+  awaiting_approval: { label: 'deployment awaiting approval', tone: 'neutral' },
   queued: { label: 'deployment queued', tone: 'neutral' },
   started: { label: 'deployment started', tone: 'neutral' },
   succeeded: { label: 'deployment succeeded', tone: 'good' },

@@ -227,6 +227,7 @@ export async function sendTest(ctx: AppContext, hook: NotificationHook): Promise
 // The deployment change handler.
 
 const EVENT_OF: Partial<Record<string, NotificationEvent>> = {
+  awaiting_approval: 'awaiting_approval',
   queued: 'queued',
   running: 'started',
   succeeded: 'succeeded',

@@ -36,11 +36,12 @@ export function deploymentEndedMail(facts: DeploymentFacts): MailContent {
   const { deployment, build } = facts;
   const project = oneLine(facts.projectName);
   const environment = oneLine(deployment.environment);
-  const subject = `[Polytene] ${project} / ${environment}: deployment ${deployment.status}`;
+  const status = deployment.status.replace('_', ' ');
+  const subject = `[Polytene] ${project} / ${environment}: deployment ${status}`;
   const trigger =
     deployment.trigger === 'auto' ? 'automatically, after CI' : `by ${facts.triggeredBy ?? 'a removed user'}`;
   const lines = [
-    `Deployment #${deployment.id} of ${project} to ${environment} ${deployment.status}.`,
+    `Deployment #${deployment.id} of ${project} to ${environment} ${status}.`,
     '',
     `Build:      #${build.id} (${build.source}${build.external_id ? ` ${build.external_id}` : ''})`,
     `Ref:        ${build.ref}`,

@@ -24,6 +24,7 @@ import type {
   CreateRunnerBody,
   CreateTokenBody,
   CreateUserBody,
+  ApprovalBody,
   DeployBody,
   GitlabConnectionBody,
   GitlabImportBody,
@@ -239,6 +240,9 @@ export const listDeployments = (filters: DeploymentFilters, signal?: Signal) =>
 export const getDeployment = (id: number, signal?: Signal) =>
   api.get<DeploymentView>(`${V1}/deployments/${id}`, { signal });
 export const cancelDeployment = (id: number) => api.post<DeploymentView>(`${V1}/deployments/${id}/cancel`);
+/** Approves or rejects a deployment awaiting approval; answers it as it is now. */
+export const decideDeployment = (id: number, body: ApprovalBody) =>
+  api.post<DeploymentView>(`${V1}/deployments/${id}/approvals`, body);
 
 /** Up to `limit` log lines after line `after`. */
 export const getLogPage = (id: number, after: number, limit: number, signal?: Signal) =>

@@ -104,6 +104,7 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   failed: 'status.failed',
   canceled: 'status.canceled',
   skipped: 'status.skipped',
+  awaiting_approval: 'status.awaiting_approval',
   not_deployed: 'status.not_deployed',
   success: 'ci.success',
   pending: 'ci.pending',
@@ -113,6 +114,7 @@ const STATUS_KEYS: Record<string, MessageKey> = {
 
 const STATUS_TONE: Record<string, string> = {
   queued: 'wait',
+  awaiting_approval: 'wait',
   pending: 'wait',
   created: 'wait',
   manual: 'wait',

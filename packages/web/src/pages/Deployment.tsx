@@ -3,8 +3,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
+import { ApprovalPanel } from '../components/ApprovalPanel';
 import { CommitLinks, CommitSummary } from '../components/Commit';
 import { FreezeOverride } from '../components/FreezeOverride';
+import { FailureReason } from '../components/FailureReason';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
@@ -30,27 +32,6 @@ function useNow(active: boolean): number {
     return () => window.clearInterval(timer);
   }, [active]);
   return now;
-}
-
-/**
- * Why a deployment failed, once and in words: the reason with the exit code in one sentence. The runner's
- * message ("failed with exit code 1", "timed out") only repeats that, so it is shown only where it says
- * more: what went wrong preparing the checkout, or how a script without an exit code ended.
- */
-function FailureReason({ deployment: d }: { deployment: Deployment }) {
-  const t = useI18n().t;
-  const script = d.failure_reason === 'script_failure' || d.failure_reason === null;
-  let reason: string;
-  if (!script) reason = t(`failure.${d.failure_reason ?? 'script_failure'}`);
-  else if (d.exit_code === null) reason = t('failure.script_failureNoCode');
-  else reason = t('failure.script_failure', { code: d.exit_code });
-  const tellsMore = d.failure_reason === 'runner_error' || (script && d.exit_code === null);
-  return (
-    <>
-      <span data-testid="failure-reason">{reason}</span>
-      {d.message && tellsMore && <span className="muted">{deploymentMessage(d.message, t)}</span>}
-    </>
-  );
 }
 
 export function DeploymentPage({ id }: { id: number }) {
@@ -258,6 +239,9 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         </div>
       </section>
       <FreezeOverride deployment={d} onChanged={setDeployment} />
+      {(d.status === 'awaiting_approval' || d.approvals.length > 0) && (
+        <ApprovalPanel deployment={d} onChange={setDeployment} />
+      )}
       {!live && (
         <section className={`outcome outcome-${d.status}`} role="status" data-testid="outcome">
           <StatusBadge status={d.status} />

@@ -6,6 +6,7 @@ import { DeploymentsTable, RollbackBadge } from '../components/DeploymentsTable'
 import { EnvironmentHold } from '../components/EnvironmentHold';
 import { EnvironmentSettings } from '../components/EnvironmentSettings';
 import { FreezeWindows, FrozenBadge } from '../components/FreezeWindows';
+import { EnvironmentProtection } from '../components/EnvironmentProtection';
 import { Empty, ErrorBox, Loading, Pagination, StatusBadge, TimeAgo } from '../components/ui';
 import { useI18n, useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
@@ -140,6 +141,9 @@ export function EnvironmentPage({ id }: { id: number }) {
       />
       {permissionsOf(project.data).edit_environments && (
         <EnvironmentSettings key={environment.updated_at} environment={environment} onSaved={env.setData} />
+      )}
+      {permissionsOf(project.data).edit_environments && (
+        <EnvironmentProtection environment={environment} onSaved={env.setData} />
       )}
     </div>
   );
