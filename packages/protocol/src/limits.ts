@@ -34,14 +34,14 @@ export const ENVIRONMENT_LIMITS = {
   target_variable_key: { maxLength: 100 },
   target_variable_value: { maxLength: 4096 },
   holdReason: { maxLength: 500 },
+  required_approvals: { minimum: 0, maximum: 10 },
+  deployers: { maxItems: 100 },
 } as const;
 
 export const FREEZE_LIMITS = {
   time_zone: { maxLength: 64 },
   reason: { maxLength: 1000 },
   expire_hours: { minimum: 1, maximum: 8760 },
-  required_approvals: { minimum: 0, maximum: 10 },
-  deployers: { maxItems: 100 },
 } as const;
 
 /** A decision on a deployment awaiting approval. */
