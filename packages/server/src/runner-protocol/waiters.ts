@@ -50,9 +50,21 @@ export class WaiterQueue {
     return this.entries.length;
   }
 
+  /** Waiters waiting to be woken (not claiming). */
+  get idle(): number {
+    return this.entries.filter((entry) => entry.state === 'idle').length;
+  }
+
   /** Registers a waiter, `claiming` (the caller claims once right away). */
   add(runner: WaitingRunner): Waiter {
-    const entry: Entry = { runner, state: 'claiming', again: false, resolve: null, timer: null, removed: false };
+    const entry: Entry = {
+      runner,
+      state: 'claiming',
+      again: false,
+      resolve: null,
+      timer: null,
+      removed: false,
+    };
     this.entries.push(entry);
     return {
       runner,
@@ -65,17 +77,22 @@ export class WaiterQueue {
   wake(demand: readonly Demand[]): number {
     let woken = 0;
     for (const { runnerId, count } of demand) {
+      const eligible = this.entries.filter((entry) => mayTake(entry.runner, runnerId));
+      // Those claiming already (woken before, or just registered) are counted first: they claim again
+      // if what they try now finds nothing.
       let wanted = count;
-      for (const entry of this.entries) {
+      for (const entry of eligible) {
         if (wanted <= 0) break;
-        if (!mayTake(entry.runner, runnerId)) continue;
+        if (entry.state !== 'claiming') continue;
+        entry.again = true;
         wanted--;
-        if (entry.state === 'claiming') {
-          entry.again = true;
-        } else {
-          this.wakeEntry(entry);
-          woken++;
-        }
+      }
+      for (const entry of eligible) {
+        if (wanted <= 0) break;
+        if (entry.state !== 'idle') continue;
+        this.wakeEntry(entry);
+        woken++;
+        wanted--;
       }
     }
     // Woken waiters go to the back: the next job goes to the one that has waited longest.
