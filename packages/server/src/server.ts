@@ -56,7 +56,8 @@ export async function createServer(
       embedded = await startEmbeddedPostgres(config.dataDir, 'polytene');
       databaseUrl = embedded.url;
     }
-    database = openDatabase(databaseUrl);
+    const metrics = new Metrics();
+    database = openDatabase(databaseUrl, undefined, () => metrics.statement());
     databaseProbe = new DatabaseProbe(databaseUrl);
     await migrateToLatest(database.db);
     jobs = new JobQueue(databaseUrl);
@@ -64,7 +65,6 @@ export async function createServer(
     const createdDefaultAdmin = await ensureDefaultAdmin(database.db);
     bus = new EventBus(databaseUrl);
     await bus.start();
-    const metrics = new Metrics();
     const ctx: AppContext = {
       config,
       db: database.db,

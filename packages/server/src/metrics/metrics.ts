@@ -22,6 +22,7 @@ export class Metrics {
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly claims: Counter<'result'>;
   private readonly dispatchProbes: Counter;
+  private readonly statements: Counter;
   private readonly gauges: DatabaseGauges;
 
   constructor() {
@@ -75,7 +76,17 @@ export class Metrics {
       help: 'Queries for claimable jobs run to decide which waiting runners to wake',
       registers,
     });
+    this.statements = new Counter({
+      name: 'polytene_database_statements_total',
+      help: 'SQL statements this process sent through its connection pool (BEGIN and COMMIT included)',
+      registers,
+    });
     this.gauges = new DatabaseGauges(this.registry);
+  }
+
+  /** A statement sent through the pool (db/database.ts). */
+  statement(): void {
+    this.statements.inc();
   }
 
   /** A claim transaction of a waiting runner (runner-protocol/long-poll.ts). */
