@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { setMaxListeners } from 'node:events';
 import { afterAll, beforeAll, it } from 'vitest';
 import { RUNNER_ROUTES, runnerPath, type Job } from '@polytene/protocol';
 import { openE2eDatabase, type E2eDatabase } from '../e2e/support/fixtures.js';
@@ -22,7 +24,13 @@ import { scrape, sleep, startReplicas } from './replicas.js';
  * dispatch queries per job, for 100 and for 1,000 runners: per job they must not grow with runners.
  */
 const REPLICAS = 3;
-const RUNNER_COUNTS = [100, 1_000];
+/** One runner first: the latency of the same path with nobody to choose from, for comparison. */
+const RUNNER_COUNTS = [1, 100, 1_000];
+/**
+ * Jobs are queued until this long after the first long poll of a phase was sent, so that no poll
+ * times out (30 s) and claims again meanwhile: what is counted is what the jobs cost.
+ */
+const WINDOW_MS = 28_000;
 const JOBS = Number(process.env.BENCH_DISPATCH_JOBS ?? 100);
 const PROJECTS = 10;
 const P50_MS = 50;
@@ -99,6 +107,8 @@ interface Phase {
   claimsPerJob: number;
   probesPerJob: number;
   timeouts: number;
+  /** From the first long poll sent to every runner waiting. */
+  rampMs: number;
 }
 
 async function phase(runnerCount: number, tokens: string[]): Promise<Phase> {
@@ -109,6 +119,8 @@ async function phase(runnerCount: number, tokens: string[]): Promise<Phase> {
     configs.push(await insertBranchConfig(fixtures, { project_id: project.id, deployment_script: 'true' }));
   }
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const rampStarted = performance.now();
   // Claims by job id, and the one the bench waits for (a claim may come before queueShared returns).
   const claims = new Map<number, Claim>();
   let expecting: { id: number; resolve: (claim: Claim) => void } | null = null;
@@ -123,6 +135,7 @@ async function phase(runnerCount: number, tokens: string[]): Promise<Phase> {
     .map((token, i) => runnerLoop(replicas[i % REPLICAS]!.url, token, stop.signal, onClaim, counts));
   // Every runner is waiting once each has made its first claim.
   while ((await scrape(replicas, 'polytene_job_claims_total')) - claimsBefore < runnerCount) await sleep(100);
+  const rampMs = performance.now() - rampStarted;
   await sleep(500);
 
   const before = {
@@ -131,7 +144,9 @@ async function phase(runnerCount: number, tokens: string[]): Promise<Phase> {
     probes: await scrape(replicas, 'polytene_dispatch_probes_total'),
   };
   const latencies: number[] = [];
-  for (let i = 0; i < JOBS; i++) {
+  let jobs = 0;
+  for (; jobs < JOBS && performance.now() - rampStarted < WINDOW_MS; jobs++) {
+    const i = jobs;
     const started = performance.now();
     const deployment = await queueShared(configs[i % PROJECTS]!);
     const answer = new Promise<Claim>((resolve) => {
@@ -162,10 +177,11 @@ async function phase(runnerCount: number, tokens: string[]): Promise<Phase> {
   return {
     runners: runnerCount,
     latencies,
-    statementsPerJob: (after.statements - before.statements) / JOBS,
-    claimsPerJob: (after.claims - before.claims) / JOBS,
-    probesPerJob: (after.probes - before.probes) / JOBS,
+    statementsPerJob: (after.statements - before.statements) / jobs,
+    claimsPerJob: (after.claims - before.claims) / jobs,
+    probesPerJob: (after.probes - before.probes) / jobs,
     timeouts,
+    rampMs,
   };
 }
 
@@ -179,9 +195,12 @@ it('dispatches a job to one of many idle runners across replicas, at a cost that
 
   const rows = [
     '',
-    `Polytene dispatch benchmark (${REPLICAS} server processes on one PostgreSQL, ${JOBS} jobs queued one by one, shared runners)`,
+    `Polytene dispatch benchmark (${REPLICAS} server processes on one PostgreSQL, up to ${JOBS} jobs queued one by one, shared runners; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
   ];
   for (const p of phases) {
+    rows.push(
+      `  ${p.runners} runners: ${p.latencies.length} jobs, all waiting after ${(p.rampMs / 1000).toFixed(1)} s`,
+    );
     const p50 = percentile(p.latencies, 0.5);
     const p95 = percentile(p.latencies, 0.95);
     rows.push(
@@ -223,7 +242,7 @@ it('dispatches a job to one of many idle runners across replicas, at a cost that
       ),
     );
   }
-  const [few, many] = phases;
+  const [, few, many] = phases;
   const growth = many!.statementsPerJob / few!.statementsPerJob;
   rows.push(
     formatRow(
