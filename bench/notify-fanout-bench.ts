@@ -204,3 +204,68 @@ it('fans live log events out across replicas through NOTIFY without losing any',
   ];
   console.log(rows.join('\n'));
 });
+
+/** The channel alone: how many NOTIFYs one database delivers, to every listener, from many writers. */
+it('measures what LISTEN/NOTIFY itself carries: 20 writers as fast as they can, 3 listeners', async () => {
+  const WRITERS = 20;
+  const LISTENERS = REPLICAS;
+  const RAW_SECONDS = 3;
+  const channel = 'polytene_bench_notify';
+  const listeners = await Promise.all(
+    Array.from({ length: LISTENERS }, async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const seen = { count: 0, delays: [] as number[] };
+      client.on('notification', (msg) => {
+        seen.count++;
+        const sent = Number(JSON.parse(msg.payload ?? '{}').data?.sent);
+        seen.delays.push(Date.now() - sent);
+      });
+      await client.query(`LISTEN ${channel}`);
+      return { client, seen };
+    }),
+  );
+  const writers = await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      return client;
+    }),
+  );
+  let sent = 0;
+  const until = performance.now() + RAW_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    writers.map(async (client, w) => {
+      while (performance.now() < until) {
+        // The size of the payload log ingest publishes (`deployment:<id>` with the last line number).
+        const payload = JSON.stringify({
+          topic: `deployment:${1000 + w}`,
+          data: { last_n: sent, sent: Date.now() },
+        });
+        await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        sent++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await sleep(1_000);
+  await Promise.all([...writers, ...listeners.map((l) => l.client)].map((c) => c.end()));
+  const delays = listeners.flatMap((l) => l.seen.delays);
+  const lost = listeners.reduce((sum, l) => sum + (sent - l.seen.count), 0);
+  const rows = [
+    '',
+    `PostgreSQL LISTEN/NOTIFY alone (${WRITERS} writers, one NOTIFY per commit, ${LISTENERS} listeners, ${RAW_SECONDS} s; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+    formatRow('NOTIFY commits per second', `${Math.round(sent / seconds)}`, '(reported)', true),
+    formatRow(
+      'delivered per second (all listeners)',
+      `${Math.round((sent * LISTENERS - lost) / seconds)}`,
+      '(reported)',
+      true,
+    ),
+    formatRow('delivery delay p50', `${percentile(delays, 0.5).toFixed(1)} ms`, '(reported)', true),
+    formatRow('delivery delay p95', `${percentile(delays, 0.95).toFixed(1)} ms`, '(reported)', true),
+    formatRow('notifications lost', String(lost), '0', lost === 0),
+  ];
+  console.log(rows.join('\n'));
+});
