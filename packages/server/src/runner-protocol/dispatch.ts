@@ -67,8 +67,10 @@ export class JobDispatch {
           const demand = await claimDemand(this.db);
           this.metrics.dispatchProbe();
           this.waiters.wake(demand);
-        } catch {
-          // Database away: every waiter claims again when its long poll ends (long-poll.ts).
+        } catch (error) {
+          // Every waiter still claims again when its long poll ends (long-poll.ts); said aloud, since a
+          // claim blocker this query cannot run (one naming more than `d` and `p`) slows every dispatch.
+          if (!this.stopped) console.error('[dispatch] the demand query failed:', error);
         }
       }
     } finally {
