@@ -1,5 +1,3 @@
-import { sql } from 'kysely';
-import type { Db } from '../packages/server/src/db/database.js';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
 
 /** `count` server processes on one database, as replicas behind a load balancer. */
@@ -17,16 +15,6 @@ export async function scrape(replicas: ServerProcess[], name: string): Promise<n
     }
   }
   return total;
-}
-
-/** Transactions committed or rolled back in the current database so far (pg_stat_database). */
-export async function transactions(db: Db): Promise<number> {
-  // The statistics are those of the end of the previous transaction; clear the snapshot first.
-  await sql`SELECT pg_stat_clear_snapshot()`.execute(db);
-  const { rows } = await sql<{ n: number }>`
-    SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database
-    WHERE datname = current_database()`.execute(db);
-  return Number(rows[0]?.n ?? 0);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
