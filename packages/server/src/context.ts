@@ -5,6 +5,7 @@ import type { DatabaseProbe } from './health/database-probe.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { SecretBox } from './secrets.js';
+import type { JobDispatch } from './runner-protocol/dispatch.js';
 
 /** What every feature needs from the running server, built once in app.ts. */
 export interface AppContext {
@@ -13,6 +14,8 @@ export interface AppContext {
   /** `SELECT 1` on a connection of its own, for the health check. */
   databaseProbe: DatabaseProbe;
   bus: EventBus;
+  /** Which waiting runners of this process a new job wakes (runner-protocol/dispatch.ts). */
+  dispatch: JobDispatch;
   secrets: SecretBox;
   jobs: JobQueue;
   /** This app's Prometheus registry and collectors (metrics/metrics.ts). */

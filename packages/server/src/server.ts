@@ -5,6 +5,8 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
+import { JobDispatch } from './runner-protocol/dispatch.js';
+import { JOBS_TOPIC } from './deployments/transitions.js';
 import { DatabaseProbe } from './health/database-probe.js';
 import { JobQueue } from './jobs/queue.js';
 import { Metrics } from './metrics/metrics.js';
@@ -54,7 +56,8 @@ export async function createServer(
       embedded = await startEmbeddedPostgres(config.dataDir, 'polytene');
       databaseUrl = embedded.url;
     }
-    database = openDatabase(databaseUrl);
+    const metrics = new Metrics();
+    database = openDatabase(databaseUrl, undefined, () => metrics.statement());
     databaseProbe = new DatabaseProbe(databaseUrl);
     await migrateToLatest(database.db);
     jobs = new JobQueue(databaseUrl);
@@ -67,8 +70,9 @@ export async function createServer(
       db: database.db,
       databaseProbe,
       bus,
+      dispatch: new JobDispatch(database.db, metrics, bus, JOBS_TOPIC),
       jobs,
-      metrics: new Metrics(),
+      metrics,
       secrets: new SecretBox(loadSecretKey(config.secretKey, config.dataDir)),
       publicUrl: publicUrlOf(config),
       startedAt: new Date(),
@@ -86,6 +90,7 @@ export async function createServer(
       createdDefaultAdmin,
       stop: async () => {
         await app.close();
+        ctx.dispatch.stop();
         await started.databaseProbe.close();
         await started.jobs.stop();
         await started.bus.close();

@@ -13,11 +13,22 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(connectionString: string, maxConnections = 20): DatabaseHandle {
+/**
+ * `onStatement` is called for every statement sent through kysely (transaction BEGIN/COMMIT included),
+ * for the statements counter of metrics/metrics.ts.
+ */
+export function openDatabase(
+  connectionString: string,
+  maxConnections = 20,
+  onStatement?: () => void,
+): DatabaseHandle {
   const pool = new pg.Pool({ connectionString, max: maxConnections });
   // An idle client that loses its server (restart, kill) must not crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onStatement ? { log: () => onStatement() } : {}),
+  });
   return {
     db,
     pool,

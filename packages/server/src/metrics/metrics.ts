@@ -20,6 +20,9 @@ export class Metrics {
   private readonly logLines: Counter;
   private readonly logBytes: Counter;
   private readonly http: Histogram<'method' | 'route' | 'status'>;
+  private readonly claims: Counter<'result'>;
+  private readonly dispatchProbes: Counter;
+  private readonly statements: Counter;
   private readonly gauges: DatabaseGauges;
 
   constructor() {
@@ -62,7 +65,38 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.claims = new Counter({
+      name: 'polytene_job_claims_total',
+      help: 'Claim transactions run for waiting runners, by result (claimed a job, or none)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.dispatchProbes = new Counter({
+      name: 'polytene_dispatch_probes_total',
+      help: 'Queries for claimable jobs run to decide which waiting runners to wake',
+      registers,
+    });
+    this.statements = new Counter({
+      name: 'polytene_database_statements_total',
+      help: 'SQL statements this process sent through its connection pool (BEGIN and COMMIT included)',
+      registers,
+    });
     this.gauges = new DatabaseGauges(this.registry);
+  }
+
+  /** A statement sent through the pool (db/database.ts). */
+  statement(): void {
+    this.statements.inc();
+  }
+
+  /** A claim transaction of a waiting runner (runner-protocol/long-poll.ts). */
+  jobClaim(claimed: boolean): void {
+    this.claims.inc({ result: claimed ? 'claimed' : 'none' });
+  }
+
+  /** A query for claimable jobs before waking runners (runner-protocol/dispatch.ts). */
+  dispatchProbe(): void {
+    this.dispatchProbes.inc();
   }
 
   /**

@@ -1,13 +1,13 @@
 import type { Job } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Runner } from '../db/schema.js';
-import { JOBS_TOPIC } from '../deployments/transitions.js';
 import { claimJob } from './claim.js';
 
 /**
- * Long poll: tries to claim a job, and again each time the event bus says work may be waiting (on any
- * server process), until one is claimed, `waitMs` passed or `signal` aborts (client gone, server
- * stopping). Subscribed before the first try, so a wake-up between two tries is never lost.
+ * Long poll: tries to claim a job, and again each time dispatch (dispatch.ts) wakes this waiter because
+ * a job it may take became claimable (on any server process), and once more when `waitMs` has passed
+ * (the safety re-check), until one is claimed, the time is up or `signal` aborts (client gone, server
+ * stopping). Registered before the first try, so a wake-up during a try is never lost: it tries again.
  */
 export async function waitForJob(
   ctx: AppContext,
@@ -17,34 +17,26 @@ export async function waitForJob(
   signal: AbortSignal,
 ): Promise<Job | null> {
   const deadline = Date.now() + waitMs;
-  let woken = false;
-  let wake: (() => void) | null = null;
-  const onWake = () => {
-    woken = true;
-    wake?.();
-  };
-  const unsubscribe = ctx.bus.subscribe(JOBS_TOPIC, onWake);
-  signal.addEventListener('abort', onWake);
+  const waiter = ctx.dispatch.waiters.add({ id: runner.id, shared: runner.shared });
+  const onAbort = () => waiter.remove();
+  signal.addEventListener('abort', onAbort);
   try {
     for (;;) {
-      woken = false;
+      if (signal.aborted) return null;
       const job = await claimJob(ctx, runner, ip);
-      if (job) return job;
+      ctx.metrics.jobClaim(job !== null);
+      if (job) {
+        waiter.remove();
+        // More may wait: the next waiter that may take it is woken.
+        ctx.dispatch.poke();
+        return job;
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal.aborted) return null;
-      if (woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
-      if (signal.aborted) return null;
+      await waiter.next(remaining);
     }
   } finally {
-    unsubscribe();
-    signal.removeEventListener('abort', onWake);
+    waiter.remove();
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -303,7 +303,7 @@ describe('POST /api/v1/runner/jobs/request', () => {
   it('stops waiting when the runner disconnects', async () => {
     const { token } = await insertRunner(server);
     const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
-    const before = server.ctx.bus.listenerCount(JOBS_TOPIC);
+    const before = server.ctx.dispatch.waiters.size;
     const abort = new AbortController();
     const request = fetch(`${address}/api/v1/runner/jobs/request`, {
       method: 'POST',
@@ -311,10 +311,10 @@ describe('POST /api/v1/runner/jobs/request', () => {
       body: JSON.stringify({ wait_ms: 20_000 }),
       signal: abort.signal,
     }).catch(() => 'aborted');
-    await waitUntil(() => server.ctx.bus.listenerCount(JOBS_TOPIC) === before + 1);
+    await waitUntil(() => server.ctx.dispatch.waiters.size === before + 1);
     abort.abort();
     expect(await request).toBe('aborted');
-    await waitUntil(() => server.ctx.bus.listenerCount(JOBS_TOPIC) === before);
+    await waitUntil(() => server.ctx.dispatch.waiters.size === before);
   });
 });
 
