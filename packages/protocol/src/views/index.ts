@@ -17,3 +17,4 @@ export * from './dora.js';
 export * from './notifications.js';
 export * from './environments.js';
 export * from './events.js';
+export * from './log-sections.js';

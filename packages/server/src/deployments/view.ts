@@ -43,6 +43,8 @@ export function deploymentRows(db: Db) {
       'deployments.finished_at',
       'deployments.last_log_n',
       'deployments.project_id',
+      'deployments.phase',
+      'deployments.phase_started_at',
       'builds.id as build_id',
       'builds.ref as build_ref',
       'builds.sha as build_sha',
@@ -99,6 +101,8 @@ export function toDeploymentView(row: DeploymentRow, waiting: WaitingFor | null 
     finished_at: iso(row.finished_at),
     last_log_n: row.last_log_n,
     compare_url: compareUrl(row),
+    phase: row.phase,
+    phase_started_at: iso(row.phase_started_at),
   };
 }
 
