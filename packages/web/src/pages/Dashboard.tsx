@@ -6,6 +6,7 @@ import { DeploymentsChart } from '../components/Chart';
 import { fillDays } from '../components/chart-data';
 import { CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { Phase } from '../components/Phase';
 import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -58,6 +59,7 @@ function Cell({ cell }: { cell: DashboardCell }) {
           <Link to={`/deployments/${last.deployment_id}`} title={t('dashboard.lastAttempt')}>
             <StatusBadge status={last.status} />
           </Link>{' '}
+          <Phase phase={last.phase} status={last.status} />
           <span className="mono muted">{shortSha(last.build.sha)}</span>
         </div>
       )}

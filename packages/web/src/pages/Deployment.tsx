@@ -4,11 +4,12 @@ import type { DeploymentView as Deployment } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { cancelDeployment, deploy, getDeployment, getProject, logTextUrl } from '../api/endpoints';
 import { CommitLinks, CommitSummary } from '../components/Commit';
+import { Phase } from '../components/Phase';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { useI18n } from '../i18n';
 import type { StreamFilter } from '../log/buffer';
 import { LogController } from '../log/controller';
-import { LogView } from '../log/LogView';
+import { LogView, type ShowLines } from '../log/LogView';
 import { lineOfHash, useLogSearch } from '../log/search';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
 import { permissionsOf } from '../lib/permissions';
@@ -143,7 +144,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
     setAnchor(n);
   }, []);
   const focusLine = needle ? hit : anchor;
-  const showLines = useCallback((first: number, last: number) => controller.show(first, last), [controller]);
+  const showLines = useCallback<ShowLines>((...range) => controller.show(...range), [controller]);
 
   const now = useNow(live);
   const startedAt = deployment.started_at ? new Date(deployment.started_at).getTime() : null;
@@ -217,7 +218,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         <div className="summary-item">
           <span className="summary-label">{t('common.status')}</span>
           <span data-testid="deployment-status">
-            <StatusBadge status={d.status} />
+            <StatusBadge status={d.status} /> <Phase phase={d.phase} status={d.status} ended />
           </span>
         </div>
         <div className="summary-item">
@@ -366,6 +367,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         focusLine={focusLine}
         onLineClick={linkLine}
         onRange={showLines}
+        deploymentId={d.id}
       />
       <p className="muted small log-foot">
         {t('deployment.lines', { count: controller.buffer.size })}
