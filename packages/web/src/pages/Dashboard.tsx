@@ -59,8 +59,8 @@ function Cell({ cell }: { cell: DashboardCell }) {
           <Link to={`/deployments/${last.deployment_id}`} title={t('dashboard.lastAttempt')}>
             <StatusBadge status={last.status} />
           </Link>{' '}
-          <Phase phase={last.phase} status={last.status} />
           <span className="mono muted">{shortSha(last.build.sha)}</span>
+          <Phase phase={last.phase} status={last.status} />
         </div>
       )}
       {next && (
