@@ -95,7 +95,9 @@ afterAll(async () => {
 
 afterEach(async (ctx) => {
   if (ctx.task.result?.state === 'fail' && page) {
-    await screenshot(page, `failed-log-sections-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await screenshot(page, `failed-log-sections-${ctx.task.name.replace(/\W+/g, '-')}`).catch(
+      () => undefined,
+    );
     console.error(`console errors so far: ${JSON.stringify(consoleErrors)}; url ${page.url()}`);
   }
 });
@@ -148,7 +150,7 @@ describe('log sections of a finished deployment', () => {
     await page.goto(`http://${HOSTNAME}:${server.port}/deployments/${finishedId}`);
     await head(2).waitFor();
     await screenshot(page, 'log-sections-03-phone');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(1);
     await page.setViewportSize({ width: 1280, height: 860 });
   }, 60_000);

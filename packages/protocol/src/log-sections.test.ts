@@ -32,7 +32,10 @@ describe('parseLogMarker', () => {
   });
 
   it('reads markers without the escape codes, or without the carriage return', () => {
-    expect(parseLogMarker('section_start:10:build\rBuilding')).toMatchObject({ name: 'build', header: 'Building' });
+    expect(parseLogMarker('section_start:10:build\rBuilding')).toMatchObject({
+      name: 'build',
+      header: 'Building',
+    });
     expect(parseLogMarker('section_start:10:build')).toMatchObject({ name: 'build', header: 'build' });
     expect(parseLogMarker(`section_start:10:build${K}Building`)).toMatchObject({ header: 'Building' });
     expect(parseLogMarker('section_end:11:build')).toEqual({ kind: 'end', name: 'build', ts: 11 });
@@ -48,7 +51,9 @@ describe('parseLogMarker', () => {
   it('reads the collapsed option and ignores others', () => {
     expect(parseLogMarker(start(1, 'a', 'A', '[collapsed=true]'))).toMatchObject({ collapsed: true });
     expect(parseLogMarker(start(1, 'a', 'A', '[collapsed=false]'))).toMatchObject({ collapsed: false });
-    expect(parseLogMarker(start(1, 'a', 'A', '[foo=bar, collapsed=true]'))).toMatchObject({ collapsed: true });
+    expect(parseLogMarker(start(1, 'a', 'A', '[foo=bar, collapsed=true]'))).toMatchObject({
+      collapsed: true,
+    });
     expect(parseLogMarker(start(1, 'a', 'A', '[]'))).toMatchObject({ name: 'a', collapsed: false });
     expect(parseLogMarker(`${K}section_start:1:a[collapsed=true\r${K}A`)).toBeNull();
   });

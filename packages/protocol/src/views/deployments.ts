@@ -66,7 +66,9 @@ export const DeploymentView = Type.Object({
     }),
   ),
   phase: Nullable(
-    Type.String({ description: "the latest phase line's name or section header of its log (log-sections.ts)" }),
+    Type.String({
+      description: "the latest phase line's name or section header of its log (log-sections.ts)",
+    }),
   ),
   phase_started_at: NullableDateTime,
 });

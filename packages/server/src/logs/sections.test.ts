@@ -1,11 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type {
-  DeploymentView,
-  EnvironmentView,
-  Job,
-  LogLine,
-  LogSectionList,
-} from '@polytene/protocol';
+import type { DeploymentView, EnvironmentView, Job, LogLine, LogSectionList } from '@polytene/protocol';
 import { adminSession, signedInUser, useTestServer, type SessionHeaders } from '../test-support/server.js';
 import {
   insertBranchConfig,

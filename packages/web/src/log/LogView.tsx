@@ -167,7 +167,10 @@ export function LogView({
   const [height, setHeight] = useState(600);
   const rows = buffer.rows(filter);
   const { sections, collapsed, toggle, reveal } = useLogSections(deploymentId, buffer.size);
-  const hidden = useMemo(() => hiddenRanges(sections, collapsed, buffer.size), [sections, collapsed, buffer.size]);
+  const hidden = useMemo(
+    () => hiddenRanges(sections, collapsed, buffer.size),
+    [sections, collapsed, buffer.size],
+  );
   const map = useMemo(() => new RowMap(hidden, buffer.size, rows), [hidden, buffer.size, rows]);
   const sectionAt = useMemo(() => new Map(sections.map((s) => [s.start_line, s])), [sections]);
   const rowCount = map.count;

@@ -138,7 +138,8 @@ export class LogBuffer {
     const out: number[] = [];
     const top = Math.min(last, this.highest);
     for (let w = windowOf(Math.max(1, first)); top >= 1 && w <= windowOf(top); w++)
-      if (!this.windows.get(w)?.fetched && !coversLines(hidden, w * WINDOW + 1, (w + 1) * WINDOW)) out.push(w);
+      if (!this.windows.get(w)?.fetched && !coversLines(hidden, w * WINDOW + 1, (w + 1) * WINDOW))
+        out.push(w);
     return out;
   }
 

@@ -46,8 +46,7 @@ export function useLogSections(deploymentId: number, size: number): LogSections 
           const fresh = read.filter((s) => s.collapsed && !seen.current.has(s.start_line));
           for (const s of read) seen.current.add(s.start_line);
           setSections(read);
-          if (fresh.length)
-            setCollapsed((old) => new Set([...old, ...fresh.map((s) => s.start_line)]));
+          if (fresh.length) setCollapsed((old) => new Set([...old, ...fresh.map((s) => s.start_line)]));
         })
         .catch(() => {
           // the next growth of the log or a reload reads them again
