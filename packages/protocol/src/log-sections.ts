@@ -83,7 +83,10 @@ export function parseLogMarker(text: string): LogMarker | null {
 
 /** A cheap test ingest runs on every line before the regular expression. */
 export function mayBeMarker(text: string): boolean {
-  return text.startsWith(PHASE_PREFIX) || mayBeSection(text);
+  // One character decides for almost every line: a marker starts with ':', 's' or ESC.
+  const first = text.charCodeAt(0);
+  if (first === 58) return text.startsWith(PHASE_PREFIX);
+  return (first === 115 || first === 27) && mayBeSection(text);
 }
 
 function mayBeSection(text: string): boolean {
