@@ -145,11 +145,23 @@ describe('log sections of a finished deployment', () => {
     expect(await page.locator(`.log-row[data-n="${INSTALL_END}"]`).count()).toBe(0);
   }, 60_000);
 
+  it('opens the collapsed section a search hit is in', async () => {
+    await page.goto(`http://${HOSTNAME}:${server.port}/deployments/${finishedId}`);
+    await expect.poll(rows).toBe('10');
+    await page.getByRole('searchbox').fill('installing package 15000');
+    await page.getByRole('search').getByText('1 of 1').waitFor();
+    await page.locator('.log-row.log-current[data-n="15002"] mark').waitFor();
+    expect(await rows()).toBe(String(TOTAL - 2));
+    await screenshot(page, 'log-sections-03-search-hit');
+    await page.getByTestId('log').evaluate((element) => (element.scrollTop = 0));
+    expect(await head(2).getByRole('button').getAttribute('aria-expanded')).toBe('true');
+  }, 60_000);
+
   it('fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`http://${HOSTNAME}:${server.port}/deployments/${finishedId}`);
     await head(2).waitFor();
-    await screenshot(page, 'log-sections-03-phone');
+    await screenshot(page, 'log-sections-04-phone');
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(1);
     await page.setViewportSize({ width: 1280, height: 860 });
@@ -162,10 +174,10 @@ describe('the phase of a running deployment', () => {
     await page.getByTestId('phase').getByText('Phase: smoke tests').waitFor();
     await page.goto(`http://${HOSTNAME}:${server.port}/`);
     await page.getByText('Phase: smoke tests').waitFor();
-    await screenshot(page, 'log-sections-04-dashboard-phase');
+    await screenshot(page, 'log-sections-05-dashboard-phase');
     await page.goto(`http://${HOSTNAME}:${server.port}/environments/${stagingId}`);
     await page.getByText('Phase: smoke tests').waitFor();
-    await screenshot(page, 'log-sections-05-environment-phase');
+    await screenshot(page, 'log-sections-06-environment-phase');
     expect(consoleErrors).toEqual([]);
   }, 60_000);
 });
