@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { LogSectionView } from './views/log-sections.js';
 import {
   MARKER_LINE_MAX,
   SECTION_HEADER_MAX,
@@ -223,5 +224,11 @@ describe('SectionTracker', () => {
     expect(tracker.phase).toBe('restart');
     tracker.feed(5, 'ordinary line');
     expect(tracker.phase).toBe('restart');
+  });
+});
+
+describe('the section shape', () => {
+  it('is the one the API answers (views/log-sections.ts)', () => {
+    expectTypeOf<LogSectionData>().toEqualTypeOf<LogSectionView>();
   });
 });

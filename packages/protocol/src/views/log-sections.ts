@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { DateTime, ListOf, Nullable, NullableDateTime } from './common.js';
 
-/** One section, as `LogSectionData` in log-sections.ts (the parser that finds them). */
+/** One section: `LogSectionData` of log-sections.ts, the parser that finds them (its test checks they are one type). */
 export const LogSectionView = Type.Object({
   name: Type.String(),
   header: Type.String({ description: 'plain text; the name when the marker had no header' }),
