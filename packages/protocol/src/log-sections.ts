@@ -18,6 +18,8 @@ export const SECTION_NAME_MAX = 100;
 export const SECTION_HEADER_MAX = 200;
 /** Longest phase name. */
 export const PHASE_NAME_MAX = 64;
+/** The sections API answers at most this many (the first, by start line). */
+export const SECTIONS_LISTED_MAX = 10_000;
 /** Lines longer than this are never markers (no marker needs more; scanning them would cost). */
 export const MARKER_LINE_MAX = 1024;
 /** Marker timestamps take at most this many digits (seconds until the year 33658). */

@@ -9,6 +9,7 @@ import {
   insertRunner,
 } from '../test-support/fixtures.js';
 import { LISTS_TOPIC } from '../events/lists.js';
+import { storedLines } from '../test-support/logs.js';
 
 const server = useTestServer();
 let admin: SessionHeaders;
@@ -116,6 +117,9 @@ describe('log sections and phases at ingest', () => {
     ]);
     const view = await deployment(job.id);
     expect(view).toMatchObject({ phase: 'restart services', phase_started_at: at(9) });
+    const stored = await storedLines(server.ctx.db, job.id);
+    expect(stored.map((l) => l.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(stored[2]!.text).toBe(first[2]!.text);
   });
 
   it('keeps a section open across batches until its end arrives', async () => {

@@ -1,4 +1,4 @@
-import { mayBeMarker, SectionTracker, type LogSectionData } from '@polytene/protocol';
+import { mayBeMarker, SECTIONS_LISTED_MAX, SectionTracker, type LogSectionData } from '@polytene/protocol';
 import type { Db } from '../db/database.js';
 import type { Deployment } from '../db/schema.js';
 import type { StoredLine } from './codec.js';
@@ -76,13 +76,14 @@ async function openSections(db: Db, deploymentId: number): Promise<LogSectionDat
   return rows.map(sectionData);
 }
 
-/** Every section of a deployment's log, by start line. */
+/** The sections of a deployment's log by start line, the first SECTIONS_LISTED_MAX of them. */
 export async function listSections(db: Db, deploymentId: number): Promise<LogSectionData[]> {
   const rows = await db
     .selectFrom('log_sections')
     .selectAll()
     .where('deployment_id', '=', deploymentId)
     .orderBy('start_line')
+    .limit(SECTIONS_LISTED_MAX)
     .execute();
   return rows.map(sectionData);
 }
