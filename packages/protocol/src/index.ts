@@ -9,3 +9,4 @@ export * from './messages.js';
 export * from './views/index.js';
 export * from './requests/index.js';
 export * from './errors.js';
+export * from './log-sections.js';

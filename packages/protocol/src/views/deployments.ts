@@ -86,6 +86,12 @@ export const DeploymentView = Type.Object({
         "GitLab's comparison of the commit live in the environment before this deployment with the one it deploys",
     }),
   ),
+  phase: Nullable(
+    Type.String({
+      description: "the latest phase line's name or section header of its log (log-sections.ts)",
+    }),
+  ),
+  phase_started_at: NullableDateTime,
 });
 export type DeploymentView = Static<typeof DeploymentView>;
 

@@ -26,6 +26,9 @@ export const EnvironmentDeployment = Type.Object({
   started_at: NullableDateTime,
   finished_at: NullableDateTime,
   duration_seconds: Nullable(Type.Integer()),
+  phase: Nullable(
+    Type.String({ description: 'the phase of a running deployment (log-sections.ts); else null' }),
+  ),
 });
 export type EnvironmentDeployment = Static<typeof EnvironmentDeployment>;
 

@@ -18,3 +18,4 @@ export * from './notifications.js';
 export * from './environments.js';
 export * from './events.js';
 export * from './freeze.js';
+export * from './log-sections.js';

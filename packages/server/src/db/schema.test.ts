@@ -188,6 +188,8 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     freeze_override_at: 'nullable',
     created_at: 'not null',
     updated_at: 'not null',
+    phase: 'nullable',
+    phase_started_at: 'nullable',
   },
   gitlab_connections: {
     user_id: 'not null',
@@ -254,6 +256,17 @@ const TABLE_COLUMNS: { readonly [T in keyof Database]: Nullability<Database[T]> 
     bytes: 'not null',
     part: 'not null',
     data: 'not null',
+  },
+  log_sections: {
+    deployment_id: 'not null',
+    start_line: 'not null',
+    end_line: 'nullable',
+    name: 'not null',
+    header: 'not null',
+    started_at: 'not null',
+    ended_at: 'nullable',
+    depth: 'not null',
+    collapsed: 'not null',
   },
   notification_deliveries: {
     deployment_id: 'not null',

@@ -313,6 +313,22 @@ export interface DeploymentsTable {
   freeze_override_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  /** The latest phase line's name or section started's header (migration 0019). */
+  phase: string | null;
+  phase_started_at: Timestamp | null;
+}
+
+/** The collapsible sections of a deployment's log, indexed at ingest (migration 0019). */
+export interface LogSectionsTable {
+  deployment_id: number;
+  start_line: number;
+  end_line: number | null;
+  name: string;
+  header: string;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  depth: number;
+  collapsed: Generated<boolean>;
 }
 
 /** A deployment's log lines, a batch per row, encoded by logs/codec.ts (migration 0010). */
@@ -437,6 +453,7 @@ export interface Database {
   deployments: DeploymentsTable;
   deployment_approvals: DeploymentApprovalsTable;
   log_chunks: LogChunksTable;
+  log_sections: LogSectionsTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   gitlab_deploy_keys: GitlabDeployKeysTable;

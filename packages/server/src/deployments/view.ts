@@ -47,6 +47,8 @@ export function deploymentRows(db: Db) {
       'deployments.finished_at',
       'deployments.last_log_n',
       'deployments.project_id',
+      'deployments.phase',
+      'deployments.phase_started_at',
       'builds.id as build_id',
       'builds.ref as build_ref',
       'builds.sha as build_sha',
@@ -119,6 +121,8 @@ export function toDeploymentView(
     required_approvals: row.required_approvals,
     approvals,
     compare_url: compareUrl(row),
+    phase: row.phase,
+    phase_started_at: iso(row.phase_started_at),
   };
 }
 

@@ -29,6 +29,7 @@ function summaryRows(db: Db) {
       'deployments.queued_at',
       'deployments.started_at',
       'deployments.finished_at',
+      'deployments.phase',
       'builds.id as build_id',
       'builds.ref',
       'builds.sha',
@@ -61,6 +62,7 @@ function summary(row: SummaryRow): EnvironmentDeployment {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     duration_seconds: duration,
+    phase: row.status === 'running' ? row.phase : null,
   };
 }
 

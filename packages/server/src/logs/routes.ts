@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { LogSearchView, LogView } from '@polytene/protocol';
+import { LogSearchView, LogSectionList, LogView } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { requireUser } from '../auth/guard.js';
 import { ErrorResponse, IdParam } from '../http/schemas.js';
 import { loadDeployment } from '../deployments/access.js';
 import { lastStoredLine, logText, readLines } from './store.js';
 import { MAX_MATCHES, MAX_QUERY, searchLines } from './search.js';
+import { listSections } from './sections.js';
 import { badRequest } from '../errors.js';
 
 const MAX_LINES = 10_000;
@@ -68,6 +69,23 @@ export async function logRoutes(app: App): Promise<void> {
       const { q, after = 0, limit = 200 } = request.query;
       if (q.trim() === '') throw badRequest('give the text to search for');
       return searchLines(db, deployment.id, q, after, limit);
+    },
+  );
+
+  app.get(
+    '/api/v1/deployments/:id/sections',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: "The collapsible sections of the deployment's log (architecture.md §6), by start line",
+        params: IdParam,
+        response: { 200: LogSectionList, 404: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { deployment } = await loadDeployment(db, user, request.params.id, 'view');
+      return { sections: await listSections(db, deployment.id) };
     },
   );
 

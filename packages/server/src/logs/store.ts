@@ -363,4 +363,5 @@ export async function lastStoredLine(db: Db, deploymentId: number): Promise<numb
 export async function deleteLogs(db: Db, deploymentIds: readonly number[]): Promise<void> {
   if (deploymentIds.length === 0) return;
   await db.deleteFrom('log_chunks').where('deployment_id', 'in', deploymentIds).execute();
+  await db.deleteFrom('log_sections').where('deployment_id', 'in', deploymentIds).execute();
 }

@@ -6,6 +6,8 @@ import type { Db } from '../db/database.js';
 import { EVENTS_CHANNEL, publish } from '../events/bus.js';
 import { notFound } from '../errors.js';
 import { deploymentTopic } from '../deployments/transitions.js';
+import { deploymentListEvent, publishProjectEvent } from '../events/lists.js';
+import { indexSections, markerLines } from '../logs/sections.js';
 import { assertNotFinished, controlStatus } from './job-status.js';
 import {
   appendLines,
@@ -42,6 +44,16 @@ export async function ingestLogBatch(
   const batch = prepareLines(firstOfEachNumber(lines));
   const limits = { headBytes: ctx.config.logHeadBytes, tailBytes: ctx.config.logTailBytes };
   const lastSent = batch.lines.at(-1)?.n ?? 0;
+  // A batch with section or phase markers (rare) goes the transaction's way, which indexes them.
+  const markers = markerLines(batch.lines);
+  if (markers.length > 0) {
+    const job = await ctx.db
+      .transaction()
+      .execute((trx) => ingestInTransaction(ctx, trx, deploymentId, batch, limits, markers));
+    if (!job) throw notFound('deployment');
+    assertNotFinished(job);
+    return { last_n: job.last_log_n, status: controlStatus(job) };
+  }
   const quick = await sql<JobRow & { stored: boolean }>`
     WITH job AS (
       SELECT id, runner_id, status, failure_reason, cancel_requested_at, last_log_n, log_bytes,
@@ -67,20 +79,24 @@ export async function ingestLogBatch(
   if (job && !quick.rows[0]!.stored && !isFinalStatus(job.status)) {
     job = await ctx.db
       .transaction()
-      .execute((trx) => ingestInTransaction(ctx, trx, deploymentId, batch, limits));
+      .execute((trx) => ingestInTransaction(ctx, trx, deploymentId, batch, limits, []));
   }
   if (!job) throw notFound('deployment');
   assertNotFinished(job);
   return { last_n: job.last_log_n, status: controlStatus(job) };
 }
 
-/** Any batch but the usual one: the store works out what is new with the deployment locked. */
+/**
+ * Any batch but the usual one: the store works out what is new with the deployment locked, and the
+ * marker lines above the last line stored before are indexed (logs/sections.ts).
+ */
 async function ingestInTransaction(
   ctx: AppContext,
   trx: Db,
   deploymentId: number,
   batch: PreparedLines,
   limits: LogLimits,
+  markers: PreparedLines['lines'],
 ): Promise<JobRow | undefined> {
   const locked = await sql<JobRow>`
     SELECT status, failure_reason, cancel_requested_at, runner_id, last_log_n, log_bytes
@@ -94,6 +110,10 @@ async function ingestInTransaction(
     seen AS (${touchRunner(sql`${row.runner_id}::bigint`)})
     SELECT 1`.execute(trx);
   if (stored.added > 0) await publish(trx, deploymentTopic(deploymentId), { last_n: lastN });
+  if (markers.length > 0) {
+    const phaseChanged = await indexSections(trx, deploymentId, row.last_log_n, markers);
+    if (phaseChanged) await publishProjectEvent(trx, deploymentListEvent(phaseChanged));
+  }
   return { ...row, last_log_n: lastN };
 }
 

@@ -4,6 +4,7 @@
  * reaches the bundle); pages and the log controller call these and never write a URL themselves.
  */
 import type {
+  LogSectionList,
   AcceptInvitationBody,
   EnvironmentCreateBody,
   EnvironmentHoldBody,
@@ -250,6 +251,9 @@ export const getLogPage = (id: number, after: number, limit: number, signal?: Si
 /** Up to `limit` lines after line `after` whose text contains `q` (plain text, any case), found by the server. */
 export const searchLog = (id: number, q: string, after: number, limit: number, signal?: Signal) =>
   api.get<LogSearchView>(`${V1}/deployments/${id}/log/search${query({ q, after, limit })}`, { signal });
+/** The collapsible sections of the log, by start line. */
+export const getLogSections = (id: number, signal?: Signal) =>
+  api.get<LogSectionList>(`${V1}/deployments/${id}/sections`, { signal });
 /** The whole log as a text file, for a download link. */
 export const logTextUrl = (id: number) => `${V1}/deployments/${id}/log.txt`;
 

@@ -2,6 +2,7 @@
 import type { DeploymentView } from '@polytene/protocol';
 import { CommitSummary } from './Commit';
 import { DataTable, StatusBadge, TimeAgo } from './ui';
+import { Phase } from './Phase';
 import { useT } from '../i18n';
 import { formatDuration, shortSha } from '../lib/format';
 import { isRollback } from '../lib/waiting';
@@ -69,6 +70,7 @@ export function DeploymentsTable({ deployments, currentId, showProject, showEnvi
             )}
             <td>
               <StatusBadge status={d.status} />
+              <Phase phase={d.phase} status={d.status} />
               {d.id === currentId && (
                 <span className="badge tone-ok label-current">{t('environment.current')}</span>
               )}

@@ -312,6 +312,10 @@ export const en = {
   'deployment.log': 'Deployment log',
   'deployment.noLines': 'No output yet.',
   'deployment.lines': '{count} lines',
+  'deployment.expandSection': 'Expand the section {header}',
+  'deployment.collapseSection': 'Collapse the section {header}',
+  'deployment.phase': 'Phase: {phase}',
+  'deployment.lastPhase': 'Last phase: {phase}',
   'deployment.loadingHistory': 'loading earlier lines',
 
   'runners.create': 'New runner',

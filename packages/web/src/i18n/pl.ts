@@ -315,6 +315,10 @@ export const pl: Record<MessageKey, string> = {
   'deployment.log': 'Log wdrożenia',
   'deployment.noLines': 'Brak wyjścia.',
   'deployment.lines': 'Linie: {count}',
+  'deployment.expandSection': 'Rozwiń sekcję {header}',
+  'deployment.collapseSection': 'Zwiń sekcję {header}',
+  'deployment.phase': 'Etap: {phase}',
+  'deployment.lastPhase': 'Ostatni etap: {phase}',
   'deployment.loadingHistory': 'wczytywanie wcześniejszych linii',
 
   'runners.create': 'Nowy runner',

@@ -4,13 +4,17 @@ import {
   useCallback,
   useEffect,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
   type CSSProperties,
   type ReactNode,
 } from 'react';
 import { parseAnsi, xterm256, type AnsiSegment, type AnsiStyle } from './ansi';
-import { rowOfLine, shownIn, type LogBuffer, type StreamFilter } from './buffer';
+import { shownIn, type LogBuffer, type StreamFilter } from './buffer';
+import { SectionHead } from './SectionHead';
+import { RowMap, hiddenRanges, sectionMarker, type LineRange } from './sections';
+import { useLogSections } from './useLogSections';
 import { DEFAULT_MAX_SCROLL_HEIGHT, isAtBottom, scrollTopToReveal, visibleWindow } from './viewport';
 import { formatClock } from '../lib/format';
 import { useT } from '../i18n';
@@ -78,6 +82,7 @@ const Row = memo(function Row({
   needle,
   top,
   onNumber,
+  section,
 }: {
   n: number;
   stream: string | null;
@@ -89,6 +94,8 @@ const Row = memo(function Row({
   needle: string;
   top: number;
   onNumber: (n: number) => void;
+  /** A section marker line is shown as its header (a start) or as nothing (an end), never raw. */
+  section: ReactNode;
 }) {
   return (
     <div
@@ -111,7 +118,9 @@ const Row = memo(function Row({
         {stream === 'stderr' ? '!' : ''}
       </span>
       <span className="log-text">
-        {text === null ? (
+        {section ? (
+          section
+        ) : text === null ? (
           <span className="log-hole">…</span>
         ) : (
           <Segments segments={parseAnsi(text)} needle={needle} />
@@ -132,9 +141,13 @@ interface LogViewProps {
   focusLine: number | null;
   /** The reader clicked this line's number (to link to it). */
   onLineClick: (n: number) => void;
-  /** Lines `first`..`last` are on screen (with the overscan): the controller loads and keeps them. */
-  onRange: (first: number, last: number) => void;
+  /** Lines `first`..`last` but the `hidden` ones are on screen (with the overscan): the controller loads them. */
+  onRange: ShowLines;
+  /** Whose log: its sections are read for the view to collapse them. */
+  deploymentId: number;
 }
+
+export type ShowLines = (first: number, last: number, hidden?: readonly LineRange[]) => void;
 
 export function LogView({
   buffer,
@@ -146,13 +159,21 @@ export function LogView({
   focusLine,
   onLineClick,
   onRange,
+  deploymentId,
 }: LogViewProps) {
   const t = useT();
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const rows = buffer.rows(filter);
-  const rowCount = rows ? rows.length : buffer.size;
+  const { sections, collapsed, toggle, reveal } = useLogSections(deploymentId, buffer.size);
+  const hidden = useMemo(
+    () => hiddenRanges(sections, collapsed, buffer.size),
+    [sections, collapsed, buffer.size],
+  );
+  const map = useMemo(() => new RowMap(hidden, buffer.size, rows), [hidden, buffer.size, rows]);
+  const sectionAt = useMemo(() => new Map(sections.map((s) => [s.start_line, s])), [sections]);
+  const rowCount = map.count;
   const geometry = {
     rowCount,
     rowHeight: ROW_HEIGHT,
@@ -211,7 +232,9 @@ export function LogView({
       jumped.current = key;
       return;
     }
-    const row = rowOfLine(rows, focusLine);
+    const row = map.rowOf(focusLine);
+    // A line in a collapsed section: open it, then jump (the row count changes).
+    if (row < 0 && map.isHidden(focusLine)) reveal(focusLine);
     // A linked line past the lines known yet: jump once the log is known to be that long.
     if (row < 0 || row >= rowCount) return;
     jumped.current = key;
@@ -236,17 +259,22 @@ export function LogView({
   };
 
   const view = visibleWindow({ ...geometry, scrollTop, overscan: OVERSCAN });
-  const lineAt = (r: number) => (rows ? (rows[r] ?? 0) : r + 1);
+  const lineAt = (r: number) => map.lineAt(r);
   const firstShown = view.end > view.first ? lineAt(view.first) : 1;
   const lastShown = view.end > view.first ? lineAt(view.end - 1) : 1;
+  const hiddenShown = map.hiddenWithin(firstShown, lastShown);
+  const hiddenKey = hiddenShown.map(([a, b]) => `${a}-${b}`).join(',');
   useEffect(() => {
-    onRange(firstShown, lastShown);
-  }, [firstShown, lastShown, onRange]);
+    onRange(firstShown, lastShown, hiddenShown);
+    // hiddenShown is new every render; its key says when it changed.
+  }, [firstShown, lastShown, hiddenKey, onRange]);
   const dimOthers = filter !== 'all' && rows === null;
   const rendered: ReactNode[] = [];
   for (let r = view.first; r < view.end; r++) {
     const n = lineAt(r);
     const line = buffer.line(n);
+    const known = sectionAt.get(n);
+    const marker = line ? sectionMarker(line.text) : null;
     rendered.push(
       <Row
         key={n}
@@ -259,6 +287,19 @@ export function LogView({
         needle={needle}
         top={view.offset + (r - view.first) * ROW_HEIGHT}
         onNumber={onNumber}
+        section={
+          known || marker?.kind === 'start' ? (
+            <SectionHead
+              n={n}
+              section={known}
+              marker={marker}
+              collapsed={collapsed.has(n)}
+              onToggle={toggle}
+            />
+          ) : marker?.kind === 'end' ? (
+            <span className="log-section-end" />
+          ) : null
+        }
       />,
     );
   }

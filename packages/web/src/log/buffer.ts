@@ -5,6 +5,7 @@
  * at 1; a line not held is a hole, shown as a placeholder until its window arrives.
  */
 import type { LogStream } from '@polytene/protocol';
+import { coversLines, type LineRange } from './sections';
 
 export type Stream = LogStream;
 export type StreamFilter = 'all' | 'stdout' | 'stderr';
@@ -129,12 +130,16 @@ export class LogBuffer {
     return { n, text, t, stream: STREAM_NAME[window.streams[i] ?? 1] ?? 'stdout' };
   }
 
-  /** The windows covering lines `first`..`last` that have not been read whole, nearest to `first` first. */
-  missing(first: number, last: number): number[] {
+  /**
+   * The windows covering lines `first`..`last` that have not been read whole, nearest to `first` first;
+   * none whose lines are all `hidden` (in collapsed sections).
+   */
+  missing(first: number, last: number, hidden: readonly LineRange[] = []): number[] {
     const out: number[] = [];
     const top = Math.min(last, this.highest);
     for (let w = windowOf(Math.max(1, first)); top >= 1 && w <= windowOf(top); w++)
-      if (!this.windows.get(w)?.fetched) out.push(w);
+      if (!this.windows.get(w)?.fetched && !coversLines(hidden, w * WINDOW + 1, (w + 1) * WINDOW))
+        out.push(w);
     return out;
   }
 
@@ -142,16 +147,15 @@ export class LogBuffer {
    * Marks lines `first`..`last` as shown now, then evicts the least recently shown windows beyond
    * `maxWindows`, never those of that range.
    */
-  show(first: number, last: number): void {
+  show(first: number, last: number, hidden: readonly LineRange[] = []): void {
     const low = windowOf(Math.max(1, first));
     const high = windowOf(Math.max(1, last));
     const now = ++this.clock;
-    for (let w = low; w <= high; w++) {
-      const window = this.windows.get(w);
-      if (window) window.used = now;
-    }
+    const shown = (w: number) =>
+      w >= low && w <= high && !coversLines(hidden, w * WINDOW + 1, (w + 1) * WINDOW);
+    for (const [w, window] of this.windows) if (shown(w)) window.used = now;
     if (this.windows.size <= this.maxWindows) return;
-    const old = [...this.windows].filter(([w]) => w < low || w > high).sort((a, b) => a[1].used - b[1].used);
+    const old = [...this.windows].filter(([w]) => !shown(w)).sort((a, b) => a[1].used - b[1].used);
     for (const [w] of old.slice(0, this.windows.size - this.maxWindows)) this.windows.delete(w);
     this.version++;
   }

@@ -8,6 +8,7 @@ import type { StatusEvent } from '@polytene/protocol';
 import { isFinalStatus } from '@polytene/protocol/states';
 import { getLogPage, openDeploymentEvents } from '../api/endpoints';
 import { LogBuffer, WINDOW, windowOf, type LogLineData } from './buffer';
+import type { LineRange } from './sections';
 
 /** The first screenful shown: the tail. */
 export const TAIL_LINES = 200;
@@ -38,13 +39,17 @@ export class LogController {
   private stopped = false;
   private inFlight = new Set<number>();
   private wanted: number[] = [];
-  private visible = { first: 1, last: 1 };
+  private visible: { first: number; last: number; hidden: readonly LineRange[] } = {
+    first: 1,
+    last: 1,
+    hidden: [],
+  };
 
   constructor(private readonly options: LogControllerOptions) {
     this.buffer = new LogBuffer(options.maxWindows);
     this.buffer.announce(options.lastN);
     const last = Math.max(1, options.lastN);
-    this.visible = { first: Math.max(1, last - TAIL_LINES), last };
+    this.visible = { first: Math.max(1, last - TAIL_LINES), last, hidden: [] };
   }
 
   /** True while windows are being read. */
@@ -60,7 +65,7 @@ export class LogController {
       this.inFlight.clear();
     }
     if (this.options.live) this.connect();
-    this.show(this.visible.first, this.visible.last);
+    this.show(this.visible.first, this.visible.last, this.visible.hidden);
   }
 
   stop(): void {
@@ -72,14 +77,15 @@ export class LogController {
   }
 
   /**
-   * The view shows lines `first`..`last`: keep their windows, read the missing ones (and a little around),
-   * and let the far ones go.
+   * The view shows lines `first`..`last` but the `hidden` ones (collapsed sections): keep their windows,
+   * read the missing ones (and a little around), never those only hidden lines fill, and let the far
+   * ones go.
    */
-  show(first: number, last: number): void {
-    this.visible = { first, last };
-    this.buffer.show(first, last);
-    const around = this.buffer.missing(Math.max(1, first - AHEAD), last + AHEAD);
-    const inView = new Set(this.buffer.missing(first, last));
+  show(first: number, last: number, hidden: readonly LineRange[] = []): void {
+    this.visible = { first, last, hidden };
+    this.buffer.show(first, last, hidden);
+    const around = this.buffer.missing(Math.max(1, first - AHEAD), last + AHEAD, hidden);
+    const inView = new Set(this.buffer.missing(first, last, hidden));
     // The visible windows first, then those around them.
     this.wanted = [...around.filter((w) => inView.has(w)), ...around.filter((w) => !inView.has(w))];
     this.pump();
@@ -92,8 +98,8 @@ export class LogController {
     this.buffer.announce(lastN);
     this.flush();
     this.buffer.unfetchFrom(windowOf(Math.max(1, this.options.lastN)));
-    const { last } = this.visible;
-    this.show(this.visible.first, last >= this.options.lastN ? Math.max(last, lastN) : last);
+    const { last, hidden } = this.visible;
+    this.show(this.visible.first, last >= this.options.lastN ? Math.max(last, lastN) : last, hidden);
     await this.idle();
   }
 
@@ -119,7 +125,7 @@ export class LogController {
       this.flush();
       this.buffer.announce(page.last_n);
       this.buffer.addWindow(w, page.lines);
-      this.buffer.show(this.visible.first, this.visible.last);
+      this.buffer.show(this.visible.first, this.visible.last, this.visible.hidden);
       this.options.onChange();
     } catch (error) {
       if (!signal.aborted) this.options.onError(error);
@@ -155,7 +161,7 @@ export class LogController {
     const lines = this.pending;
     this.pending = [];
     this.buffer.add(lines);
-    this.buffer.show(this.visible.first, this.visible.last);
+    this.buffer.show(this.visible.first, this.visible.last, this.visible.hidden);
     this.options.onChange();
   }
 }

@@ -7,6 +7,7 @@ import { fillDays } from '../components/chart-data';
 import { CommitSummary } from '../components/Commit';
 import { Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { RollbackBadge } from '../components/DeploymentsTable';
+import { Phase } from '../components/Phase';
 import { useI18n, useT } from '../i18n';
 import { shortSha } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -62,6 +63,7 @@ function Cell({ cell }: { cell: DashboardCell }) {
             <StatusBadge status={last.status} />
           </Link>{' '}
           <span className="mono muted">{shortSha(last.build.sha)}</span>
+          <Phase phase={last.phase} status={last.status} />
         </div>
       )}
       {cell.hold && (

@@ -7,12 +7,13 @@ import { ApprovalPanel } from '../components/ApprovalPanel';
 import { CommitLinks, CommitSummary } from '../components/Commit';
 import { FreezeOverride } from '../components/FreezeOverride';
 import { FailureReason } from '../components/FailureReason';
+import { Phase } from '../components/Phase';
 import { ConfirmDialog, ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
 import type { StreamFilter } from '../log/buffer';
 import { LogController } from '../log/controller';
-import { LogView } from '../log/LogView';
+import { LogView, type ShowLines } from '../log/LogView';
 import { lineOfHash, useLogSearch } from '../log/search';
 import { formatDateTime, formatDuration, shortSha } from '../lib/format';
 import { permissionsOf } from '../lib/permissions';
@@ -126,7 +127,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
     setAnchor(n);
   }, []);
   const focusLine = needle ? hit : anchor;
-  const showLines = useCallback((first: number, last: number) => controller.show(first, last), [controller]);
+  const showLines = useCallback<ShowLines>((...range) => controller.show(...range), [controller]);
 
   const now = useNow(live);
   const startedAt = deployment.started_at ? new Date(deployment.started_at).getTime() : null;
@@ -200,7 +201,8 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         <div className="summary-item">
           <span className="summary-label">{t('common.status')}</span>
           <span data-testid="deployment-status">
-            <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />
+            <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />{' '}
+            <Phase phase={d.phase} status={d.status} ended />
           </span>
         </div>
         <div className="summary-item">
@@ -353,6 +355,7 @@ function DeploymentView({ initial }: { initial: Deployment }) {
         focusLine={focusLine}
         onLineClick={linkLine}
         onRange={showLines}
+        deploymentId={d.id}
       />
       <p className="muted small log-foot">
         {t('deployment.lines', { count: controller.buffer.size })}
