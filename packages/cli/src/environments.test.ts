@@ -17,6 +17,7 @@ const live = {
   started_at: '2026-12-03T09:00:01.000Z',
   finished_at: '2026-12-03T09:00:09.000Z',
   duration_seconds: 8,
+  phase: null,
 } as const;
 
 function environment(id: number, name: string, extra: Partial<EnvironmentView> = {}): EnvironmentView {
