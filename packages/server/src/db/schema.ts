@@ -12,21 +12,24 @@ import type {
   FreezeKind,
   Locale,
   MemberRole,
-  NotificationDeliveryEvent,
-  NotificationDeliveryStatus,
-  NotificationEvent,
-  NotificationHookKind,
   ProjectSource,
   UserRole,
 } from '@polytene/protocol';
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-/** bigint ids arrive from pg as strings unless parsed; db/database.ts parses int8 to number. */
-type Id = Generated<number>;
-/** A jsonb value as read (never null at the top: nullable columns say `Json | null`), written as JSON text. */
-type JsonValue = string | number | boolean | object;
-type Json = ColumnType<JsonValue, string, string>;
+import type { CreatedAt, Id, Json, Timestamp } from './column-types.js';
+import type {
+  GitlabInstancesTable,
+  GitlabConnectionsTable,
+  GitlabDeployKeysTable,
+  GitlabDeploymentReportsTable,
+  GithubStatusReportsTable,
+  GitlabJobEventsTable,
+  NotificationDeliveriesTable,
+  NotificationHooksTable,
+  NotificationHookDeliveriesTable,
+} from './integration-tables.js';
+
+export type * from './integration-tables.js';
 
 export interface UsersTable {
   id: Id;
@@ -76,26 +79,6 @@ export interface InvitationsTable {
   accepted_user_id: number | null;
   revoked_at: Timestamp | null;
   created_at: CreatedAt;
-}
-
-/** A GitLab an admin configured (0008); members store tokens only for these. */
-export interface GitlabInstancesTable {
-  id: Id;
-  name: string;
-  url: string;
-  created_at: CreatedAt;
-  updated_at: CreatedAt;
-}
-
-export interface GitlabConnectionsTable {
-  user_id: number;
-  /** The GitLab instance the token is for (0008). */
-  instance_id: number;
-  token_encrypted: string;
-  verified_username: string | null;
-  last_error: string | null;
-  created_at: CreatedAt;
-  updated_at: CreatedAt;
 }
 
 export interface RunnersTable {
@@ -362,77 +345,6 @@ export interface IdempotencyKeysTable {
   key: string;
   response: Json;
   created_at: CreatedAt;
-}
-
-export interface GitlabDeployKeysTable {
-  project_id: number;
-  runner_id: number;
-  fingerprint: string;
-  gitlab_key_id: number | null;
-  state: ForgeSyncState;
-  error: string | null;
-  updated_at: CreatedAt;
-}
-
-export interface GitlabDeploymentReportsTable {
-  deployment_id: number;
-  gitlab_deployment_id: number | null;
-  deployment_status: string | null;
-  commit_status: string | null;
-  error: string | null;
-  updated_at: CreatedAt;
-}
-
-/** What the last report of a deployment told GitHub (0015): its commit state, or the error it met. */
-export interface GithubStatusReportsTable {
-  deployment_id: number;
-  state: string | null;
-  error: string | null;
-  updated_at: CreatedAt;
-}
-
-export interface GitlabJobEventsTable {
-  project_id: number;
-  job_id: number;
-  pipeline_id: number | null;
-  name: string;
-  stage: string | null;
-  status: string;
-  ref: string;
-  sha: string;
-  payload: Json;
-  updated_at: CreatedAt;
-}
-
-export interface NotificationDeliveriesTable {
-  deployment_id: number;
-  channel: string;
-  sent_at: CreatedAt;
-}
-
-export interface NotificationHooksTable {
-  id: Id;
-  project_id: number;
-  environment: string | null;
-  kind: NotificationHookKind;
-  url: string;
-  secret_encrypted: string | null;
-  events: NotificationEvent[];
-  created_at: CreatedAt;
-}
-
-export interface NotificationHookDeliveriesTable {
-  id: Id;
-  hook_id: number;
-  deployment_id: number | null;
-  event: NotificationDeliveryEvent;
-  status: Generated<NotificationDeliveryStatus>;
-  attempts: Generated<number>;
-  response_status: number | null;
-  response_body: string | null;
-  error: string | null;
-  created_at: CreatedAt;
-  updated_at: CreatedAt;
 }
 
 export interface Database {
