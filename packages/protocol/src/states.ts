@@ -13,6 +13,12 @@ export const DEPLOYMENT_STATUSES = [
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
+/** The states of a deployment that has not started yet: it waits (architecture.md §4, "Why a deployment waits"). */
+export const NOT_STARTED_STATUSES = [
+  'awaiting_approval',
+  'queued',
+] as const satisfies readonly DeploymentStatus[];
+
 export const FINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'canceled', 'skipped'];
 
 export const FAILURE_REASONS = ['script_failure', 'timeout', 'runner_lost', 'runner_error'] as const;

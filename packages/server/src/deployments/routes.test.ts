@@ -146,10 +146,31 @@ describe('GET /api/v1/deployments filters', () => {
       auto.id,
       mine.id,
     ]);
+    // waiting: what has not started, awaiting approval included
+    await server.ctx.db
+      .updateTable('deployments')
+      .set({ status: 'awaiting_approval' })
+      .where('id', '=', old.id)
+      .execute();
+    await server.ctx.db
+      .updateTable('deployments')
+      .set({ status: 'canceled', finished_at: new Date() })
+      .where('id', '=', auto.id)
+      .execute();
+    expect(ids(await call('GET', `/api/v1/deployments?${env}&waiting=true`, member))).toEqual([
+      old.id,
+      mine.id,
+    ]);
   });
 
   it('answers 400 in plain words to a bad filter', async () => {
-    for (const q of ['environment_id=abc', 'triggered_by=someone', 'from=yesterday', 'status=sleeping']) {
+    for (const q of [
+      'environment_id=abc',
+      'triggered_by=someone',
+      'from=yesterday',
+      'status=sleeping',
+      'waiting=maybe',
+    ]) {
       const res = await call('GET', `/api/v1/deployments?${q}`, member);
       expect(res.statusCode, q).toBe(400);
       expect(res.json().error.code, q).toBe('VALIDATION_FAILED');

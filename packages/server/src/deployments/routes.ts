@@ -1,5 +1,13 @@
 import { Type, type Static } from 'typebox';
-import { ApprovalBody, DeploymentList, DeploymentStatusSchema, DeploymentView } from '@polytene/protocol';
+import {
+  ApprovalBody,
+  DeploymentFilters,
+  DeploymentList,
+  DeploymentView,
+  NOT_STARTED_STATUSES,
+} from '@polytene/protocol';
+
+export { DeploymentFilters };
 import type { Db } from '../db/database.js';
 import type { User } from '../db/schema.js';
 import type { App } from '../http/types.js';
@@ -14,20 +22,7 @@ import { canApprove, decideApproval } from './approvals.js';
 import { deploymentRows, deploymentViews, loadDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
 
-const Id = Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 });
-
-/** The filters of the deployments list, also taken by its export (exports/routes.ts). */
-export const DeploymentFilters = Type.Object({
-  project_id: Type.Optional(Id),
-  status: Type.Optional(DeploymentStatusSchema),
-  environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  environment_id: Type.Optional(Id),
-  triggered_by: Type.Optional(Type.Union([Id, Type.Literal('auto')], { description: 'a user id, or auto' })),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'queued at or after' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'queued before' })),
-});
 const ListQuery = Type.Intersect([Pagination, DeploymentFilters]);
-export type DeploymentFilters = Static<typeof DeploymentFilters>;
 
 /** The rules the schema cannot say: a date range that ends before it starts is a 400. */
 export function checkDeploymentFilters(filters: DeploymentFilters): void {
@@ -46,6 +41,7 @@ export function filteredDeployments(db: Db, user: User, filters: DeploymentFilte
   if (filters.project_id !== undefined)
     query = query.where('deployments.project_id', '=', filters.project_id);
   if (filters.status !== undefined) query = query.where('deployments.status', '=', filters.status);
+  if (filters.waiting) query = query.where('deployments.status', 'in', NOT_STARTED_STATUSES);
   if (filters.environment !== undefined)
     query = query.where('deployments.environment', '=', filters.environment);
   if (filters.environment_id !== undefined)

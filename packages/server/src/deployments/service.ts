@@ -1,5 +1,10 @@
 import { sql } from 'kysely';
-import { DEPLOYMENT_MESSAGES, rollbackHoldReason, type DeploymentTrigger } from '@polytene/protocol';
+import {
+  DEPLOYMENT_MESSAGES,
+  NOT_STARTED_STATUSES,
+  rollbackHoldReason,
+  type DeploymentTrigger,
+} from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { BranchConfig, Build, Deployment } from '../db/schema.js';
@@ -149,16 +154,13 @@ async function requiredApprovals(trx: Db, projectId: number, environment: string
   return env?.required_approvals ?? 0;
 }
 
-/** Deployments that have not started: queued, or awaiting approval (architecture.md §4). */
-const NOT_STARTED = ['awaiting_approval', 'queued'] as const;
-
 function waitingOfSameBranch(trx: Db, deployment: Deployment, configId: number) {
   return trx
     .selectFrom('deployments')
     .where('deployments.project_id', '=', deployment.project_id)
     .where('deployments.branch_config_id', '=', configId)
     .where('deployments.environment', '=', deployment.environment)
-    .where('deployments.status', 'in', NOT_STARTED)
+    .where('deployments.status', 'in', NOT_STARTED_STATUSES)
     .where('deployments.id', '!=', deployment.id);
 }
 

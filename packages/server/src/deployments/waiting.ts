@@ -1,4 +1,4 @@
-import type { DeploymentStatus, WaitingFor } from '@polytene/protocol';
+import { NOT_STARTED_STATUSES, type DeploymentStatus, type WaitingFor } from '@polytene/protocol';
 import type { AppContext } from '../context.js';
 import type { WaitingCheck, WaitingDeployment } from './waiting/check.js';
 
@@ -21,7 +21,7 @@ const CHECKS: readonly WaitingCheck[] = [
   missingRunnerCheck,
 ];
 
-const NOT_STARTED: readonly DeploymentStatus[] = ['awaiting_approval', 'queued'];
+const NOT_STARTED: readonly DeploymentStatus[] = NOT_STARTED_STATUSES;
 
 /** Why each of `deployments` that has not started waits; the others have no entry. */
 export async function waitingReasons(

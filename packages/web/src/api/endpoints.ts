@@ -5,6 +5,7 @@
  */
 import type {
   LogSectionList,
+  DeploymentFilters as DeploymentFilterFields,
   AcceptInvitationBody,
   EnvironmentCreateBody,
   EnvironmentHoldBody,
@@ -225,17 +226,7 @@ export const getBuild = (id: number, signal?: Signal) =>
 export const deploy = (buildId: number, environment?: string) =>
   api.post<DeploymentView>(`${V1}/builds/${buildId}/deployments`, { environment } satisfies DeployBody);
 
-export interface DeploymentFilters extends Paging {
-  project_id?: number;
-  status?: DeploymentStatus;
-  environment?: string;
-  environment_id?: number;
-  /** a user's id, or `auto` for the automatic ones */
-  triggered_by?: number | 'auto';
-  /** queued at or after / before (ISO date-times) */
-  from?: string;
-  to?: string;
-}
+export type DeploymentFilters = Paging & DeploymentFilterFields;
 export const listDeployments = (filters: DeploymentFilters, signal?: Signal) =>
   api.get<DeploymentList>(`${V1}/deployments${query({ ...filters })}`, { signal });
 export const getDeployment = (id: number, signal?: Signal) =>

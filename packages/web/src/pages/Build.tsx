@@ -4,7 +4,7 @@ import type { DeploymentView } from '@polytene/protocol';
 import { deploy as deployBuild, getBranch, getBuild, getProject, listDeployments } from '../api/endpoints';
 import { CommitLinks, CommitSummary } from '../components/Commit';
 import { JsonTree } from '../components/JsonTree';
-import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
+import { DataTable, ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, TimeAgo } from '../components/ui';
 import { RollbackBadge } from '../components/DeploymentsTable';
 import { useI18n } from '../i18n';
 import { formatDateTime, shortSha } from '../lib/format';
@@ -188,38 +188,27 @@ export function BuildPage({ id }: { id: number }) {
         {b.deployments.length === 0 ? (
           <Empty title={t('build.noDeployments')} />
         ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>{t('common.environment')}</th>
-                  <th>{t('common.status')}</th>
-                  <th>{t('common.who')}</th>
-                  <th>{t('common.when')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {b.deployments.map((d) => (
-                  <tr key={d.id}>
-                    <td>
-                      <Link to={`/deployments/${d.id}`}>#{d.id}</Link>
-                    </td>
-                    <td>
-                      <span className="env">{d.environment}</span>
-                    </td>
-                    <td>
-                      <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />
-                    </td>
-                    <td>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</td>
-                    <td>
-                      <TimeAgo at={d.queued_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={['#', t('common.environment'), t('common.status'), t('common.who'), t('common.when')]}
+          >
+            {b.deployments.map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <Link to={`/deployments/${d.id}`}>#{d.id}</Link>
+                </td>
+                <td>
+                  <span className="env">{d.environment}</span>
+                </td>
+                <td>
+                  <StatusBadge status={d.status} /> <RollbackBadge deployment={d} />
+                </td>
+                <td>{d.triggered_by?.login ?? t('deployment.triggerAuto')}</td>
+                <td>
+                  <TimeAgo at={d.queued_at} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       <section className="card">

@@ -29,7 +29,7 @@ export function EnvironmentPage({ id }: { id: number }) {
     [projectId],
   );
   const queue = useAsync(
-    (signal) => listDeployments({ environment_id: id, status: 'queued', per_page: 100 }, signal),
+    (signal) => listDeployments({ environment_id: id, waiting: true, per_page: 100 }, signal),
     [id],
   );
   const history = useAsync(
