@@ -58,7 +58,6 @@ import type {
   DeploymentEvents,
   DeploymentList,
   DeploymentStats,
-  DeploymentStatus,
   DeploymentView,
   DoraView,
   GitlabConnectionView,
