@@ -98,23 +98,32 @@ export class Api {
     private readonly token: string,
   ) {}
 
-  static async asAdmin(url: string): Promise<Api> {
-    const login = await fetch(`${url}/api/v1/session`, {
+  static asAdmin(url: string): Promise<Api> {
+    return Api.firstLogin(url, 'admin', DEFAULT_PASSWORD);
+  }
+
+  /**
+   * Logs in a person whose password must be changed first (the admin's default one, or one an admin
+   * set), changes it to PASSWORD and answers the API with a new personal token.
+   */
+  static async firstLogin(url: string, login: string, password: string): Promise<Api> {
+    const session = await fetch(`${url}/api/v1/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'admin', password: DEFAULT_PASSWORD }),
+      body: JSON.stringify({ login, password }),
     });
-    if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
-    const cookie = login.headers
+    if (session.status !== 200)
+      throw new Error(`${login} login failed: ${session.status} ${await session.text()}`);
+    const cookie = session.headers
       .getSetCookie()
       .map((c) => c.split(';')[0])
       .join('; ');
-    const { csrf_token } = (await login.json()) as { csrf_token: string };
+    const { csrf_token } = (await session.json()) as { csrf_token: string };
     const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token };
     const change = await fetch(`${url}/api/v1/user/password`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ current_password: DEFAULT_PASSWORD, new_password: PASSWORD }),
+      body: JSON.stringify({ current_password: password, new_password: PASSWORD }),
     });
     if (change.status !== 204)
       throw new Error(`password change failed: ${change.status} ${await change.text()}`);
@@ -125,6 +134,17 @@ export class Api {
     });
     const { token } = (await created.json()) as { token: string };
     return new Api(url, token);
+  }
+
+  /** A new member account (as the admin), logged in with its own token. */
+  async createUser(login: string): Promise<{ id: number; api: Api }> {
+    const password = 'First-Passw0rd-Given';
+    const user = await this.call<{ id: number }>('POST', '/api/v1/users', {
+      login,
+      email: `${login}@example.com`,
+      password,
+    });
+    return { id: user.id, api: await Api.firstLogin(this.url, login, password) };
   }
 
   async call<T>(method: string, route: string, body?: unknown, expected = [200, 201, 204]): Promise<T> {
