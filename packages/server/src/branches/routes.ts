@@ -8,7 +8,7 @@ import {
 import type { App } from '../http/types.js';
 import type { BranchConfig } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { CHANGE_ERRORS, IdParam } from '../http/schemas.js';
 import { stringFields, variableKeysOf } from '../http/problems.js';
 import {
   branchFieldProblems,
@@ -48,13 +48,7 @@ const config = {
 };
 
 const BranchParams = Type.Object({ id: IdParam.properties.id, branch_id: IdParam.properties.id });
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = CHANGE_ERRORS;
 
 /** Branch configs: how each branch of a project deploys. Reading needs view, changing manage. */
 export async function branchRoutes(app: App): Promise<void> {

@@ -6,19 +6,13 @@ import {
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { CHANGE_ERRORS, IdParam } from '../http/schemas.js';
 import { notFound } from '../errors.js';
 import { loadDeploymentView } from '../deployments/view.js';
 import { environmentViews } from './service.js';
 import { holdByHand, resumeByHand, rollBack } from './hold-service.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = CHANGE_ERRORS;
 
 /** Holding, resuming and rolling back an environment: each needs deploy access to its project. */
 export async function environmentHoldRoutes(app: App): Promise<void> {

@@ -69,48 +69,40 @@ export async function holdEnvironment(
   reason: string,
   deploymentId: number | null,
 ): Promise<Environment> {
-  const after = await trx
-    .updateTable('environments')
-    .set({
-      held_by: actor.id,
-      held_at: new Date(),
-      hold_reason: reason,
-      held_by_deployment_id: deploymentId,
-      updated_at: new Date(),
-    })
-    .where('id', '=', env.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordAudit(trx, {
-    actor,
-    action: 'environment_held',
-    entityType: 'environment',
-    entityId: env.id,
-    projectId: env.project_id,
-    before: auditedHold(env),
-    after: auditedHold(after),
-  });
-  await announceHold(trx, after);
-  return after;
+  const hold = {
+    held_by: actor.id,
+    held_at: new Date(),
+    hold_reason: reason,
+    held_by_deployment_id: deploymentId,
+  };
+  return changeHold(trx, env, actor, hold, 'environment_held');
 }
 
 /** Ends the hold of `env` (locked by the caller); audited `environment_resumed`; wakes the runners. */
 export async function resumeEnvironment(trx: Db, env: Environment, actor: Actor): Promise<Environment> {
+  const none = { held_by: null, held_at: null, hold_reason: null, held_by_deployment_id: null };
+  const after = await changeHold(trx, env, actor, none, 'environment_resumed');
+  await publish(trx, JOBS_TOPIC, { project_id: env.project_id, environment: env.name });
+  return after;
+}
+
+/** Stores the hold columns of `env`, audits the change as `action` and announces it to open lists. */
+async function changeHold(
+  trx: Db,
+  env: Environment,
+  actor: Actor,
+  hold: Pick<Environment, 'held_by' | 'held_at' | 'hold_reason' | 'held_by_deployment_id'>,
+  action: 'environment_held' | 'environment_resumed',
+): Promise<Environment> {
   const after = await trx
     .updateTable('environments')
-    .set({
-      held_by: null,
-      held_at: null,
-      hold_reason: null,
-      held_by_deployment_id: null,
-      updated_at: new Date(),
-    })
+    .set({ ...hold, updated_at: new Date() })
     .where('id', '=', env.id)
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(trx, {
     actor,
-    action: 'environment_resumed',
+    action,
     entityType: 'environment',
     entityId: env.id,
     projectId: env.project_id,
@@ -118,7 +110,6 @@ export async function resumeEnvironment(trx: Db, env: Environment, actor: Actor)
     after: auditedHold(after),
   });
   await announceHold(trx, after);
-  await publish(trx, JOBS_TOPIC, { project_id: env.project_id, environment: env.name });
   return after;
 }
 

@@ -8,7 +8,7 @@ import {
 import type { App } from '../http/types.js';
 import type { Environment } from '../db/schema.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { CHANGE_ERRORS, IdParam } from '../http/schemas.js';
 import { stringFields, variableKeysOf } from '../http/problems.js';
 import { environmentFieldProblems } from './validation.js';
 import {
@@ -20,13 +20,7 @@ import {
   updateEnvironment,
 } from './service.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = CHANGE_ERRORS;
 
 /** The checks beyond the schema, also on a body that failed it: one answer names every problem. */
 const config = {

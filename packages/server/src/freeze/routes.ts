@@ -9,20 +9,14 @@ import {
 } from '@polytene/protocol';
 import type { App } from '../http/types.js';
 import { actorOf, requireUser } from '../auth/guard.js';
-import { ErrorResponse, IdParam } from '../http/schemas.js';
+import { CHANGE_ERRORS, IdParam } from '../http/schemas.js';
 import { notFound } from '../errors.js';
 import { loadDeployment } from '../deployments/access.js';
 import { loadDeploymentView } from '../deployments/view.js';
 import { createFreezeWindow, deleteFreezeWindow, listFreezeWindows, updateFreezeWindow } from './windows.js';
 import { overrideFreeze } from './override.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = CHANGE_ERRORS;
 
 /**
  * Freeze windows of an environment (reading needs view, changing edit_environments) and an admin's

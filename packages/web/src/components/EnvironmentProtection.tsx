@@ -9,7 +9,8 @@ import { ENVIRONMENT_LIMITS as L } from '@polytene/protocol/limits';
 import { listMembers, updateEnvironment } from '../api/endpoints';
 import { useT } from '../i18n';
 import { useAsync } from '../lib/useAsync';
-import { Field, FieldErrors, FormError, fieldErrors } from './ui';
+import { Field, FieldErrors, fieldErrors } from './ui';
+import { FormFooter } from './FormFooter';
 
 interface Props {
   environment: EnvironmentView;
@@ -101,17 +102,7 @@ export function EnvironmentProtection({ environment, onSaved }: Props) {
         ))}
         <FieldErrors error={errors.of('deployers')} />
       </fieldset>
-      <FormError error={error} fields={['required_approvals', 'deployers']} />
-      {saved && (
-        <p className="notice notice-ok" role="status">
-          {t('common.saved')}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {t('common.save')}
-        </button>
-      </div>
+      <FormFooter error={error} fields={['required_approvals', 'deployers']} saved={saved} busy={busy} />
     </form>
   );
 }

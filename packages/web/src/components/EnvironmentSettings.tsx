@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { EnvironmentView } from '@polytene/protocol';
 import { ENVIRONMENT_LIMITS as L } from '@polytene/protocol/limits';
 import { updateEnvironment } from '../api/endpoints';
-import { FieldErrors, FormError, fieldErrors } from './ui';
+import { FieldErrors, fieldErrors } from './ui';
 import { VariablesEditor } from './VariablesEditor';
 import {
   EMPTY_TARGET,
@@ -19,6 +19,7 @@ import {
 import { useT } from '../i18n';
 import { InputField } from './InputField';
 import { useSubmit } from '../lib/useSubmit';
+import { FormFooter } from './FormFooter';
 
 interface Props {
   environment: EnvironmentView;
@@ -152,17 +153,7 @@ export function EnvironmentSettings({ environment, onSaved }: Props) {
           {t('environment.addTarget')}
         </button>
       </fieldset>
-      <FormError error={error} fields={ENVIRONMENT_FIELDS} />
-      {saved && (
-        <p className="notice notice-ok" role="status">
-          {t('common.saved')}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {t('common.save')}
-        </button>
-      </div>
+      <FormFooter error={error} fields={ENVIRONMENT_FIELDS} saved={saved} busy={busy} />
     </form>
   );
 }

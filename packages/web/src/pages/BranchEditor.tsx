@@ -9,13 +9,14 @@ import { createBranch, deleteBranch, getBranch, getProject, updateBranch } from 
 import { EMPTY, FIELDS, formProblems, toBody, toForm, type BranchForm } from './branch-form';
 import { VariablesEditor } from '../components/VariablesEditor';
 import { BranchView } from './BranchView';
-import { ConfirmDialog, ErrorBox, Field, FormError, Loading, fieldErrors } from '../components/ui';
+import { ConfirmDialog, ErrorBox, Field, Loading, fieldErrors } from '../components/ui';
 import { useT } from '../i18n';
 import { permissionsOf } from '../lib/permissions';
 import { useAsync } from '../lib/useAsync';
 import { Link, navigate } from '../router';
 import { InputField } from '../components/InputField';
 import { useSubmit } from '../lib/useSubmit';
+import { FormFooter } from '../components/FormFooter';
 
 /** Tab inserts two spaces in the script editor (Escape then Tab leaves it, for keyboard users). */
 function scriptKeys(
@@ -198,16 +199,13 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
           onChange={(rows) => set('variables', rows)}
           hint={t('branch.variablesHint')}
         />
-        <FormError error={error} fields={FIELDS} />
-        {saved && (
-          <p className="notice notice-ok" role="status">
-            {t('common.saved')}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {branchId === null ? t('common.create') : t('common.save')}
-          </button>
+        <FormFooter
+          error={error}
+          fields={FIELDS}
+          saved={saved}
+          busy={busy}
+          submitLabel={branchId === null ? t('common.create') : t('common.save')}
+        >
           <Link to={`/projects/${projectId}`} className="btn">
             {t('common.back')}
           </Link>
@@ -216,7 +214,7 @@ export function BranchEditorPage({ projectId, branchId }: { projectId: number; b
               {t('common.delete')}
             </button>
           )}
-        </div>
+        </FormFooter>
       </form>
       <ConfirmDialog
         open={deleting}
