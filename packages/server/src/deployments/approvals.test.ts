@@ -276,6 +276,14 @@ describe('POST /api/v1/deployments/:id/approvals', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('canceled');
   });
+
+  it('refuses a cancel by a deployer who may not deploy to the protected environment', async () => {
+    const d = await awaitingBy(people.alice.session);
+    const res = await call('POST', `/api/v1/deployments/${d.id}/cancel`, people.bob.session);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.message).toContain('environment production is protected');
+    expect((await call('GET', `/api/v1/deployments/${d.id}`, admin)).json().status).toBe('awaiting_approval');
+  });
 });
 
 describe('the awaiting approval notification', () => {

@@ -18,6 +18,7 @@ import { visibleTo } from '../projects/access.js';
 import { loadDeployment } from './access.js';
 import { NEEDS } from '../projects/access.js';
 import { cancelDeployment } from './service.js';
+import { checkMayDeploy } from '../environments/protection.js';
 import { canApprove, decideApproval } from './approvals.js';
 import { deploymentRows, deploymentViews, loadDeploymentView } from './view.js';
 import { paginate } from '../http/paginate.js';
@@ -129,7 +130,9 @@ export async function deploymentRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      await loadDeployment(db, user, request.params.id, NEEDS.deploy);
+      const { deployment, project } = await loadDeployment(db, user, request.params.id, NEEDS.deploy);
+      // Stopping a deployment to a protected environment is for those who may deploy there.
+      await checkMayDeploy(db, user, project, deployment.environment);
       await db
         .transaction()
         .execute((trx) => cancelDeployment(app.ctx, trx, request.params.id, actorOf(request)));
