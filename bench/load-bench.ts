@@ -13,9 +13,11 @@ import {
   LoadApi,
   RunnerProcess,
   followLog,
+  heapSnapshot,
   loadScript,
   makeRepo,
   mb,
+  memoryBreakdown,
   rssOf,
   sleep,
 } from './load-support.js';
@@ -34,7 +36,8 @@ const API_READS_PER_SECOND = 50;
 /** Slots whose deployments are followed live: 3 readers at a time. */
 const FOLLOWED_SLOTS = 3;
 const DEPLOYMENT_TIMEOUT_MS = 180_000;
-const IDLE_WAIT_MS = 5_000;
+/** Seconds after the load at which idle memory is read (BENCH_IDLE_SAMPLES, comma-separated). */
+const IDLE_SAMPLES_S = (process.env.BENCH_IDLE_SAMPLES ?? '5,30').split(',').map(Number);
 /** Extra node flags for the server processes, e.g. `--heapsnapshot-signal=SIGUSR2`. */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -117,6 +120,7 @@ it('holds sustained load on two replicas', async () => {
     }),
   );
   const rssAtStart = replicas.map((r) => rssOf(r.pid));
+  const memoryAtStart = await Promise.all(replicas.map((r) => memoryBreakdown(r.url)));
 
   const started = Date.now();
   const end = started + SECONDS * 1000;
@@ -177,8 +181,15 @@ it('holds sustained load on two replicas', async () => {
   await Promise.all(followers);
   clearInterval(sampler);
   const rssAtEnd = replicas.map((r) => rssOf(r.pid));
-  await sleep(IDLE_WAIT_MS);
-  const rssIdle = replicas.map((r) => rssOf(r.pid));
+  const loadEnded = Date.now();
+  const idle: { seconds: number; rss: number[] }[] = [];
+  for (const seconds of IDLE_SAMPLES_S) {
+    await sleep(loadEnded + seconds * 1000 - Date.now());
+    idle.push({ seconds, rss: replicas.map((r) => rssOf(r.pid)) });
+  }
+  const memory = await Promise.all(replicas.map((r) => memoryBreakdown(r.url)));
+  const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+  if (snapshotDir) await heapSnapshot(replicas[0]!.pid, snapshotDir);
 
   const succeeded = finished.filter((f) => f.status === 'succeeded');
   const complete = (
@@ -237,12 +248,16 @@ it('holds sustained load on two replicas', async () => {
         '(reported)',
         true,
       ),
-      formatRow(
-        `replica ${i + 1} RSS idle ${IDLE_WAIT_MS / 1000} s after the load`,
-        `${mb(rssIdle[i]!).toFixed(1)} MB`,
-        '< 150 MB',
-        mb(rssIdle[i]!) < 150,
+      ...idle.map(({ seconds, rss }) =>
+        formatRow(
+          `replica ${i + 1} RSS idle ${seconds} s after the load`,
+          `${mb(rss[i]!).toFixed(1)} MB`,
+          '< 150 MB',
+          mb(rss[i]!) < 150,
+        ),
       ),
+      `    at start: ${memoryAtStart[i]}`,
+      `    idle after the load: ${memory[i]}`,
     ]),
     formatRow('runner log lines: refused / 409 / lost', String(troubles.length), '0', troubles.length === 0),
     ...troubles.slice(0, 5).map((line) => `    ${line.slice(0, 160)}`),

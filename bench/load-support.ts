@@ -173,3 +173,39 @@ export async function followLog(url: string, authorization: string, delays: numb
     stream.close();
   }
 }
+
+/** What the process says of its memory on /metrics (prom-client's default metrics), in MB. */
+export async function memoryBreakdown(base: string): Promise<string> {
+  const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const space = (name: string) =>
+    Number(
+      new RegExp(`^nodejs_heap_space_size_total_bytes\\{space="${name}"\\} (\\S+)$`, 'm').exec(text)?.[1] ??
+        NaN,
+    );
+  const f = (bytes: number) => mb(bytes).toFixed(0);
+  return (
+    `heap used ${f(value('nodejs_heap_size_used_bytes'))} of ${f(value('nodejs_heap_size_total_bytes'))} ` +
+    `(new ${f(space('new'))}, old ${f(space('old'))}, code ${f(space('code'))}), ` +
+    `external ${f(value('nodejs_external_memory_bytes'))} MB`
+  );
+}
+
+/**
+ * With BENCH_HEAP_SNAPSHOT_DIR set (and the servers started with `--heapsnapshot-signal=SIGUSR2
+ * --diagnostic-dir=<dir>`), asks a server for a heap snapshot and waits for it to be written.
+ */
+export async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const { readdirSync, statSync } = await import('node:fs');
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    await sleep(1_000);
+    const made = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (made && statSync(path.join(dir, made)).size > 0) {
+      await sleep(3_000);
+      return;
+    }
+  }
+}
