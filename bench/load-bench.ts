@@ -150,22 +150,23 @@ it('holds sustained load on two replicas', async () => {
   };
 
   // API reads: one every 1000/API_READS_PER_SECOND ms, not waiting for the previous, alternating replicas.
-  const reads: { status: number; ms: number }[] = [];
+  const reads: { status: number; ms: number; route: string }[] = [];
   const inFlight = new Set<Promise<void>>();
-  const routes = [
-    () => '/api/v1/deployments?per_page=20',
-    () => `/api/v1/deployments?project_id=${projects[latest % RUNNERS]}&per_page=20`,
-    () => `/api/v1/deployments/${latest}`,
-    () => `/api/v1/projects/${projects[latest % RUNNERS]}/environments`,
-    () => '/api/v1/dashboard',
+  const routes: [string, () => string][] = [
+    ['deployments', () => '/api/v1/deployments?per_page=20'],
+    ['project deployments', () => `/api/v1/deployments?project_id=${projects[latest % RUNNERS]}&per_page=20`],
+    ['deployment', () => `/api/v1/deployments/${latest}`],
+    ['environments', () => `/api/v1/projects/${projects[latest % RUNNERS]}/environments`],
+    ['dashboard', () => '/api/v1/dashboard'],
   ];
   let readCount = 0;
   const reader = setInterval(() => {
     if (latest === 0) return;
     const n = readCount++;
+    const [route, url] = routes[n % routes.length]!;
     const read = api
-      .timedGet(replicas[n % 2]!.url, routes[n % routes.length]!())
-      .then((result) => void reads.push(result))
+      .timedGet(replicas[n % 2]!.url, url())
+      .then((result) => void reads.push({ ...result, route }))
       .finally(() => inFlight.delete(read));
     inFlight.add(read);
   }, 1000 / API_READS_PER_SECOND);
@@ -234,6 +235,13 @@ it('holds sustained load on two replicas', async () => {
     formatRow('API p50', `${p50.toFixed(1)} ms`, '(reported)', true),
     formatRow('API p95', `${p95.toFixed(1)} ms`, '(reported)', true),
     formatRow('API p99', `${p99.toFixed(1)} ms`, '< 200 ms', p99 < 200),
+    '    p50 / p99 by route: ' +
+      routes
+        .map(([route]) => {
+          const times = reads.filter((r) => r.route === route).map((r) => r.ms);
+          return `${route} ${percentile(times, 0.5).toFixed(0)} / ${percentile(times, 0.99).toFixed(0)} ms`;
+        })
+        .join(', '),
     formatRow(
       `live log delay p50 (${delays.length} lines, other replica)`,
       `${d50.toFixed(0)} ms`,
