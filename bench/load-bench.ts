@@ -11,6 +11,7 @@ import { startServerProcess, type ServerProcess } from '../e2e/support/server-pr
 import {
   LINE_PATTERN,
   LoadApi,
+  cpuSecondsOf,
   RunnerProcess,
   followLog,
   heapSnapshot,
@@ -122,6 +123,7 @@ it('holds sustained load on two replicas', async () => {
   const rssAtStart = replicas.map((r) => rssOf(r.pid));
   const memoryAtStart = await Promise.all(replicas.map((r) => memoryBreakdown(r.url)));
 
+  const cpuAtStart = replicas.map((r) => cpuSecondsOf(r.pid));
   const started = Date.now();
   const end = started + SECONDS * 1000;
   const finished: Finished[] = [];
@@ -182,6 +184,7 @@ it('holds sustained load on two replicas', async () => {
   await Promise.all(followers);
   clearInterval(sampler);
   const rssAtEnd = replicas.map((r) => rssOf(r.pid));
+  const cpuUsed = replicas.reduce((sum, r, i) => sum + cpuSecondsOf(r.pid) - cpuAtStart[i]!, 0);
   const loadEnded = Date.now();
   const idle: { seconds: number; rss: number[] }[] = [];
   for (const seconds of IDLE_SAMPLES_S) {
@@ -224,6 +227,12 @@ it('holds sustained load on two replicas', async () => {
       others.length === 0 && finished.length > 0,
     ),
     ...(others.length ? [`    not succeeded: ${reasons}`] : []),
+    formatRow(
+      'server CPU per deployment (both replicas)',
+      `${((cpuUsed * 1000) / Math.max(1, finished.length)).toFixed(0)} ms`,
+      '(reported)',
+      true,
+    ),
     formatRow(
       'logs complete (every line once) / succeeded',
       `${complete} / ${succeeded.length}`,
