@@ -139,7 +139,9 @@ export class RunnerProcess {
 
   /** Lines of its output telling of a refused call, a 409 answer or a job lost (not "deployment 409", an id). */
   troubles(): string[] {
-    return this.output.split('\n').filter((line) => /refused|(?<!deployment )\b409\b|\(lost\)|\blost\b/i.test(line));
+    return this.output
+      .split('\n')
+      .filter((line) => /refused|(?<!deployment )\b409\b|\(lost\)|\blost\b/i.test(line));
   }
 
   async stop(): Promise<void> {
