@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { DEFAULT_ADMIN } from './auth/service.js';
 import { createServer, type RunningServer } from './server.js';
 import { startLocalRunner } from './local-runner.js';
+import { startIdleCollector } from './idle-gc.js';
 
 // Under load V8 grew the old space to two or three times what stays live (47 MB by a heap snapshot after
 // bench/load-bench.ts) and kept it once idle: a replica peaked at 245-310 MB RSS. Growing it by at most
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  startIdleCollector();
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (error) {
