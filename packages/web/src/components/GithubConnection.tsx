@@ -62,6 +62,7 @@ export function GithubConnection({ project, onChange }: Props) {
           required
           maxLength={200}
           placeholder="octo-org/octo-repo"
+          hint={t('github.repositoryHint')}
           autoComplete="off"
           error={errors.of('github.repository') ?? errors.of('github')}
           onChange={(e) => setRepository(e.target.value)}

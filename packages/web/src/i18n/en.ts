@@ -143,6 +143,7 @@ const enCore = {
   'github.hint':
     'Builds come from completed workflow runs of this repository; deployments are reported back as commit statuses when a token is set.',
   'github.repository': 'Repository (owner/name)',
+  'github.repositoryHint': 'The owner and the repository name with a slash, e.g. octo-org/octo-repo.',
   'github.apiUrl': 'API URL',
   'github.apiUrlHint': 'Only for GitHub Enterprise; empty means https://api.github.com.',
   'github.token': 'Token',

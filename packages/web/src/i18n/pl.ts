@@ -148,6 +148,7 @@ const plCore: Record<
   'github.hint':
     'Buildy pochodzą z zakończonych uruchomień workflow tego repozytorium; wdrożenia są zgłaszane jako statusy commitów, gdy ustawiono token.',
   'github.repository': 'Repozytorium (właściciel/nazwa)',
+  'github.repositoryHint': 'Właściciel i nazwa repozytorium rozdzielone ukośnikiem, np. octo-org/octo-repo.',
   'github.apiUrl': 'Adres API',
   'github.apiUrlHint': 'Tylko dla GitHub Enterprise; puste oznacza https://api.github.com.',
   'github.token': 'Token',
