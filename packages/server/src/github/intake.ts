@@ -11,6 +11,7 @@ import { recordBuild, type BuildInput } from '../intake/service.js';
 import { isIgnored, type Ignored, type IntakeSource } from '../intake/source.js';
 import { storable } from '../intake/storable.js';
 import { GITHUB_CONCLUSIONS, workflowRunBuildInput } from './payload.js';
+import { resolveTagRun } from './tags.js';
 
 export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 
@@ -27,6 +28,8 @@ const WebhookResult = Type.Object({
   created: Type.Optional(Type.Boolean()),
   status: Type.Optional(Type.String()),
   deployment_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  is_tag: Type.Optional(Type.Boolean()),
+  note: Type.Optional(Type.String()),
 });
 type WebhookResult = Static<typeof WebhookResult>;
 
@@ -72,13 +75,18 @@ async function githubIntakeRoutes(app: App): Promise<void> {
       const event = githubSource.parse(storable(request.body), request);
       if ('ping' in event) return { event: 'ping', zen: event.ping };
       if (isIgnored(event)) return event;
-      const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, event));
+      // A tag push's run carries the tag in head_branch: asked of GitHub before the transaction.
+      const { input, note } = await resolveTagRun(ctx, project, event);
+      if (note) request.log.warn({ project_id: project.id, ref: input.ref }, note);
+      const recorded = await ctx.db.transaction().execute((trx) => recordBuild(ctx, trx, project, input));
       return {
         event: 'workflow_run',
         build_id: recorded.build.id,
         created: recorded.created,
         status: recorded.build.status,
         deployment_id: recorded.deployment?.id ?? null,
+        is_tag: recorded.build.is_tag,
+        ...(note ? { note } : {}),
       };
     },
   );

@@ -71,6 +71,7 @@ export function workflowRunBuildInput(body: unknown): BuildInput | Ignored {
     external_id: `${id}-${attempt}`,
     status,
     ref: text('workflow_run.head_branch', run.head_branch),
+    // GitHub gives a tag push's tag here too, and no field telling it: tags.ts asks GitHub.
     is_tag: false,
     sha: text('workflow_run.head_sha', run.head_sha),
     started_at: optionalTime('workflow_run.run_started_at', run.run_started_at ?? run.created_at),

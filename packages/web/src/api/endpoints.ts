@@ -37,6 +37,7 @@ import type {
   UpdateGitlabInstanceBody,
   UpdateProfileBody,
   UpdateProjectBody,
+  GithubConnectionInput,
   UpdateRunnerBody,
   UpdateUserBody,
   CreatedNotificationHook,
@@ -140,6 +141,9 @@ export const createProject = (input: CreateProjectBody) => api.post<ProjectView>
 export const updateProject = (id: number, change: ProjectInput) =>
   api.patch<ProjectView>(`${V1}/projects/${id}`, change);
 export const deleteProject = (id: number) => api.del(`${V1}/projects/${id}`);
+/** Connect a project to a GitHub repository (a token left out keeps the stored one), or null to remove it. */
+export const setGithubConnection = (id: number, github: GithubConnectionInput | null) =>
+  api.patch<ProjectView>(`${V1}/projects/${id}`, { github } satisfies UpdateProjectBody);
 
 const members = (projectId: number) => `${V1}/projects/${projectId}/members`;
 export const listMembers = (projectId: number, signal?: Signal) =>

@@ -139,6 +139,23 @@ const enCore = {
   'project.githubWebhookHint':
     'In GitHub: Settings → Webhooks, paste the URL, content type application/json, the secret token above, and the event “Workflow runs”.',
   'project.githubRepository': 'GitHub repository',
+  'github.title': 'GitHub Actions',
+  'github.hint':
+    'Builds come from completed workflow runs of this repository; deployments are reported back as commit statuses when a token is set.',
+  'github.repository': 'Repository (owner/name)',
+  'github.repositoryHint': 'The owner and the repository name with a slash, e.g. octo-org/octo-repo.',
+  'github.apiUrl': 'API URL',
+  'github.apiUrlHint': 'Only for GitHub Enterprise; empty means https://api.github.com.',
+  'github.token': 'Token',
+  'github.tokenSet': 'token set',
+  'github.tokenNone': 'no token',
+  'github.tokenHint':
+    'Needs "Commit statuses" write and "Contents" read. A new value replaces the stored one; empty keeps it.',
+  'github.save': 'Save GitHub connection',
+  'github.connect': 'Connect to GitHub',
+  'github.remove': 'Remove GitHub connection',
+  'github.removeConfirm': 'Remove the GitHub connection? Workflow runs will no longer be recorded as builds.',
+  'github.notConnected': 'Not connected to GitHub.',
   'project.branches': 'Branch configs',
   'project.addBranch': 'Add branch config',
   'project.noBranches': 'No branch is set up to deploy.',

@@ -144,6 +144,24 @@ const plCore: Record<
   'project.githubWebhookHint':
     'W GitHubie: Settings → Webhooks, wklej adres, typ treści application/json, powyższy tajny token i zdarzenie „Workflow runs”.',
   'project.githubRepository': 'Repozytorium GitHuba',
+  'github.title': 'GitHub Actions',
+  'github.hint':
+    'Buildy pochodzą z zakończonych uruchomień workflow tego repozytorium; wdrożenia są zgłaszane jako statusy commitów, gdy ustawiono token.',
+  'github.repository': 'Repozytorium (właściciel/nazwa)',
+  'github.repositoryHint': 'Właściciel i nazwa repozytorium rozdzielone ukośnikiem, np. octo-org/octo-repo.',
+  'github.apiUrl': 'Adres API',
+  'github.apiUrlHint': 'Tylko dla GitHub Enterprise; puste oznacza https://api.github.com.',
+  'github.token': 'Token',
+  'github.tokenSet': 'token ustawiony',
+  'github.tokenNone': 'brak tokenu',
+  'github.tokenHint':
+    'Wymaga zapisu „Commit statuses” i odczytu „Contents”. Nowa wartość zastępuje zapisaną; puste pole ją zachowuje.',
+  'github.save': 'Zapisz połączenie z GitHubem',
+  'github.connect': 'Połącz z GitHubem',
+  'github.remove': 'Usuń połączenie z GitHubem',
+  'github.removeConfirm':
+    'Usunąć połączenie z GitHubem? Uruchomienia workflow nie będą już zapisywane jako buildy.',
+  'github.notConnected': 'Brak połączenia z GitHubem.',
   'project.branches': 'Konfiguracje gałęzi',
   'project.addBranch': 'Dodaj konfigurację gałęzi',
   'project.noBranches': 'Żadna gałąź nie jest skonfigurowana do wdrażania.',

@@ -11,6 +11,7 @@ import {
 } from '../api/endpoints';
 import { inProject, useLiveList } from '../api/events';
 import { BuildsTable } from './Builds';
+import { GithubConnection } from '../components/GithubConnection';
 import { ProjectMembers } from './ProjectMembers';
 import { ProjectNotifications } from './ProjectNotifications';
 import { ProjectFields, type ProjectForm } from './Projects';
@@ -154,6 +155,9 @@ export function ProjectPage({ id }: { id: number }) {
           <p className="hint">{t('project.githubWebhookHint')}</p>
           <CopyField label={t('project.githubWebhookUrl')} value={p.webhook_urls.github} />
         </section>
+      )}
+      {can.edit_project && p.source !== 'gitlab' && (
+        <GithubConnection project={p} onChange={(saved) => project.setData({ ...p, ...saved })} />
       )}
       <section className="card" aria-labelledby="branches">
         <div className="section-head">
