@@ -54,11 +54,7 @@ beforeAll(async () => {
     deployment_script: 'cat app.txt',
     environment: 'production',
   });
-  const { environments } = await api.call<{ environments: { id: number; name: string }[] }>(
-    'GET',
-    `/api/v1/projects/${projectId}/environments`,
-  );
-  environmentId = environments.find((e) => e.name === 'production')!.id;
+  environmentId = (await api.environment(projectId, 'production')).id;
 }, 120_000);
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo, tempDir } from '../packages/runner/src/test-support/repo.js';
 import {
-  Api,
   delay,
-  startPolytene,
-  startRunnerProcess,
+  startWithRunner,
+  type Api,
   type ManagedProcess,
   type PolyteneServer,
 } from './runner-harness.js';
@@ -32,18 +30,9 @@ interface Approvable {
 }
 
 beforeAll(async () => {
-  server = await startPolytene();
-  admin = await Api.asAdmin(server.url);
-  const created = await admin.createRunner('e2e-approval-runner');
-  runner = await startRunnerProcess([
-    '--url',
-    server.url,
-    '--token',
-    created.token,
-    '--work-dir',
-    path.join(dir, 'work'),
-  ]);
-  const project = await admin.createProject(repo.url, created.id, {
+  let runnerId: number;
+  ({ server, api: admin, runner, runnerId } = await startWithRunner('e2e-approval-runner', dir));
+  const project = await admin.createProject(repo.url, runnerId, {
     deployment_script: 'echo approved and deployed',
   });
   projectId = project.id;
@@ -53,11 +42,7 @@ beforeAll(async () => {
     login: 'e2e-reviewer',
     role: 'deployer',
   });
-  const { environments } = await admin.call<{ environments: { id: number; name: string }[] }>(
-    'GET',
-    `/api/v1/projects/${projectId}/environments`,
-  );
-  const production = environments.find((e) => e.name === 'production')!;
+  const production = await admin.environment(projectId, 'production');
   await admin.call('PATCH', `/api/v1/environments/${production.id}`, {
     protected: true,
     required_approvals: 1,

@@ -1,12 +1,10 @@
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo, tempDir } from '../packages/runner/src/test-support/repo.js';
 import {
-  Api,
   delay,
-  startPolytene,
-  startRunnerProcess,
+  startWithRunner,
+  type Api,
   type ManagedProcess,
   type PolyteneServer,
 } from './runner-harness.js';
@@ -30,18 +28,7 @@ interface Waiting {
 }
 
 beforeAll(async () => {
-  server = await startPolytene();
-  api = await Api.asAdmin(server.url);
-  const created = await api.createRunner('e2e-freeze-runner');
-  runnerId = created.id;
-  runner = await startRunnerProcess([
-    '--url',
-    server.url,
-    '--token',
-    created.token,
-    '--work-dir',
-    path.join(dir, 'work'),
-  ]);
+  ({ server, api, runner, runnerId } = await startWithRunner('e2e-freeze-runner', dir));
 }, 120_000);
 
 afterAll(async () => {
@@ -54,11 +41,7 @@ afterAll(async () => {
 async function frozenProject(endsInMs: number): Promise<{ projectId: number; sha: string; until: string }> {
   const sha = repo.commit({ 'app.txt': `version ${Math.random()}\n` });
   const project = await api.createProject(repo.url, runnerId, { deployment_script: 'echo deployed' });
-  const { environments } = await api.call<{ environments: { id: number; name: string }[] }>(
-    'GET',
-    `/api/v1/projects/${project.id}/environments`,
-  );
-  const env = environments.find((e) => e.name === 'production')!;
+  const env = await api.environment(project.id, 'production');
   const until = new Date(Date.now() + endsInMs).toISOString();
   await api.call('POST', `/api/v1/environments/${env.id}/freeze-windows`, {
     kind: 'once',

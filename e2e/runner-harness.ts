@@ -161,6 +161,17 @@ export class Api {
     return (text ? JSON.parse(text) : null) as T;
   }
 
+  /** The project's environment called `name` (a branch config's is created with it). */
+  async environment(projectId: number, name: string): Promise<{ id: number; name: string }> {
+    const { environments } = await this.call<{ environments: { id: number; name: string }[] }>(
+      'GET',
+      `/api/v1/projects/${projectId}/environments`,
+    );
+    const found = environments.find((e) => e.name === name);
+    if (!found) throw new Error(`project ${projectId} has no environment ${name}`);
+    return found;
+  }
+
   createRunner(name: string, shared = false): Promise<{ id: number; token: string }> {
     return this.call('POST', '/api/v1/runners', { name, shared });
   }
@@ -281,6 +292,25 @@ export function runRunnerCli(args: string[], env: Record<string, string> = {}, u
     uid,
   });
   return new ManagedProcess(child);
+}
+
+/** A server, its admin's API and one real runner process registered as `name`, working under `dir`. */
+export async function startWithRunner(
+  name: string,
+  dir: string,
+): Promise<{ server: PolyteneServer; api: Api; runner: ManagedProcess; runnerId: number }> {
+  const server = await startPolytene();
+  const api = await Api.asAdmin(server.url);
+  const created = await api.createRunner(name);
+  const runner = await startRunnerProcess([
+    '--url',
+    server.url,
+    '--token',
+    created.token,
+    '--work-dir',
+    path.join(dir, 'work'),
+  ]);
+  return { server, api, runner, runnerId: created.id };
 }
 
 export function delay(ms: number): Promise<void> {
